@@ -1,0 +1,176 @@
+"""The channel interface, its error classes and the adapter registry."""
+from __future__ import annotations
+
+import abc
+import dataclasses
+import datetime as dt
+from typing import Any, Callable, ClassVar, Sequence
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelConfig:
+    """Where the platforms are and how long to wait for them."""
+
+    x_api_url: str = "https://api.twitter.com"
+    facebook_graph_url: str = "https://graph.facebook.com"
+    facebook_graph_version: str = "v21.0"
+    public_base_url: str = "http://127.0.0.1:5000"
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.connect_timeout, self.read_timeout)
+
+
+@dataclasses.dataclass(frozen=True)
+class Post:
+    """One message as a channel should carry it.
+
+    ``text`` is the channel's wording (its variant, or the canonical body);
+    ``link`` is the full update on the force website, appended where the
+    channel shows links.
+    """
+
+    text: str
+    link: str | None = None
+    slug: str | None = None
+    title: str | None = None
+    incident_slug: str | None = None
+    incident_title: str | None = None
+    version: int = 1
+    change_note: str | None = None
+    published_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishResult:
+    """What a platform gave back for a post: its id and public URL.
+
+    For an X thread ``remote_id`` is the first part and ``part_ids`` all parts.
+    """
+
+    remote_id: str
+    url: str | None = None
+    part_ids: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """A problem with a text that the officer can act on."""
+
+    message: str
+    level: str = "error"  # "error" blocks submission; "warning" is advice
+    code: str = "problem"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"level": self.level, "code": self.code, "message": self.message}
+
+
+class ChannelError(Exception):
+    """Base of every error an adapter raises."""
+
+    def __init__(self, message: str, *, posted_parts: Sequence[str] = ()):
+        super().__init__(message)
+        self.message = message
+        # Thread parts already live when the error happened.
+        self.posted_parts = tuple(posted_parts)
+
+
+class TransientError(ChannelError):
+    """Try again later: rate limits, platform errors, connection failures."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class PermanentError(ChannelError):
+    """Retrying will not help; ``message`` tells the officer why."""
+
+    def __init__(self, message: str, *, reconnect: bool = False, **kw: Any):
+        super().__init__(message, **kw)
+        self.reconnect = reconnect
+
+
+class OutcomeUnknownError(ChannelError):
+    """The request may have been applied: reconcile before any resend."""
+
+
+class Channel(abc.ABC):
+    """One platform account. Subclasses register themselves by ``kind``."""
+
+    kind: ClassVar[str]
+    #: Whether a live post's text can be changed in place (else a correction is a reply).
+    supports_edit: ClassVar[bool] = True
+
+    def __init__(self, credentials: dict[str, Any], config: ChannelConfig):
+        self.credentials = credentials
+        self.config = config
+
+    # Text ---------------------------------------------------------------
+    @classmethod
+    @abc.abstractmethod
+    def check(cls, text: str, link: str | None = None) -> list[Problem]:
+        """Problems with ``text`` on this channel (too long, empty...)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def render(cls, text: str, link: str | None = None) -> list[str]:
+        """The exact posts this channel will carry for ``text`` (a thread has several)."""
+
+    # Platform -----------------------------------------------------------
+    @abc.abstractmethod
+    def publish(
+        self,
+        post: Post,
+        *,
+        reply_to: str | None = None,
+        posted_parts: Sequence[str] = (),
+        on_part: Callable[[str], None] | None = None,
+    ) -> PublishResult:
+        """Publish ``post``; resume after ``posted_parts``; call ``on_part`` with each new part id."""
+
+    @abc.abstractmethod
+    def edit(self, remote_id: str, post: Post) -> PublishResult:
+        """Change a live post's text, where the platform allows it."""
+
+    @abc.abstractmethod
+    def delete(self, remote_id: str) -> None:
+        """Delete a live post; a post that is already gone is not an error."""
+
+    @abc.abstractmethod
+    def find_recent(self, post: Post, *, since: dt.datetime | None = None) -> PublishResult | None:
+        """Find this post among the account's recent posts (reconciliation)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+_REGISTRY: dict[str, type[Channel]] = {}
+
+
+def register(cls: type[Channel]) -> type[Channel]:
+    """Class decorator: make ``cls`` the adapter for ``cls.kind``."""
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def _load_builtin() -> None:
+    # Imported lazily so that channels/base stays free of platform libraries.
+    from . import facebook, website, x  # noqa: F401
+
+
+def channel_class(kind: str) -> type[Channel]:
+    """The adapter class for ``kind`` ("x", "facebook", "website")."""
+    if not _REGISTRY:
+        _load_builtin()
+    try:
+        return _REGISTRY[str(kind)]
+    except KeyError:
+        raise KeyError(f"no channel adapter for {kind!r}") from None
+
+
+def make_channel(kind: str, credentials: dict[str, Any], config: ChannelConfig) -> Channel:
+    """An adapter instance for one account."""
+    return channel_class(kind)(credentials, config)

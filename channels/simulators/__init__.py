@@ -1,0 +1,1 @@
+"""Local simulators of the platforms' HTTP APIs, for the demo and the tests."""

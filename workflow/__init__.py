@@ -1,0 +1,1 @@
+"""Crier's domain: messages, verification, delivery and audit."""

@@ -1,0 +1,56 @@
+"""Domain errors. Views map them to HTTP status codes, tasks to retries."""
+from __future__ import annotations
+
+
+class CrierError(Exception):
+    """Base of every error a user can act on."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(CrierError):
+    code = "invalid"
+    status = 422
+
+
+class NotFoundError(CrierError):
+    code = "not_found"
+    status = 404
+
+
+class PermissionDeniedError(CrierError):
+    code = "forbidden"
+    status = 403
+
+
+class AuthenticationError(CrierError):
+    code = "unauthorized"
+    status = 401
+
+
+class ConflictError(CrierError):
+    code = "conflict"
+    status = 409
+
+
+class StaleVersionError(ConflictError):
+    code = "stale_version"
+
+
+class InvalidStateError(ConflictError):
+    code = "invalid_state"
+
+
+class TwoPersonRuleError(PermissionDeniedError):
+    code = "two_person_rule"
+
+
+class ThrottledError(CrierError):
+    code = "throttled"
+    status = 429
