@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import importlib
 import datetime as dt
 from typing import Any, Callable, ClassVar, Sequence
 
@@ -156,17 +157,17 @@ def register(cls: type[Channel]) -> type[Channel]:
     return cls
 
 
-def _load_builtin() -> None:
-    # Imported lazily so that channels/base stays free of platform libraries.
-    from . import facebook, website, x  # noqa: F401
+BUILTIN = ("x", "facebook", "website")
 
 
 def channel_class(kind: str) -> type[Channel]:
     """The adapter class for ``kind`` ("x", "facebook", "website")."""
-    if not _REGISTRY:
-        _load_builtin()
+    kind = str(kind)
+    if kind not in _REGISTRY and kind in BUILTIN:
+        # Imported on first use so that channels/base stays free of platform libraries.
+        importlib.import_module(f"channels.{kind}")
     try:
-        return _REGISTRY[str(kind)]
+        return _REGISTRY[kind]
     except KeyError:
         raise KeyError(f"no channel adapter for {kind!r}") from None
 

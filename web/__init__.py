@@ -1,0 +1,71 @@
+"""Crier's Flask app: the console, the JSON API, the public website pages and the CLI."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from workflow.config import Settings
+from workflow.runtime import build_runtime
+
+from .auth import login_manager
+from .context import close_session
+
+csrf = CSRFProtect()
+
+
+def _instance_secret(instance: Path) -> str:
+    """The embedded default's secret key: made once and kept in the instance folder."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration from ``CRIER_*`` variables, then ``test_config``."""
+    app = Flask(__name__, instance_path=os.environ.get("CRIER_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    instance = Path(app.instance_path)
+    app.config.from_mapping(
+        DATABASE_URL=f"sqlite:///{instance / 'crier.sqlite3'}",
+        BROKER_URL="filesystem://",
+        PUBLIC_BASE_URL="http://127.0.0.1:5000",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.from_prefixed_env("CRIER")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    if str(app.config["DATABASE_URL"]).startswith("sqlite:///") and ":memory:" not in app.config["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+
+    settings = Settings.from_mapping(app.config)
+    app.extensions["crier"] = build_runtime(settings)
+    app.teardown_appcontext(close_session)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    logging.getLogger("crier").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+    from . import api, console, health, public
+
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # Bearer tokens, never cookies: no CSRF to forge
+    app.register_blueprint(health.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(console.bp)
+    return app

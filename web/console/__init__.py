@@ -1,0 +1,5 @@
+"""The console: compose, verify and watch messages go live."""
+from flask import Blueprint
+
+bp = Blueprint("console", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/console-static")

@@ -1,0 +1,94 @@
+"""What a running Crier process holds: the engine, the session factory and the
+services sessions need (settings, credentials vault, delivery dispatcher).
+
+Sessions carry these in ``session.info`` so that services need only a session.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Protocol, Sequence
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from channels.base import ChannelConfig
+
+from .config import Settings
+from .db import make_engine, make_session_factory
+from .security import CredentialVault, derive_fernet_key
+
+
+class Dispatcher(Protocol):
+    """Wakes the workers for deliveries that are ready (after commit)."""
+
+    def dispatch(self, delivery_ids: Sequence[int]) -> None: ...
+
+
+class NullDispatcher:
+    """No wake-up: the sweeper finds the deliveries on its next pass."""
+
+    def dispatch(self, delivery_ids: Sequence[int]) -> None:
+        return None
+
+
+@dataclasses.dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    vault: CredentialVault
+    dispatcher: Dispatcher
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def set_dispatcher(self, dispatcher: Dispatcher) -> None:
+        """Replace the dispatcher (the Celery one is attached after start-up)."""
+        self.dispatcher = dispatcher
+        self.sessions.kw["info"]["crier.dispatcher"] = dispatcher
+
+
+def channel_config(settings: Settings) -> ChannelConfig:
+    """The adapters' view of the settings."""
+    return ChannelConfig(
+        x_api_url=settings.x_api_url,
+        facebook_graph_url=settings.facebook_graph_url,
+        facebook_graph_version=settings.facebook_graph_version,
+        public_base_url=settings.public_base_url,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+    )
+
+
+def build_runtime(settings: Settings, dispatcher: Dispatcher | None = None) -> Runtime:
+    """Create the engine and session factory for ``settings``."""
+    engine = make_engine(settings.database_url)
+    keys = settings.credential_keys or [derive_fernet_key(settings.secret_key)]
+    vault = CredentialVault(keys)
+    dispatcher = dispatcher or NullDispatcher()
+    sessions = make_session_factory(
+        engine,
+        **{
+            "crier.settings": settings,
+            "crier.vault": vault,
+            "crier.dispatcher": dispatcher,
+            "crier.channel_config": channel_config(settings),
+        },
+    )
+    return Runtime(settings, engine, sessions, vault, dispatcher)
+
+
+def settings_of(session: Session) -> Settings:
+    return session.info["crier.settings"]
+
+
+def vault_of(session: Session) -> CredentialVault:
+    return session.info["crier.vault"]
+
+
+def dispatcher_of(session: Session) -> Dispatcher:
+    return session.info.get("crier.dispatcher") or NullDispatcher()
+
+
+def channel_config_of(session: Session) -> ChannelConfig:
+    return session.info["crier.channel_config"]
