@@ -135,6 +135,14 @@ def message_link(session: Session, message: Message) -> str:
     return f"{channel_config_of(session).public_base_url.rstrip('/')}/news/{message.slug}"
 
 
+def link_for(session: Session, message: Message, targets: Iterable[int]) -> str | None:
+    """The link other channels carry: the website page, if the website is a target."""
+    accounts = _accounts_by_id(session, targets)
+    if any(a.kind == "website" for a in accounts.values()):
+        return message_link(session, message)
+    return None
+
+
 def render_for(account: ChannelAccount, text: str, link: str) -> list[str]:
     """The exact posts ``account`` will carry for ``text``."""
     return channel_class(account.kind).render(text, link)
@@ -142,7 +150,7 @@ def render_for(account: ChannelAccount, text: str, link: str) -> list[str]:
 
 def checks_for(session: Session, message: Message, version: MessageVersion) -> dict[str, list[dict]]:
     """Problems per target account, plus ``"all"`` for warnings about the wording."""
-    link = message_link(session, message)
+    link = link_for(session, message, version.targets)
     accounts = _accounts_by_id(session, version.targets)
     out: dict[str, list[dict]] = {"all": [p.as_dict() for p in prejudice_warnings(version.body)]}
     for account_id in version.targets:
@@ -168,7 +176,7 @@ def _accounts_by_id(session: Session, ids: Iterable[int]) -> dict[int, ChannelAc
 
 def canonical_content(session: Session, message: Message, draft: Draft) -> tuple[str, str]:
     """The canonical JSON of everything that would go out, and its SHA-256."""
-    link = message_link(session, message)
+    link = link_for(session, message, draft.accounts)
     accounts = _accounts_by_id(session, draft.accounts)
     rendered = {}
     for account_id in draft.accounts:
@@ -574,7 +582,7 @@ def post_for(session: Session, message: Message, version: MessageVersion, accoun
     """What ``account`` should carry for ``version`` of ``message``."""
     return Post(
         text=version.variants.get(str(account.id), version.body),
-        link=message_link(session, message),
+        link=link_for(session, message, version.targets),
         slug=message.slug,
         title=(message.incident.title if message.incident else None),
         incident_slug=message.incident.slug if message.incident else None,
