@@ -49,6 +49,19 @@ class Settings:
     lease_seconds: int = 120
     # How often the sweeper looks for due deliveries, in seconds.
     sweep_interval: float = 5.0
+    # Transient failures: exponential backoff from retry_base_seconds up to
+    # retry_max_seconds, giving up after retry_max_attempts attempts or once a
+    # delivery is retry_window_seconds past its due time.
+    retry_max_attempts: int = 8
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 300.0
+    retry_window_seconds: int = 3600
+    # Posting limits per account as "posts/seconds" (empty: no limit), and the
+    # optional app-wide limit shared by all accounts of a platform.
+    rate_limit_x: str = "100/900"
+    rate_limit_facebook: str = "60/3600"
+    rate_limit_x_app: str = ""
+    rate_limit_facebook_app: str = ""
     # An approval this long after the scheduled time waits for a decision.
     late_grace_seconds: int = 300
     max_body_chars: int = 5000
