@@ -1,0 +1,469 @@
+"""The Facebook channel: posts on a force or neighbourhood Page through the Graph API.
+
+Built on facebook-sdk's ``GraphAPI`` with a Page access token. The library
+validates versions against a list that ends at 3.1 (long refused by Meta) and
+builds every URL from a module-wide base, so each account gets its own client
+bound to the Graph host and version from Crier's config, leaving the module's
+globals alone for every other account in the process.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import math
+import re
+from typing import Any, Callable, Mapping, Sequence
+
+import facebook
+import requests
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
+
+from .base import (
+    Channel,
+    ChannelConfig,
+    ChannelError,
+    OutcomeUnknownError,
+    PermanentError,
+    Post,
+    Problem,
+    PublishResult,
+    TransientError,
+    register,
+)
+
+#: Facebook's limit on a post's text.
+MAX_POST_CHARS = 63_206
+#: Wait after a rate limit when Graph does not say how long (it sends no reset header).
+RATE_LIMIT_WAIT = 60.0
+#: How far back find_recent reads a Page's feed, in pages of FEED_PAGE_SIZE posts.
+FEED_PAGES = 5
+FEED_PAGE_SIZE = 100
+
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613}) | frozenset(range(80000, 80100))
+TEMPORARY_CODES = frozenset({1, 2})
+TOKEN_CODES = frozenset({102, 104, 190})
+PERMISSION_CODES = frozenset({3, 10}) | frozenset(range(200, 300))
+BLOCKED_CODE = 368
+DUPLICATE_CODE = 506
+INVALID_CODE = 100
+DEPRECATED_CODES = frozenset({12, 2500, 2635})
+LINK_SCRAPE_CODE = 1609005
+MISSING_OBJECT_SUBCODE = 33
+
+_OBJECT_ID = re.compile(r"^\d+(_\d+)?$")
+_USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
+
+
+class GraphResponseError(facebook.GraphAPIError):
+    """A Graph API failure, with the HTTP status and headers it came with."""
+
+    def __init__(self, result: Any, status: int, headers: Mapping[str, str]):
+        super().__init__(result)
+        self.status = status
+        self.headers = headers
+        error = result.get("error") if isinstance(result, dict) else None
+        self.subcode = error.get("error_subcode") if isinstance(error, dict) else None
+        self.is_transient = bool(error.get("is_transient")) if isinstance(error, dict) else False
+
+
+class PostGoneError(PermanentError):
+    """The post is no longer on Facebook (deleted there, or never made)."""
+
+
+def appsecret_proof(access_token: str, app_secret: str) -> str:
+    """Graph's ``appsecret_proof``: HMAC-SHA256 of the access token keyed by the app secret, hex."""
+    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
+
+
+class PageGraphAPI(facebook.GraphAPI):
+    """facebook-sdk's client bound to one Graph host and version, with a timeout."""
+
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        base_url: str,
+        version: str,
+        timeout: float | tuple[float, float],
+        app_secret: str | None = None,
+        session: requests.Session | None = None,
+    ):
+        # The library's constructor rejects every version after 3.1: pass none, set ours after.
+        super().__init__(access_token=access_token, timeout=timeout, session=session)
+        version = str(version).strip()
+        self.version = version if version.startswith("v") else f"v{version}"
+        self.base_url = base_url.rstrip("/") + "/"
+        self.appsecret_proof = appsecret_proof(access_token, app_secret) if app_secret else None
+
+    def request(self, path, args=None, post_args=None, files=None, method=None):
+        """Call Graph at this client's base URL; raise GraphResponseError on any failure answer."""
+        args = dict(args or {})
+        if post_args is not None:
+            post_args = dict(post_args)
+            method = "POST"
+        # Credentials go where the library puts them: the form body for POST, else the query.
+        signed = post_args if post_args is not None else args
+        signed.setdefault("access_token", self.access_token)
+        if self.appsecret_proof:
+            signed.setdefault("appsecret_proof", self.appsecret_proof)
+        response = self.session.request(
+            method or "GET",
+            self.base_url + path,
+            timeout=self.timeout,
+            params=args,
+            data=post_args,
+            files=files,
+            proxies=self.proxies,
+        )
+        try:
+            result = response.json()
+        except ValueError:
+            result = None
+        if isinstance(result, dict) and result.get("error"):
+            raise GraphResponseError(result, response.status_code, response.headers)
+        if response.status_code >= 400 or result is None:
+            # The library would raise on the content type or, for a JSON body, return it as a
+            # success; a failing front end must not look like a published post.
+            raise GraphResponseError(
+                f"Facebook answered HTTP {response.status_code} without a Graph API result",
+                response.status_code,
+                response.headers,
+            )
+        return result
+
+
+def _facebook_length(text: str) -> int:
+    # Counted in UTF-16 units, as Facebook's web stack does; never less than the code points,
+    # so a text that passes here is not refused for length.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _normalise(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n").strip()
+
+
+def _post_url(post_id: str) -> str:
+    return f"{facebook.FACEBOOK_WWW_URL}{post_id}"
+
+
+@register
+class FacebookChannel(Channel):
+    """A Facebook Page, posted to with a Page access token.
+
+    Credentials: ``page_id``, ``page_access_token`` and, when the Facebook app
+    requires signed calls, ``app_secret``.
+    """
+
+    kind = "facebook"
+    supports_edit = True
+
+    def __init__(self, credentials: dict[str, Any], config: ChannelConfig):
+        super().__init__(credentials, config)
+        page_id = str(credentials.get("page_id") or "").strip()
+        token = str(credentials.get("page_access_token") or "").strip()
+        if not _OBJECT_ID.match(page_id) or not token:
+            raise PermanentError(
+                "This Facebook page's connection is incomplete (its page ID or access token "
+                "is missing). Reconnect the page in Crier.",
+                reconnect=True,
+            )
+        self.page_id = page_id
+        self.graph = PageGraphAPI(
+            token,
+            base_url=config.facebook_graph_url,
+            version=config.facebook_graph_version,
+            timeout=config.timeout,
+            app_secret=(str(credentials.get("app_secret") or "").strip() or None),
+        )
+
+    # Text ---------------------------------------------------------------
+    @classmethod
+    def check(cls, text: str, link: str | None = None) -> list[Problem]:
+        """Problems with ``text`` as a Facebook post: empty, or over Facebook's 63,206 characters."""
+        problems: list[Problem] = []
+        if not (text or "").strip():
+            problems.append(Problem("The Facebook post has no text.", code="empty"))
+        length = _facebook_length(text or "")
+        if length > MAX_POST_CHARS:
+            problems.append(
+                Problem(
+                    f"The Facebook post is {length:,} characters long; Facebook allows "
+                    f"{MAX_POST_CHARS:,}. Shorten it or write a Facebook version.",
+                    code="too_long",
+                )
+            )
+        if link and not re.match(r"^https?://[^\s/]+", link):
+            problems.append(
+                Problem("The link to the full update is not a web address.", code="bad_link")
+            )
+        return problems
+
+    @classmethod
+    def render(cls, text: str, link: str | None = None) -> list[str]:
+        """The post exactly as Facebook carries it: the text alone (the link travels beside it)."""
+        return [text]
+
+    # Platform -----------------------------------------------------------
+    def publish(
+        self,
+        post: Post,
+        *,
+        reply_to: str | None = None,
+        posted_parts: Sequence[str] = (),
+        on_part: Callable[[str], None] | None = None,
+    ) -> PublishResult:
+        """Post on the Page's feed; a post already made (``posted_parts``) is not made again.
+
+        Page posts are not threaded, so ``reply_to`` is not used: corrections edit the post.
+        """
+        if posted_parts:
+            return self._result(posted_parts[0])
+        self._refuse_unpublishable(post)
+        data = {"message": post.text}
+        if post.link:
+            data["link"] = post.link
+        answer = self._call("publish", self.graph.put_object, self.page_id, "feed", **data)
+        post_id = str(answer.get("id") or "") if isinstance(answer, dict) else ""
+        if not post_id:
+            raise OutcomeUnknownError(
+                "Facebook accepted the post but did not say which post it made. Crier will "
+                "look for it on the page before trying again."
+            )
+        if on_part is not None:
+            on_part(post_id)
+        return self._result(post_id)
+
+    def edit(self, remote_id: str, post: Post) -> PublishResult:
+        """Replace the live post's text (Facebook keeps the original link)."""
+        post_id = self._object_id(remote_id)
+        self._refuse_unpublishable(post)
+        answer = self._call(
+            "edit",
+            self.graph.request,
+            f"{self.graph.version}/{post_id}",
+            post_args={"message": post.text},
+        )
+        if not (isinstance(answer, dict) and answer.get("success") is True):
+            raise PermanentError("Facebook did not accept the change to the post.")
+        return self._result(post_id)
+
+    def delete(self, remote_id: str) -> None:
+        """Delete the post; one already gone from Facebook counts as deleted."""
+        post_id = self._object_id(remote_id)
+        try:
+            self._call("delete", self.graph.delete_object, post_id)
+        except PostGoneError:
+            return
+
+    def find_recent(self, post: Post, *, since: dt.datetime | None = None) -> PublishResult | None:
+        """The newest post on the Page whose text is ``post.text`` (made after ``since``), if any."""
+        wanted = _normalise(post.text)
+        args: dict[str, Any] = {"fields": "id,message,created_time", "limit": FEED_PAGE_SIZE}
+        if since is not None:
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=dt.timezone.utc)
+            # Graph's `since` is whole seconds; round down so the post's own second is included.
+            args["since"] = math.floor(since.timestamp())
+        for _ in range(FEED_PAGES):
+            answer = self._call("read", self.graph.get_connections, self.page_id, "feed", **args)
+            if not isinstance(answer, dict):
+                return None
+            for item in answer.get("data") or []:
+                if item.get("id") and _normalise(item.get("message")) == wanted:
+                    return self._result(str(item["id"]))
+            paging = answer.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not (paging.get("next") and after):
+                return None
+            args["after"] = after
+        return None
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self.graph.session.close()
+
+    # Helpers ------------------------------------------------------------
+    def _result(self, post_id: str) -> PublishResult:
+        return PublishResult(remote_id=post_id, url=_post_url(post_id), part_ids=(post_id,))
+
+    def _object_id(self, remote_id: str) -> str:
+        post_id = str(remote_id or "").strip()
+        if not _OBJECT_ID.match(post_id):
+            raise PermanentError(f"{remote_id!r} is not a Facebook post id.")
+        return post_id
+
+    def _refuse_unpublishable(self, post: Post) -> None:
+        errors = [p.message for p in self.check(post.text, post.link) if p.level == "error"]
+        if errors:
+            raise PermanentError(" ".join(errors))
+
+    def _call(self, action: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one Graph call and turn its failures into Crier's channel errors."""
+        try:
+            return fn(*args, **kwargs)
+        except facebook.GraphAPIError as exc:
+            raise self._graph_failure(exc, action) from exc
+        except requests.RequestException as exc:
+            # Not chained: the exception's text holds the URL, and with it the access token.
+            raise _network_failure(exc, action) from None
+
+    def _graph_failure(self, exc: facebook.GraphAPIError, action: str) -> ChannelError:
+        """Classify a Graph error answer."""
+        code = exc.code
+        status = getattr(exc, "status", None)
+        subcode = getattr(exc, "subcode", None)
+        said = str(exc.message) if exc.message else ""
+        if code in RATE_LIMIT_CODES:
+            wait = _usage_wait(getattr(exc, "headers", None) or {}) or RATE_LIMIT_WAIT
+            return TransientError(
+                "Facebook is limiting how many requests Crier can make for this page just "
+                f"now. Crier will try again in about {_minutes(wait)}.",
+                retry_after=wait,
+            )
+        if code in TEMPORARY_CODES:
+            return TransientError("Facebook had a temporary problem. Crier will try again shortly.")
+        if code in TOKEN_CODES:
+            return PermanentError(
+                "Facebook no longer accepts this page's access token (it has expired or been "
+                "revoked, for example after a password change). Reconnect the page in Crier.",
+                reconnect=True,
+            )
+        if code in PERMISSION_CODES:
+            return PermanentError(
+                "The page has not granted Crier permission to post. A page admin must "
+                "reconnect the page in Crier and allow it to publish.",
+                reconnect=True,
+            )
+        if code == BLOCKED_CODE:
+            return PermanentError(
+                "Facebook has blocked this page from posting for now because of its "
+                "community standards. A page admin should check the page's notifications "
+                "on Facebook."
+            )
+        if code == DUPLICATE_CODE:
+            return PermanentError(
+                "Facebook refused the post as a duplicate: the page has just posted the same "
+                "text. Change the wording if it needs to go out again."
+            )
+        if code in DEPRECATED_CODES:
+            return PermanentError(
+                f"Facebook does not accept the Graph API version Crier is set to use "
+                f"({self.graph.version}). An administrator must update "
+                "CRIER_FACEBOOK_GRAPH_VERSION."
+            )
+        if code == LINK_SCRAPE_CODE:
+            return PermanentError(
+                "Facebook could not read the link to the full update. Check that the "
+                "website page is public, then try again."
+            )
+        if code == INVALID_CODE:
+            if "appsecret_proof" in said:
+                return PermanentError(
+                    "Facebook rejected Crier's signature for this page: the app secret in "
+                    "the page's connection is missing or wrong. Reconnect the page in Crier.",
+                    reconnect=True,
+                )
+            if subcode == MISSING_OBJECT_SUBCODE and action in ("edit", "delete"):
+                return PostGoneError("The post is no longer on Facebook.")
+            return PermanentError(f"Facebook refused the request as invalid ({said}).")
+        if code is None and status is not None:
+            return _http_failure(status, getattr(exc, "headers", None) or {}, action)
+        if getattr(exc, "is_transient", False) or (status or 0) >= 500:
+            return TransientError(f"Facebook had a temporary problem ({said}). Crier will try again.")
+        return PermanentError(f"Facebook refused the request ({said or 'no reason given'}).")
+
+
+def _http_failure(status: int, headers: Mapping[str, str], action: str) -> ChannelError:
+    """Classify an HTTP failure that carried no Graph error."""
+    if status == 504 and action in ("publish", "edit"):
+        # A gateway that timed out waiting for Graph cannot tell whether Graph acted.
+        return OutcomeUnknownError(
+            "Facebook timed out after Crier sent the request; it may or may not have gone "
+            "through. Crier will check the page before trying again."
+        )
+    if status >= 500 or status in (408, 429):
+        return TransientError(
+            f"Facebook's servers are having problems (HTTP {status}). Crier will try again.",
+            retry_after=_retry_after_header(headers),
+        )
+    return PermanentError(
+        f"Facebook answered HTTP {status} without saying why. Check that "
+        "CRIER_FACEBOOK_GRAPH_URL points at the Graph API."
+    )
+
+
+def _network_failure(exc: requests.RequestException, action: str) -> ChannelError:
+    """Classify a failure to get any answer from Facebook."""
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return PermanentError(
+            "The Facebook address in Crier's settings (CRIER_FACEBOOK_GRAPH_URL) is not a "
+            "valid web address. An administrator must correct it."
+        )
+    if not _may_have_arrived(exc):
+        return TransientError(
+            f"Crier could not reach Facebook ({type(exc).__name__}). It will try again."
+        )
+    if action in ("publish", "edit"):
+        return OutcomeUnknownError(
+            f"Facebook did not answer after Crier sent the request ({type(exc).__name__}); "
+            "it may or may not have gone through. Crier will check the page before trying again."
+        )
+    return TransientError(f"Facebook did not answer ({type(exc).__name__}). Crier will try again.")
+
+
+def _may_have_arrived(exc: requests.RequestException) -> bool:
+    """Whether Facebook may have received the request before the failure."""
+    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError,
+                        requests.exceptions.ProxyError)):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+        # Refused, unresolvable or unconnectable: nothing was sent. Anything else (a reset
+        # or a dropped connection mid-exchange) may have come after Facebook read it.
+        return not isinstance(reason, ConnectTimeoutError)
+    return True
+
+
+def _usage_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds until Graph lifts a throttle, from its usage headers (given there in minutes)."""
+    minutes: list[float] = []
+    for name in _USAGE_HEADERS:
+        raw = headers.get(name)
+        if not raw:
+            continue
+        try:
+            usage = json.loads(raw)
+        except ValueError:
+            continue
+        entries: list[Any] = []
+        if isinstance(usage, dict) and "estimated_time_to_regain_access" in usage:
+            entries.append(usage)
+        elif isinstance(usage, dict):
+            for value in usage.values():
+                entries.extend(value if isinstance(value, list) else [value])
+        for entry in entries:
+            if isinstance(entry, dict):
+                try:
+                    minutes.append(float(entry.get("estimated_time_to_regain_access") or 0))
+                except (TypeError, ValueError):
+                    continue
+    longest = max(minutes, default=0.0)
+    return longest * 60 if longest > 0 else _retry_after_header(headers)
+
+
+def _retry_after_header(headers: Mapping[str, str]) -> float | None:
+    try:
+        seconds = float(headers.get("Retry-After") or 0)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
+
+
+def _minutes(seconds: float) -> str:
+    count = max(1, math.ceil(seconds / 60))
+    return "1 minute" if count == 1 else f"{count} minutes"
