@@ -29,6 +29,7 @@ from .errors import (ConflictError, InvalidStateError, NotFoundError, Permission
                      StaleVersionError, TwoPersonRuleError, ValidationError)
 from .models import (ChannelAccount, Decision, Delivery, DeliveryPurpose, DeliveryState,
                      Incident, Message, MessageVersion, Role, User)
+from .pause import active_pauses, hold_if_paused
 from .runtime import channel_config_of, dispatcher_of, settings_of
 from .schedule import next_occurrence, parse_publish_at, validate_recurrence
 from .states import EDITABLE, LIVE, MessageState, transition
@@ -298,8 +299,10 @@ def _can_edit(user: User, message: Message) -> bool:
 
 
 def _cancel_unsent(session: Session, message: Message, reason: str) -> list[int]:
+    # Locked and re-read, so a delivery a worker claims at this moment is not overwritten.
     rows = session.execute(select(Delivery).where(
-        Delivery.message_id == message.id, Delivery.state.in_([s.value for s in UNSENT]))).scalars().all()
+        Delivery.message_id == message.id, Delivery.state.in_([s.value for s in UNSENT]))
+        .with_for_update().execution_options(populate_existing=True)).scalars().all()
     for d in rows:
         d.state = DeliveryState.CANCELLED.value
         d.last_error = reason
@@ -479,14 +482,19 @@ def plan_deliveries(session: Session, message: Message, version: MessageVersion,
             purpose=(DeliveryPurpose.CORRECT if parent else DeliveryPurpose.PUBLISH).value,
             parent_id=parent.id if parent else None, queue=queue,
             state=(DeliveryState.HELD if late else DeliveryState.PENDING).value,
-            due_at=due_at, last_error="approved after its scheduled time: choose publish now or a new time"
+            # A correction fixes a post that is already out: it never waits for a series' next occurrence.
+            due_at=now if parent and version.recurrence else due_at,
+            last_error="approved after its scheduled time: choose publish now or a new time"
             if late else None,
         ))
     session.add_all(rows)
     session.flush()
     if late:
         return rows, MessageState.HELD
-    if due_at > now:
+    pauses = active_pauses(session)
+    for row in rows:
+        hold_if_paused(session, row, pauses)
+    if all(row.due_at > now for row in rows):
         return rows, MessageState.SCHEDULED
     return rows, MessageState.APPROVED
 

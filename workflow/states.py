@@ -41,14 +41,16 @@ TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
     S.SCHEDULED: frozenset({S.APPROVED, S.PUBLISHING, S.PUBLISHED, S.PARTIALLY_PUBLISHED,
                             S.FAILED, S.HELD, S.AWAITING_VERIFICATION, S.WITHDRAWN}),
     S.HELD: frozenset({S.APPROVED, S.SCHEDULED, S.AWAITING_VERIFICATION, S.WITHDRAWN}),
+    # HELD from a live state: the next occurrence of a series, or the rest of a
+    # paused message, kept back long past its time while nothing else is on its way.
     S.PUBLISHING: frozenset({S.PUBLISHING, S.PUBLISHED, S.PARTIALLY_PUBLISHED, S.FAILED,
-                             S.SCHEDULED, S.WITHDRAWN}),
+                             S.SCHEDULED, S.HELD, S.WITHDRAWN}),
     # A live message can be corrected (a new version, verified again) or withdrawn.
-    S.PUBLISHED: frozenset({S.AWAITING_VERIFICATION, S.PUBLISHING, S.SCHEDULED, S.WITHDRAWN}),
+    S.PUBLISHED: frozenset({S.AWAITING_VERIFICATION, S.PUBLISHING, S.SCHEDULED, S.HELD, S.WITHDRAWN}),
     S.PARTIALLY_PUBLISHED: frozenset({S.AWAITING_VERIFICATION, S.PUBLISHING, S.PUBLISHED,
-                                      S.SCHEDULED, S.WITHDRAWN}),
+                                      S.SCHEDULED, S.HELD, S.WITHDRAWN}),
     S.FAILED: frozenset({S.AWAITING_VERIFICATION, S.PUBLISHING, S.PUBLISHED,
-                         S.PARTIALLY_PUBLISHED, S.WITHDRAWN}),
+                         S.PARTIALLY_PUBLISHED, S.HELD, S.WITHDRAWN}),
     S.WITHDRAWN: frozenset(),
 }
 

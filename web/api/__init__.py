@@ -194,3 +194,6 @@ def reject_message(user, message_id: int):
     message = messages.reject(db(), user, message_id, data.get("reason"), data.get("version"))
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status,
                     "rejection_reason": message.rejection_reason})
+
+
+from . import publishing  # noqa

@@ -1,0 +1,137 @@
+"""Recurring routine posts: each occurrence gets its own deliveries, planned when due.
+
+A series is the current version of a message when it has a recurrence and a
+live approval: verified once for its exact text. An edit or a correction voids
+the approval, so the series stops until the new version is verified. Approval
+plans the first occurrence (:func:`workflow.messages.plan_deliveries`); the
+scheduler then calls :func:`plan_due_occurrences` and, once everything of the
+current occurrence has finished, plans the next one when it falls due.
+
+Occurrences are computed on the Europe/London wall clock
+(:mod:`workflow.schedule`), so 09:00 stays 09:00 across the clock changes.
+Each occurrence is published at most once: its deliveries are unique per
+(version, account, purpose, due time) and the message row is locked while
+planning. When the scheduler was down past several occurrences, only the
+latest is planned; when even that one is more than ``late_grace_seconds`` past,
+it waits for a decision (publish now or a new time) instead of going out late.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import audit
+from .errors import CrierError
+from .messages import get_message
+from .models import Decision, Delivery, DeliveryPurpose, DeliveryState, Message, MessageVersion
+from .pause import active_pauses, hold_for_decision, hold_if_paused
+from .runtime import settings_of
+from .schedule import LONDON, next_occurrence, occurrences_between
+from .states import MessageState, can_transition
+
+log = logging.getLogger(__name__)
+
+FINISHED = (DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.CANCELLED.value)
+
+
+def _candidates(session: Session) -> list[tuple[int, int]]:
+    """(message id, version id) of every verified series with nothing left on its way."""
+    unfinished = exists().where(Delivery.message_id == Message.id, Delivery.state.not_in(FINISHED))
+    rows = session.execute(
+        select(Message.id, MessageVersion.id)
+        .join(MessageVersion, MessageVersion.message_id == Message.id)
+        .join(Decision, Decision.version_id == MessageVersion.id)
+        .where(Decision.decision == "approved", Decision.voided_at.is_(None),
+               MessageVersion.recurrence.is_not(None),
+               MessageVersion.number == Message.current_version,
+               Message.status != MessageState.WITHDRAWN.value,
+               ~unfinished)
+        .order_by(Message.id)
+    ).all()
+    return [(m, v) for m, v in rows]
+
+
+def _plan_series(session: Session, message_id: int, version_id: int, now: dt.datetime) -> list[int]:
+    message = get_message(session, message_id, lock=True)
+    version = session.get(MessageVersion, version_id, populate_existing=True)
+    approval = session.execute(select(Decision).where(
+        Decision.version_id == version_id, Decision.decision == "approved",
+        Decision.voided_at.is_(None)).execution_options(populate_existing=True)).scalar_one_or_none()
+    # Checked again under the lock: an edit, a withdrawal or another planner may have won.
+    if (version is None or approval is None or message.status == MessageState.WITHDRAWN.value
+            or version.number != message.current_version or not version.recurrence
+            or version.publish_at is None):
+        return []
+    deliveries = session.execute(select(Delivery).where(Delivery.message_id == message.id)
+                                 .execution_options(populate_existing=True)).scalars().all()
+    if any(d.state not in FINISHED for d in deliveries):
+        return []
+    planned = [d.due_at for d in deliveries
+               if d.purpose == DeliveryPurpose.PUBLISH.value and d.state != DeliveryState.CANCELLED.value]
+    if planned:
+        occurrence = next_occurrence(version.publish_at, version.recurrence, max(planned), inclusive=False)
+    else:
+        occurrence = next_occurrence(version.publish_at, version.recurrence, approval.created_at)
+    if occurrence is None or occurrence > now:
+        return []
+    # After a long stop, publish at most the latest occurrence, never a backlog.
+    missed = occurrences_between(version.publish_at, version.recurrence, occurrence,
+                                 now + dt.timedelta(microseconds=1))
+    occurrence, skipped = missed[-1], missed[:-1]
+    late = now - occurrence > dt.timedelta(seconds=settings_of(session).late_grace_seconds)
+    queue = "incident" if message.kind == "incident" else "routine"
+    rows = [Delivery(message_id=message.id, version_id=version.id, account_id=account_id,
+                     purpose=DeliveryPurpose.PUBLISH.value, queue=queue,
+                     state=DeliveryState.PENDING.value, due_at=occurrence)
+            for account_id in version.targets]
+    session.add_all(rows)
+    session.flush()
+    local = occurrence.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
+    if late:
+        hold_for_decision(session, rows, f"the occurrence of {local} was missed")
+    else:
+        pauses = active_pauses(session)
+        for d in rows:
+            hold_if_paused(session, d, pauses)
+        if any(d.state == DeliveryState.PENDING.value for d in rows) and can_transition(
+                message.status, MessageState.PUBLISHING):
+            message.status = MessageState.PUBLISHING.value
+    audit.record(session, None, "series.occurrence_planned", message_id=message.id,
+                 version_number=version.number, content_hash=version.content_hash,
+                 occurrence=occurrence.isoformat(), local_time=local, late=late,
+                 deliveries=[d.id for d in rows], skipped=[t.isoformat() for t in skipped])
+    return [d.id for d in rows if d.state == DeliveryState.PENDING.value]
+
+
+def plan_due_occurrences(session: Session, now: dt.datetime) -> list[int]:
+    """Plan the next occurrence of every verified series that is due at ``now``.
+
+    A series moves on only when all of its current occurrence's deliveries have
+    finished (sent, failed or cancelled). Each planned occurrence gets one
+    delivery per target account of the verified version, due at the
+    occurrence; those held by a pause or waiting for a decision are created
+    held. Returns the ids of the deliveries to send now. Safe to run twice or
+    concurrently: each occurrence is created once.
+    """
+    due: list[int] = []
+    for message_id, version_id in _candidates(session):
+        try:
+            ids = _plan_series(session, message_id, version_id, now)
+            session.commit()
+        except IntegrityError:
+            # A racing scheduler created this occurrence first.
+            session.rollback()
+            continue
+        except CrierError:
+            session.rollback()  # the message went away meanwhile
+            continue
+        except Exception:
+            session.rollback()
+            log.exception("planning the next occurrence of message %s failed", message_id)
+            continue
+        due.extend(ids)
+    return due
