@@ -1,0 +1,310 @@
+"""How the console shows things: London times, state labels, previews, word diffs."""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.models import ChannelAccount, Delivery, Message, MessageVersion, Pause
+from workflow.schedule import LONDON
+
+try:  # the pause service is being written; until it lands, read the table directly
+    from workflow import pause as pause_service
+except ImportError:  # pragma: no cover - depends on what has landed
+    pause_service = None
+
+STATE_LABELS = {
+    "draft": "Draft",
+    "awaiting_verification": "Awaiting verification",
+    "rejected": "Rejected: back with its author",
+    "approved": "Approved: going out now",
+    "scheduled": "Approved and scheduled",
+    "held": "Held: needs a decision",
+    "publishing": "Publishing",
+    "published": "Published",
+    "partially_published": "Partially published",
+    "failed": "Failed",
+    "withdrawn": "Withdrawn",
+}
+
+DELIVERY_LABELS = {
+    "pending": "Waiting to send",
+    "sending": "Sending",
+    "retrying": "Retrying",
+    "unknown": "Checking with the platform",
+    "sent": "Published",
+    "failed": "Failed",
+    "held": "Held",
+    "cancelled": "Cancelled",
+}
+
+KIND_LABELS = {"x": "X", "facebook": "Facebook", "website": "Website"}
+
+# Delivery states in which nothing more will happen without a person.
+SETTLED = frozenset({"sent", "failed", "cancelled", "held"})
+
+
+def london(value: dt.datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A UTC time as London wall-clock time with its zone name (GMT or BST)."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def london_input(value: dt.datetime | None) -> str:
+    """A UTC time in the form a datetime-local input wants, in London time."""
+    if value is None:
+        return ""
+    return value.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def state_label(state: Any) -> str:
+    value = str(getattr(state, "value", state))
+    return STATE_LABELS.get(value, value.replace("_", " ").capitalize())
+
+
+def delivery_label(state: Any) -> str:
+    value = str(getattr(state, "value", state))
+    return DELIVERY_LABELS.get(value, value)
+
+
+def kind_label(kind: Any) -> str:
+    value = str(getattr(kind, "value", kind))
+    return KIND_LABELS.get(value, value)
+
+
+def excerpt(text: str | None, limit: int = 120) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+# Accounts ----------------------------------------------------------------------
+
+@dataclass
+class AccountGroup:
+    label: str
+    area: str | None
+    accounts: list[ChannelAccount] = field(default_factory=list)
+
+
+def group_accounts(accounts: Iterable[ChannelAccount]) -> list[AccountGroup]:
+    """Force-wide accounts first, then one group per area, in name order."""
+    groups: dict[str | None, AccountGroup] = {}
+    for account in accounts:
+        group = groups.setdefault(account.area, AccountGroup(
+            "Force-wide" if account.area is None else account.area, account.area))
+        group.accounts.append(account)
+    ordered = sorted(groups.values(), key=lambda g: (g.area is not None, g.area or ""))
+    for group in ordered:
+        group.accounts.sort(key=lambda a: (str(a.kind), a.name))
+    return ordered
+
+
+# Previews ---------------------------------------------------------------------
+
+@dataclass
+class PostPreview:
+    text: str
+    count: int | None = None  # X's weighted length, including the link
+    limit: int | None = None
+
+
+@dataclass
+class AccountPreview:
+    account: ChannelAccount
+    text: str
+    is_variant: bool
+    posts: list[PostPreview]
+    problems: list[dict]
+    link: str | None
+
+    @property
+    def kind(self) -> str:
+        return str(self.account.kind)
+
+    @property
+    def errors(self) -> list[dict]:
+        return [p for p in self.problems if p.get("level") == "error"]
+
+
+def _weighted_length(text: str) -> int | None:
+    try:
+        from channels.xtext import weighted_length
+    except ImportError:  # pragma: no cover - the X text rules are being written
+        return None
+    return weighted_length(text)
+
+
+def account_preview(account: ChannelAccount, text: str, link: str | None,
+                    is_variant: bool = False) -> AccountPreview:
+    """The exact posts ``account`` would carry for ``text``, and its problems."""
+    from channels.base import Problem, channel_class
+
+    try:
+        channel = channel_class(account.kind)
+    except (KeyError, ImportError):
+        return AccountPreview(account, text, is_variant, [PostPreview(text)],
+                              [{"level": "warning", "code": "no_adapter",
+                                "message": f"No preview yet for {kind_label(account.kind)} accounts."}], link)
+    problems = [p.as_dict() for p in channel.check(text, link)] if text.strip() else []
+    if account.status == "reconnect":
+        problems.append(Problem(f"{account.name} must be reconnected before it can post",
+                                level="error", code="reconnect").as_dict())
+    posts = []
+    for post in (channel.render(text, link) if text.strip() else []):
+        if str(account.kind) == "x":
+            posts.append(PostPreview(post, _weighted_length(post), 280))
+        else:
+            posts.append(PostPreview(post))
+    return AccountPreview(account, text, is_variant, posts, problems, link)
+
+
+def previews_for(accounts: Sequence[ChannelAccount], body: str, variants: dict[str, str],
+                 link: str | None) -> list[AccountPreview]:
+    out = []
+    for account in accounts:
+        variant = (variants or {}).get(str(account.id))
+        out.append(account_preview(account, variant or body, link, is_variant=bool(variant)))
+    return out
+
+
+def preview_link(session: Session, message: Message | None, accounts: Sequence[ChannelAccount]) -> str | None:
+    """The website link other channels would carry (a placeholder slug before the first save)."""
+    from workflow.messages import message_link
+    from workflow.runtime import channel_config_of
+
+    if not any(str(a.kind) == "website" for a in accounts):
+        return None
+    if message is not None:
+        return message_link(session, message)
+    return f"{channel_config_of(session).public_base_url.rstrip('/')}/news/new-update"
+
+
+# Word diff ---------------------------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> Markup:
+    """``new`` against ``old``, word by word, with <del> and <ins> that screen readers announce."""
+    a = _TOKENS.findall(old or "")
+    b = _TOKENS.findall(new or "")
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(str(escape("".join(b[j1:j2]))))
+            continue
+        if op in ("delete", "replace"):
+            out.append('<del><span class="visually-hidden">[removed: </span>'
+                       f'{escape("".join(a[i1:i2]))}<span class="visually-hidden">]</span></del>')
+        if op in ("insert", "replace"):
+            out.append('<ins><span class="visually-hidden">[added: </span>'
+                       f'{escape("".join(b[j1:j2]))}<span class="visually-hidden">]</span></ins>')
+    return Markup("".join(out))
+
+
+def version_changes(session: Session, old: MessageVersion | None, new: MessageVersion) -> list[str]:
+    """Plain sentences for what changed besides the text: targets, variants, time, recurrence."""
+    if old is None:
+        return []
+    changes = []
+    ids = set(old.targets) | set(new.targets)
+    names = {a.id: a.name for a in session.execute(
+        select(ChannelAccount).where(ChannelAccount.id.in_(ids))).scalars()} if ids else {}
+    added = [names.get(i, str(i)) for i in new.targets if i not in old.targets]
+    removed = [names.get(i, str(i)) for i in old.targets if i not in new.targets]
+    if added:
+        changes.append("Accounts added: " + ", ".join(added))
+    if removed:
+        changes.append("Accounts removed: " + ", ".join(removed))
+    for key in sorted(set(old.variants or {}) | set(new.variants or {})):
+        before, after = (old.variants or {}).get(key), (new.variants or {}).get(key)
+        if before != after:
+            name = names.get(int(key), key)
+            if before is None:
+                changes.append(f"Own wording added for {name}")
+            elif after is None:
+                changes.append(f"Own wording removed for {name}")
+            else:
+                changes.append(f"Own wording changed for {name}")
+    if old.publish_at != new.publish_at:
+        changes.append(f"Publish time: {london(old.publish_at) or 'now'} \u2192 {london(new.publish_at) or 'now'}")
+    if (old.recurrence or None) != (new.recurrence or None):
+        changes.append(f"Repeat: {old.recurrence or 'none'} \u2192 {new.recurrence or 'none'}")
+    return changes
+
+
+# Deliveries and pauses ------------------------------------------------------------
+
+def current_deliveries(deliveries: Sequence[Delivery]) -> list[Delivery]:
+    """The newest delivery per (account, purpose): what each channel shows now."""
+    latest: dict[tuple[int, str], Delivery] = {}
+    for d in deliveries:
+        key = (d.account_id, str(d.purpose))
+        if key not in latest or d.id > latest[key].id:
+            latest[key] = d
+    return sorted(latest.values(), key=lambda d: d.id)
+
+
+def outcome(message: Message, deliveries: Sequence[Delivery]) -> str:
+    """published / partially_published / failed / in_progress / none, from the channels themselves."""
+    live = [d for d in deliveries if str(d.state) != "cancelled"]
+    if not live:
+        return "none"
+    states = {str(d.state) for d in live}
+    if states - SETTLED:
+        if "sent" in states and "failed" in states:
+            return "partially_published"
+        return "in_progress"
+    if states <= {"sent"}:
+        return "published"
+    if "sent" in states:
+        return "partially_published"
+    if states <= {"held"}:
+        return "held"
+    return "failed"
+
+
+DELIVERY_ADVICE = {
+    "failed": "Nothing more will be tried for this channel. Fix the cause below, then send a correction "
+              "to publish it again, or post by hand and record it.",
+    "retrying": "Crier will try again by itself; nothing to do yet.",
+    "unknown": "The platform may have posted it. Crier checks the account before any resend: do not post by hand.",
+    "held": "Waiting for a decision: publish now, choose a new time, or withdraw.",
+}
+
+
+def delivery_advice(d: Delivery) -> str:
+    state = str(d.state)
+    if state == "failed" and d.account is not None and d.account.status == "reconnect":
+        return ("The account's connection was refused. An administrator must reconnect "
+                f"{d.account.name}; then send a correction to publish it there.")
+    if state == "retrying" and d.next_attempt_at is not None:
+        return f"Crier will try again at {london(d.next_attempt_at, '%H:%M:%S')}; nothing to do yet."
+    return DELIVERY_ADVICE.get(state, "")
+
+
+def active_pauses(session: Session) -> list[Pause]:
+    """Pauses in force, newest first."""
+    if pause_service is not None and hasattr(pause_service, "active_pauses"):
+        rows = list(pause_service.active_pauses(session))
+    else:
+        rows = list(session.execute(select(Pause).where(Pause.lifted_at.is_(None))).scalars())
+    return sorted(rows, key=lambda p: p.created_at, reverse=True)
+
+
+def pause_scope(pause: Pause, account_names: dict[int, str]) -> str:
+    parts = []
+    if pause.account_ids:
+        parts.append("accounts " + ", ".join(account_names.get(i, str(i)) for i in pause.account_ids))
+    if pause.areas:
+        parts.append("areas " + ", ".join(pause.areas))
+    return "; ".join(parts) if parts else "every account"

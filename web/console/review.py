@@ -1,0 +1,188 @@
+"""One message: verify it (approve or reject), and its audit trail (page and CSV)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from workflow import audit, messages
+from workflow.errors import CrierError
+from workflow.models import ChannelAccount, Delivery, Message
+
+from ..auth import console_user
+from ..context import db
+from . import bp, present
+from .views import user_names
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _target_accounts(message: Message) -> list[ChannelAccount]:
+    ids = list(message.latest.targets)
+    found = {a.id: a for a in db().execute(
+        select(ChannelAccount).where(ChannelAccount.id.in_(ids))).scalars()} if ids else {}
+    return [found[i] for i in ids if i in found]
+
+
+def message_page(message: Message, errors: dict[str, str] | None = None, form: dict | None = None,
+                 status: int = 200):
+    session = db()
+    user = console_user()
+    latest = message.latest
+    previous = message.versions[-2] if len(message.versions) > 1 else None
+    targets = _target_accounts(message)
+    link = messages.link_for(session, message, latest.targets)
+    previews = present.previews_for(targets, latest.body, dict(latest.variants or {}), link)
+    checks = messages.checks_for(session, message, latest)
+    names = user_names([message.author_id] + [v.editor_id for v in message.versions]
+                       + [d.reviewer_id for d in message.decisions])
+    state = str(message.status)
+    return render_template(
+        "console/message.html", title=f"Message {message.id}: {present.state_label(state)}",
+        message=message, latest=latest, previous=previous, previews=previews, checks=checks,
+        names=names, targets={a.id: a for a in targets},
+        diff=present.word_diff(previous.body, latest.body) if previous else None,
+        changes=present.version_changes(session, previous, latest),
+        blocker=messages.approval_blocker(user, message),
+        can_edit=messages._can_edit(user, message),  # noqa: SLF001 - the service's own rule
+        user=user, errors=errors or {}, form=form or {}, state=state,
+    ), status
+
+
+@bp.get("/messages/<int:message_id>")
+@login_required
+def message(message_id: int):
+    return message_page(messages.get_message(db(), message_id))
+
+
+@bp.post("/messages/<int:message_id>/submit")
+@login_required
+def submit(message_id: int):
+    try:
+        messages.submit(db(), console_user(), message_id)
+    except CrierError as exc:
+        db().rollback()
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+    else:
+        flash("Sent for verification.")
+    return redirect(url_for("console.message", message_id=message_id))
+
+
+@bp.post("/messages/<int:message_id>/approve")
+@login_required
+def approve(message_id: int):
+    version = _int(request.form.get("version"))
+    content_hash = request.form.get("content_hash") or None
+    try:
+        if version is None:
+            from workflow.errors import ValidationError
+            raise ValidationError("the form did not say which version you verified", field="version")
+        message = messages.approve(db(), console_user(), message_id, version, content_hash)
+    except CrierError as exc:
+        db().rollback()
+        if exc.status == 404:
+            raise
+        flash(f"Not approved: {exc.message}", "error")
+        return redirect(url_for("console.message", message_id=message_id))
+    flash(f"Version {version} approved: {present.state_label(message.status).lower()}.")
+    return redirect(url_for("console.status", message_id=message_id))
+
+
+@bp.post("/messages/<int:message_id>/reject")
+@login_required
+def reject(message_id: int):
+    reason = (request.form.get("reason") or "").strip()
+    version = _int(request.form.get("version"))
+    if not reason:
+        message = messages.get_message(db(), message_id)
+        return message_page(message, {"reason": "Give the author a reason, so they can fix it."},
+                            request.form, 422)
+    try:
+        messages.reject(db(), console_user(), message_id, reason, version=version)
+    except CrierError as exc:
+        db().rollback()
+        if exc.status == 404:
+            raise
+        if exc.field == "reason":
+            return message_page(messages.get_message(db(), message_id), {"reason": exc.message},
+                                request.form, exc.status)
+        flash(f"Not rejected: {exc.message}", "error")
+        return redirect(url_for("console.message", message_id=message_id))
+    flash("Rejected: the message is back with its author, with your reason.")
+    return redirect(url_for("console.home"))
+
+
+# Audit -----------------------------------------------------------------------------
+
+def _audit_rows(message_id: int):
+    session = db()
+    message = messages.get_message(session, message_id)
+    events = audit.events_for_message(session, message.id)
+    deliveries = session.execute(select(Delivery).where(Delivery.message_id == message.id)
+                                 .options(joinedload(Delivery.account), joinedload(Delivery.version))
+                                 .order_by(Delivery.id)).scalars().all()
+    return message, events, deliveries
+
+
+def _details(event) -> list[tuple[str, str]]:
+    try:
+        data = audit.details_of(event)
+    except ValueError:
+        return [("details", event.details)]
+    out = []
+    for key, value in data.items():
+        out.append((key.replace("_", " "), value if isinstance(value, str) else json.dumps(value)))
+    return out
+
+
+@bp.get("/messages/<int:message_id>/audit")
+@login_required
+def audit_page(message_id: int):
+    message, events, deliveries = _audit_rows(message_id)
+    return render_template("console/audit.html", title=f"Audit: message {message.id}", message=message,
+                           events=events, deliveries=deliveries, details=_details)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+@bp.get("/messages/<int:message_id>/audit.csv")
+@login_required
+def audit_csv(message_id: int):
+    message, events, deliveries = _audit_rows(message_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["record", "time_utc", "actor", "action", "version", "content_hash", "account",
+                     "state", "attempts", "url", "details"])
+    for e in events:
+        writer.writerow([csv_cell(v) for v in (
+            "event", e.created_at.isoformat(), e.actor, e.action, e.version_number, e.content_hash,
+            "", "", "", "", e.details)])
+    for d in deliveries:
+        writer.writerow([csv_cell(v) for v in (
+            "delivery", (d.sent_at or d.updated_at).isoformat(), "system", d.purpose,
+            d.version.number if d.version else "", d.version.content_hash if d.version else "",
+            d.account.name if d.account else d.account_id, d.state, d.attempts, d.url or "",
+            d.last_error or "")])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="crier-message-{message.id}-audit.csv"'})
