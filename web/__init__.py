@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from workflow.celery_app import create_celery
 from workflow.config import Settings
 from workflow.runtime import build_runtime
 
@@ -54,7 +55,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         instance.mkdir(parents=True, exist_ok=True)
 
     settings = Settings.from_mapping(app.config)
-    app.extensions["crier"] = build_runtime(settings)
+    runtime = build_runtime(settings)
+    app.extensions["crier"] = runtime
+    # Celery lives beside the runtime; its dispatcher wakes the workers after each commit.
+    app.extensions["celery"] = create_celery(runtime, instance_path=instance, task_context=app.app_context)
     app.teardown_appcontext(close_session)
 
     login_manager.init_app(app)
