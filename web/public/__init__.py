@@ -1,4 +1,265 @@
-"""The force website's public pages and feeds."""
-from flask import Blueprint
+"""The force website's public pages and feeds.
 
-bp = Blueprint("public", __name__, template_folder="templates")
+``/news`` (latest first, paged), ``/news/<slug>`` (one update, with its
+corrections), ``/incidents/<slug>`` (an incident's timeline), and the feeds
+``/feeds/news.atom``, ``/feeds/cap.xml``, ``/feeds/cap.atom`` and
+``/feeds/cap/<identifier>.xml`` (see :mod:`web.public.feeds`).
+
+Every page answers conditional requests from a light aggregate query
+(:func:`workflow.website.page_validators`) before anything is loaded or
+rendered, and may be cached publicly for a short while.
+
+Optional settings: ``CRIER_FORCE_NAME`` (the site's name) and
+``CRIER_CAP_SENDER`` (the CAP sender; default the public base URL's host).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
+from werkzeug.http import is_resource_modified
+
+from workflow import website
+from workflow.errors import ValidationError
+
+from ..context import db
+from . import feeds
+
+bp = Blueprint("public", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/public-static")
+
+#: Bump when templates or feeds change shape, so cached copies are revalidated.
+RENDER_VERSION = "1"
+PAGE_SIZE = 20
+FEED_SIZE = 50
+CAP_INDEX_SIZE = 100
+MAX_AGE = 30
+LONDON = ZoneInfo("Europe/London")
+DEFAULT_SITE_NAME = "Police news"
+
+_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'")
+
+
+def site() -> feeds.Site:
+    """Where the website lives, from the app's settings."""
+    config = current_app.config
+    base = str(config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    host = urlsplit(base).hostname or "localhost"
+    return feeds.Site(
+        base_url=base,
+        name=str(config.get("FORCE_NAME") or DEFAULT_SITE_NAME),
+        host=host,
+        cap_sender=str(config.get("CAP_SENDER") or host),
+    )
+
+
+# Formatting ---------------------------------------------------------------------
+
+def london(value: dt.datetime | None) -> str:
+    """A time as people in the force area read it: "24 November 2026, 17:05"."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y, %H:%M}"
+
+
+def iso(value: dt.datetime | None) -> str:
+    """A machine-readable time for ``<time datetime>``."""
+    return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds") if value else ""
+
+
+@bp.app_template_filter("public_london")
+def _london_filter(value: dt.datetime | None) -> str:
+    return london(value)
+
+
+@bp.app_template_filter("public_iso")
+def _iso_filter(value: dt.datetime | None) -> str:
+    return iso(value)
+
+
+@bp.context_processor
+def _site_context() -> dict:
+    return {"site": site()}
+
+
+# Caching -----------------------------------------------------------------------
+
+def _validators(**scope) -> website.Validators:
+    s = site()
+    return website.page_validators(db(), extra=(RENDER_VERSION, s.base_url, s.name, s.cap_sender), **scope)
+
+
+def conditional(validators: website.Validators, build: Callable[[], Response]) -> Response:
+    """Answer 304 when the client's copy is current; otherwise build the response. Both carry the validators."""
+    etag = validators.digest
+    last_modified = validators.last_modified
+    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = Response(status=304)
+    else:
+        response = build()
+        if response.status_code == 404:
+            return response  # an absence carries no validators (see _not_found)
+    response.set_etag(etag)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE
+    return response
+
+
+def _html(template: str, status: int = 200, **context) -> Response:
+    response = make_response(render_template(template, **context), status)
+    response.mimetype = "text/html"
+    return response
+
+
+def _not_found(what: str) -> Response:
+    response = _html("public/not_found.html", 404, what=what)
+    # It may appear any moment (its website delivery may be on its way): never cache the absence.
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+    return response
+
+
+# Pages -------------------------------------------------------------------------
+
+@bp.get("/news")
+def news():
+    """The latest updates, newest first, PAGE_SIZE at a time."""
+    before = request.args.get("before") or None
+    if before is not None:
+        try:
+            website.decode_cursor(before)
+        except ValidationError as exc:
+            response = _html("public/bad_request.html", 400, reason=exc.message)
+            response.cache_control.no_cache = True
+            return response
+
+    def build() -> Response:
+        rows = website.published_updates(db(), limit=PAGE_SIZE + 1, before=before)
+        updates, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+        older = url_for(".news", before=updates[-1].cursor()) if more else None
+        return _html("public/news.html", updates=updates, older=older, paged=before is not None)
+
+    return conditional(_validators(), build)
+
+
+@bp.get("/news/<slug>")
+def update(slug: str):
+    """One update: its current text and every correction's note; 410 once withdrawn."""
+    validators = _validators(message_slug=slug)
+    if not validators.ever_public:
+        return _not_found("update")
+
+    def build() -> Response:
+        result = website.update_by_slug(db(), slug)
+        if result.status == website.WITHDRAWN:
+            return _html("public/gone.html", 410, withdrawn_at=result.withdrawn_at, incident=None)
+        if result.status == website.NOT_FOUND:
+            return _not_found("update")
+        return _html("public/update.html", update=result.update)
+
+    return conditional(validators, build)
+
+
+@bp.get("/incidents/<slug>")
+def incident(slug: str):
+    """Every update of one incident still on the website, in the order they went out."""
+    validators = _validators(incident_slug=slug)
+    if not validators.ever_public:
+        return _not_found("incident")
+
+    def build() -> Response:
+        result = website.incident_timeline(db(), slug)
+        if result.status == website.WITHDRAWN:
+            return _html("public/gone.html", 410, withdrawn_at=None, incident=result.incident)
+        if result.status == website.NOT_FOUND:
+            return _not_found("incident")
+        return _html("public/incident.html", timeline=result, incident=result.incident)
+
+    return conditional(validators, build)
+
+
+# Feeds -------------------------------------------------------------------------
+
+def _xml(body: bytes, content_type: str) -> Response:
+    return Response(body, content_type=content_type)
+
+
+@bp.get("/feeds/news.atom")
+def news_feed():
+    """Atom 1.0: the latest FEED_SIZE updates."""
+    validators = _validators()
+
+    def build() -> Response:
+        updates = website.published_updates(db(), limit=FEED_SIZE)
+        return _xml(feeds.news_feed(site(), updates, validators.last_modified), feeds.ATOM_TYPE)
+
+    return conditional(validators, build)
+
+
+@bp.get("/feeds/cap.atom")
+def cap_feed():
+    """An Atom index of the current CAP alerts, each linking to its CAP document."""
+    validators = _validators()
+
+    def build() -> Response:
+        alerts = website.cap_alerts(db(), CAP_INDEX_SIZE)
+        return _xml(feeds.cap_index(site(), alerts, validators.last_modified), feeds.ATOM_TYPE)
+
+    return conditional(validators, build)
+
+
+@bp.get("/feeds/cap.xml")
+def cap_latest():
+    """The newest current CAP alert as one CAP 1.2 document."""
+    validators = _validators()
+
+    def build() -> Response:
+        alerts = website.cap_alerts(db(), 1)
+        if not alerts:
+            return _plain("No incident alerts have been published.", 404)
+        return _xml(feeds.cap_document(site(), alerts[0]), feeds.CAP_TYPE)
+
+    return conditional(validators, build)
+
+
+@bp.get("/feeds/cap/<identifier>.xml")
+def cap_alert(identifier: str):
+    """One CAP alert; an identifier that is no longer current redirects to the current one."""
+    parsed = website.parse_cap_identifier(identifier)
+    if parsed is None:
+        return _plain("No such alert.", 404)
+    message_id = parsed[0]
+    validators = _validators(message_id=message_id)
+    if not validators.ever_public:
+        return _plain("No such alert.", 404)
+
+    def build() -> Response:
+        alert = website.cap_alert(db(), message_id)
+        if alert is None:
+            return _plain("No such alert.", 404)
+        if alert.identifier != identifier:
+            return redirect(url_for(".cap_alert", identifier=alert.identifier), 303)
+        return _xml(feeds.cap_document(site(), alert), feeds.CAP_TYPE)
+
+    return conditional(validators, build)
+
+
+def _plain(text: str, status: int) -> Response:
+    response = Response(text + "\n", status=status, mimetype="text/plain")
+    response.cache_control.no_cache = True
+    return response

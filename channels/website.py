@@ -1,0 +1,329 @@
+"""The website channel: Crier's own public news pages, and an optional signed webhook to the force CMS.
+
+Crier serves the pages itself (``web.public``): a message is on the website as
+soon as its website delivery is recorded as sent, so publishing needs no remote
+call. When the account's credentials carry a ``webhook_url``, each update is
+also POSTed to the force CMS as JSON, signed with the account's
+``webhook_secret``.
+
+The webhook request
+-------------------
+Body: a JSON object with ``event`` ("published", "corrected" or "withdrawn"),
+``slug``, ``url``, ``text``, ``title``, ``incident``, ``version``,
+``change_note`` and ``time`` (when Crier sent it, ISO 8601 in UTC).
+
+Headers:
+
+``X-Crier-Timestamp``
+    Unix time in whole seconds when the request was signed.
+``X-Crier-Signature``
+    ``sha256=`` and the lower-case hex HMAC-SHA256, keyed with the UTF-8 bytes
+    of ``webhook_secret``, of exactly: the timestamp's ASCII digits, one ``.``
+    byte, then the raw request body bytes. The CMS should recompute it over
+    the body as received, compare in constant time and refuse old timestamps.
+``Idempotency-Key``
+    ``<slug>-v<version>-<event>`` (``<slug>-withdrawn`` for a withdrawal, which
+    names no version). Crier cannot ask the CMS what it already holds, so after
+    a lost answer it sends the same update again with the same key: the CMS
+    must treat a repeated key as the same update, not a new one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Mapping, Sequence
+from urllib.parse import quote, urlsplit
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+from .base import (
+    Channel,
+    ChannelConfig,
+    ChannelError,
+    OutcomeUnknownError,
+    PermanentError,
+    Post,
+    Problem,
+    PublishResult,
+    TransientError,
+    register,
+)
+
+SIGNATURE_HEADER = "X-Crier-Signature"
+TIMESTAMP_HEADER = "X-Crier-Timestamp"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+#: How much of a refusing CMS's answer is quoted to the officer.
+REASON_CHARS = 200
+
+EVENT_PUBLISHED = "published"
+EVENT_CORRECTED = "corrected"
+EVENT_WITHDRAWN = "withdrawn"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Crier-Signature`` value for ``body`` sent at ``timestamp`` (see the module docstring)."""
+    material = timestamp.encode("ascii") + b"." + body
+    digest = hmac.new(secret.encode("utf-8"), material, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def page_url(public_base_url: str, slug: str) -> str:
+    """The public page of the update ``slug`` on Crier's website."""
+    return f"{public_base_url.rstrip('/')}/news/{quote(slug, safe='')}"
+
+
+@register
+class WebsiteChannel(Channel):
+    """The force website. Credentials (all optional): ``webhook_url``, ``webhook_secret``."""
+
+    kind = "website"
+    supports_edit = True
+
+    def __init__(self, credentials: dict[str, Any], config: ChannelConfig):
+        super().__init__(credentials, config)
+        url = str(credentials.get("webhook_url") or "").strip()
+        secret = str(credentials.get("webhook_secret") or "")
+        if url:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise PermanentError(
+                    "The website's CMS webhook address is not a web address. Fix it in the "
+                    "website account's connection.",
+                    reconnect=True,
+                )
+            if not secret:
+                # An unsigned update could be forged by anyone who finds the address.
+                raise PermanentError(
+                    "The website's CMS webhook has no signing secret. Add one to the website "
+                    "account's connection.",
+                    reconnect=True,
+                )
+        self.webhook_url = url or None
+        self.webhook_secret = secret
+        self._session: requests.Session | None = None
+
+    # Text ---------------------------------------------------------------
+    @classmethod
+    def check(cls, text: str, link: str | None = None) -> list[Problem]:
+        """Problems with ``text`` as a website update: only an empty text (pages have no length limit)."""
+        if not (text or "").strip():
+            return [Problem("The website update has no text.", code="empty")]
+        return []
+
+    @classmethod
+    def render(cls, text: str, link: str | None = None) -> list[str]:
+        """The update exactly as the page shows it: the text alone (the page is the link)."""
+        return [text]
+
+    # Platform -----------------------------------------------------------
+    def publish(
+        self,
+        post: Post,
+        *,
+        reply_to: str | None = None,
+        posted_parts: Sequence[str] = (),
+        on_part: Callable[[str], None] | None = None,
+    ) -> PublishResult:
+        """Put the update on the website: tell the CMS (if configured), then return the page.
+
+        The page itself goes live when the engine records the delivery as sent.
+        An update already announced (``posted_parts``) is not sent again.
+        """
+        slug = self._slug(post.slug)
+        result = self._result(slug)
+        if posted_parts:
+            return result
+        self._refuse_unpublishable(post)
+        if self.webhook_url:
+            self._send(EVENT_PUBLISHED, self._payload(EVENT_PUBLISHED, slug, post),
+                       f"{slug}-v{post.version}-{EVENT_PUBLISHED}")
+        if on_part is not None:
+            on_part(slug)
+        return result
+
+    def edit(self, remote_id: str, post: Post) -> PublishResult:
+        """Correct the page: tell the CMS (if configured); the page shows the new version once sent."""
+        slug = self._slug(remote_id)
+        self._refuse_unpublishable(post)
+        if self.webhook_url:
+            self._send(EVENT_CORRECTED, self._payload(EVENT_CORRECTED, slug, post),
+                       f"{slug}-v{post.version}-{EVENT_CORRECTED}")
+        return self._result(slug)
+
+    def delete(self, remote_id: str) -> None:
+        """Withdraw the page: tell the CMS (if configured); the page answers 410 Gone once recorded."""
+        slug = self._slug(remote_id)
+        if self.webhook_url:
+            self._send(EVENT_WITHDRAWN, self._payload(EVENT_WITHDRAWN, slug, None),
+                       f"{slug}-{EVENT_WITHDRAWN}")
+
+    def find_recent(self, post: Post, *, since: dt.datetime | None = None) -> PublishResult | None:
+        """Reconcile after an unknown outcome.
+
+        Without a webhook the page is Crier's own and nothing remote can be
+        half-done, so the page is the result. The CMS cannot be queried, so with
+        a webhook this answers None and the engine sends again; the
+        ``Idempotency-Key`` makes the repeat harmless.
+        """
+        if self.webhook_url:
+            return None
+        return self._result(self._slug(post.slug))
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    # Helpers ------------------------------------------------------------
+    def _slug(self, value: str | None) -> str:
+        slug = str(value or "").strip()
+        if not slug:
+            raise PermanentError("The website update has no page address (slug).")
+        return slug
+
+    def _result(self, slug: str) -> PublishResult:
+        return PublishResult(remote_id=slug, url=page_url(self.config.public_base_url, slug),
+                             part_ids=(slug,))
+
+    def _refuse_unpublishable(self, post: Post) -> None:
+        errors = [p.message for p in self.check(post.text, post.link) if p.level == "error"]
+        if errors:
+            raise PermanentError(" ".join(errors))
+
+    def _payload(self, event: str, slug: str, post: Post | None) -> dict[str, Any]:
+        return {
+            "event": event,
+            "slug": slug,
+            "url": page_url(self.config.public_base_url, slug),
+            "text": post.text if post else None,
+            "title": post.title if post else None,
+            "incident": post.incident_slug if post else None,
+            "version": post.version if post else None,
+            "change_note": post.change_note if post else None,
+            "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        }
+
+    def _http(self) -> requests.Session:
+        if self._session is None:
+            self._session = requests.Session()
+            # Proxy and netrc settings from the environment must not redirect signed updates.
+            self._session.trust_env = False
+        return self._session
+
+    def _send(self, event: str, payload: Mapping[str, Any], idempotency_key: str) -> None:
+        """POST one signed update to the CMS and classify its answer."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Crier website webhook",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(self.webhook_secret, timestamp, body),
+            IDEMPOTENCY_HEADER: idempotency_key,
+        }
+        try:
+            response = self._http().post(self.webhook_url, data=body, headers=headers,
+                                         timeout=self.config.timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            # Not chained: the exception's text may carry the webhook address and its query.
+            raise _network_failure(exc, event) from None
+        try:
+            failure = _answer_failure(response, event)
+        finally:
+            response.close()
+        if failure is not None:
+            raise failure
+
+
+def _answer_failure(response: requests.Response, event: str) -> ChannelError | None:
+    """Classify the CMS's answer; None when it accepted the update."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    if status == 410 and event == EVENT_WITHDRAWN:
+        return None  # the CMS no longer has the page: that is what a withdrawal wants
+    if status == 429 or status == 408 or status >= 500:
+        wait = _retry_after(response.headers)
+        busy = "is limiting how often Crier may send" if status == 429 else f"had a problem (HTTP {status})"
+        return TransientError(f"The force CMS {busy}. Crier will try again.", retry_after=wait)
+    reason = _reason(response)
+    if status in (401, 403):
+        return PermanentError(
+            f"The force CMS refused Crier's signed update (HTTP {status}{reason}). Check the "
+            "webhook secret in the website account's connection.",
+            reconnect=True,
+        )
+    if 300 <= status < 400:
+        return PermanentError(
+            f"The force CMS webhook address redirects elsewhere (HTTP {status}). Set the final "
+            "address in the website account's connection."
+        )
+    return PermanentError(f"The force CMS refused the update (HTTP {status}{reason}).")
+
+
+def _reason(response: requests.Response) -> str:
+    """A short, printable excerpt of the CMS's explanation, if it gave one."""
+    try:
+        text = response.text or ""
+    except Exception:  # an undecodable body explains nothing
+        return ""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if not text:
+        return ""
+    if len(text) > REASON_CHARS:
+        text = text[: REASON_CHARS - 1] + "…"
+    return f": {text}"
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from a Retry-After header (delay seconds or an HTTP date)."""
+    raw = (headers.get("Retry-After") or "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    return seconds if seconds > 0 else None
+
+
+def _network_failure(exc: requests.RequestException, event: str) -> ChannelError:
+    """Classify a failure to get any answer from the CMS."""
+    name = type(exc).__name__
+    if not _may_have_arrived(exc):
+        return TransientError(f"Crier could not reach the force CMS ({name}). It will try again.")
+    if event == EVENT_WITHDRAWN:
+        # Withdrawing twice is harmless (same Idempotency-Key; a gone page is fine): just retry.
+        return TransientError(f"The force CMS did not answer ({name}). Crier will try again.")
+    return OutcomeUnknownError(
+        f"The force CMS did not answer after Crier sent the update ({name}); it may or may not "
+        "have taken it. Crier will send it again with the same idempotency key."
+    )
+
+
+def _may_have_arrived(exc: requests.RequestException) -> bool:
+    """Whether the CMS may have received the request before the failure."""
+    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError,
+                        requests.exceptions.ProxyError, requests.exceptions.InvalidURL,
+                        requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+        # Refused or unconnectable: nothing was sent. A reset or a dropped connection after
+        # the request went out may have come after the CMS read it.
+        return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+    return True

@@ -1,0 +1,555 @@
+"""What the public sees on the force website: the read side of Crier's news pages and feeds.
+
+A message is on the website once a delivery of it to a website account has
+been sent with purpose publish or correct. The page shows the latest version so
+delivered, from the moment that delivery was sent; each later version is a
+correction, shown with its change note and time. Earlier texts are never shown
+again: a correction may have removed something that must not stay public.
+
+A message is withdrawn when its status is withdrawn or a withdrawal has been
+sent to a website account; it then leaves every list and feed, and its page
+answers "withdrawn" (never the text).
+
+Every function here answers in a fixed, small number of queries whatever the
+number of messages: lists are one query with the per-version aggregate in a
+CTE, so a page of 50 updates costs the same as a page of 1.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from .errors import ValidationError
+from .models import (ChannelAccount, ChannelKind, Delivery, DeliveryPurpose, DeliveryState,
+                     Incident, Message, MessageVersion)
+from .states import MessageState
+
+LIVE = "live"
+WITHDRAWN = "withdrawn"
+NOT_FOUND = "not_found"
+
+ORDER_PUBLISHED = "published"
+ORDER_UPDATED = "updated"
+
+#: The most updates one list or feed query returns.
+MAX_LIMIT = 500
+#: The most updates an incident timeline shows.
+MAX_TIMELINE = 1000
+
+_SENT = DeliveryState.SENT.value
+_SHOWN = (DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)
+_WITHDRAW = DeliveryPurpose.WITHDRAW.value
+_STATUS_WITHDRAWN = MessageState.WITHDRAWN.value
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+# C0 and C1 controls (except tab and newline), lone surrogates and the two
+# non-characters: none can appear in XML 1.0, and none means anything on a page.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_CURSOR = re.compile(r"^(\d{1,18})-(\d{1,18})$")
+_CAP_IDENTIFIER = re.compile(r"^crier-m(\d{1,18})-v(\d{1,9})(-cancel)?$")
+
+
+def public_text(value: str | None) -> str:
+    """``value`` fit for a public page or feed: newlines normalised, control characters removed."""
+    if not value:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _UNPRINTABLE.sub("", text)
+
+
+# Results ------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class IncidentRef:
+    """The incident an update belongs to, as the public sees it."""
+
+    id: int
+    slug: str
+    title: str
+    area: str | None
+    status: str
+
+    @property
+    def closed(self) -> bool:
+        return self.status == "closed"
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One correction shown on a page: the version, its change note and when it went live."""
+
+    version: int
+    note: str | None
+    at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicUpdate:
+    """One message as the website shows it."""
+
+    message_id: int
+    slug: str
+    kind: str
+    text: str
+    version: int
+    #: When the website first showed the message.
+    published: dt.datetime
+    #: When the website first showed the version it shows now (the last correction's time).
+    updated: dt.datetime
+    created_at: dt.datetime
+    incident: IncidentRef | None
+    #: The shown version's change note, when it is a correction.
+    change_note: str | None
+    corrected: bool
+    #: Every correction, oldest first (filled in for a single page only).
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def headline(self) -> str:
+        """The incident's title, or the text's first line cut to a headline's length."""
+        if self.incident is not None and self.incident.title.strip():
+            return self.incident.title.strip()
+        first = next((line.strip() for line in self.text.split("\n") if line.strip()), "Update")
+        if len(first) <= 90:
+            return first
+        cut = first[:90].rsplit(" ", 1)[0].rstrip(" ,;:.-") or first[:90]
+        return cut + "…"
+
+    @property
+    def paragraphs(self) -> list[list[str]]:
+        """The text as paragraphs (split at blank lines), each a list of lines."""
+        blocks = re.split(r"\n\s*\n", self.text.strip())
+        return [[line for line in block.split("\n")] for block in blocks if block.strip()]
+
+    def cursor(self, order: str = ORDER_PUBLISHED) -> str:
+        """The opaque ``before`` value that lists the updates after this one."""
+        at = self.updated if order == ORDER_UPDATED else self.published
+        return f"{(at - _EPOCH) // dt.timedelta(microseconds=1)}-{self.message_id}"
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateLookup:
+    """What the website has at one update's address."""
+
+    status: str  # LIVE, WITHDRAWN or NOT_FOUND
+    slug: str
+    update: PublicUpdate | None = None
+    withdrawn_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class IncidentTimeline:
+    """Every update of one incident still on the website, oldest first."""
+
+    status: str  # LIVE, WITHDRAWN (every update withdrawn) or NOT_FOUND
+    incident: IncidentRef | None
+    updates: tuple[PublicUpdate, ...] = ()
+
+    @property
+    def updated(self) -> dt.datetime | None:
+        return max((u.updated for u in self.updates), default=None)
+
+
+@dataclasses.dataclass(frozen=True)
+class CapAlert:
+    """The current CAP alert of one incident update.
+
+    ``msg_type`` is "Alert" for the first version on the website, "Update" for a
+    correction and "Cancel" after a withdrawal. ``references`` lists every
+    earlier alert of the same message as (identifier, sent), oldest first.
+    ``update`` is None for a Cancel, which never repeats the withdrawn text.
+    """
+
+    identifier: str
+    message_id: int
+    slug: str
+    msg_type: str
+    sent: dt.datetime
+    incident: IncidentRef
+    references: tuple[tuple[str, dt.datetime], ...]
+    update: PublicUpdate | None
+    created_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class Validators:
+    """Cheap HTTP cache validators for a public page: a state digest and a last change time."""
+
+    digest: str
+    last_modified: dt.datetime | None
+    #: Whether anything in scope was ever on the website (else the page is a plain 404).
+    ever_public: bool = True
+
+
+# Cursors and identifiers ----------------------------------------------------------
+
+def decode_cursor(value: str) -> tuple[dt.datetime, int]:
+    """The (time, message id) a ``before`` cursor stands for; ValidationError when malformed."""
+    match = _CURSOR.match(str(value or "").strip())
+    if not match:
+        raise ValidationError("the page cursor is not one Crier made", field="before")
+    micros, message_id = int(match.group(1)), int(match.group(2))
+    try:
+        at = _EPOCH + dt.timedelta(microseconds=micros)
+    except OverflowError:
+        raise ValidationError("the page cursor is out of range", field="before") from None
+    return at, message_id
+
+
+def cap_identifier(message_id: int, version: int, cancel: bool = False) -> str:
+    """The CAP identifier of a message version's alert (or of its withdrawal's Cancel)."""
+    return f"crier-m{message_id}-v{version}" + ("-cancel" if cancel else "")
+
+
+def parse_cap_identifier(identifier: str) -> tuple[int, int, bool] | None:
+    """(message id, version, is cancel) from a CAP identifier Crier made, else None."""
+    match = _CAP_IDENTIFIER.match(str(identifier or ""))
+    if not match:
+        return None
+    return int(match.group(1)), int(match.group(2)), bool(match.group(3))
+
+
+# Query parts ------------------------------------------------------------------
+
+def _website_accounts():
+    return select(ChannelAccount.id).where(ChannelAccount.kind == ChannelKind.WEBSITE.value)
+
+
+def _sent_time(delivery) -> Any:
+    # sent_at is what the engine records; updated_at stands in should it ever be missing.
+    return func.coalesce(delivery.sent_at, delivery.updated_at)
+
+
+def _website_versions(*where: Any):
+    """Per (message, version) on the website: when it first went live and through which account."""
+    D = aliased(Delivery)
+    MV = aliased(MessageVersion)
+    return (
+        select(
+            D.message_id.label("message_id"),
+            D.version_id.label("version_id"),
+            MV.number.label("number"),
+            func.min(_sent_time(D)).label("at"),
+            func.min(D.account_id).label("account_id"),
+        )
+        .join(MV, MV.id == D.version_id)
+        .where(D.state == _SENT, D.purpose.in_(_SHOWN), D.account_id.in_(_website_accounts()), *where)
+        .group_by(D.message_id, D.version_id, MV.number)
+    )
+
+
+def _withdrawal_sent(message_id_column):
+    D = aliased(Delivery)
+    return exists().where(D.message_id == message_id_column, D.purpose == _WITHDRAW,
+                          D.state == _SENT, D.account_id.in_(_website_accounts()))
+
+
+def _withdrawal_time(message_id_column):
+    D = aliased(Delivery)
+    return (select(func.min(_sent_time(D)))
+            .where(D.message_id == message_id_column, D.purpose == _WITHDRAW, D.state == _SENT,
+                   D.account_id.in_(_website_accounts()))
+            .scalar_subquery())
+
+
+def _text_for(body: str, variants: dict | None, account_id: int | None) -> str:
+    # The website account's own wording when the version has one, as its delivery carried.
+    if variants and account_id is not None:
+        body = variants.get(str(account_id), body)
+    return public_text(body)
+
+
+def _incident_ref(row: Any) -> IncidentRef | None:
+    if row.incident_id is None:
+        return None
+    return IncidentRef(id=row.incident_id, slug=row.incident_slug, title=public_text(row.incident_title),
+                       area=public_text(row.incident_area) or None, status=row.incident_status or "open")
+
+
+def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[dt.datetime, int] | None):
+    """One query for a list of live updates with their shown version."""
+    versions = _website_versions().cte("website_versions")
+    per_message = (
+        select(
+            versions.c.message_id,
+            func.max(versions.c.number).label("number"),
+            func.min(versions.c.number).label("first_number"),
+            func.min(versions.c.at).label("published"),
+        )
+        .group_by(versions.c.message_id)
+        .subquery("website_messages")
+    )
+    shown = versions.alias("shown_version")
+    MV = MessageVersion
+    key = shown.c.at if order == ORDER_UPDATED else per_message.c.published
+    stmt = (
+        select(
+            Message.id, Message.slug, Message.kind, Message.created_at,
+            MV.number, MV.body, MV.variants, MV.change_note,
+            per_message.c.published, per_message.c.first_number,
+            shown.c.at.label("updated"), shown.c.account_id,
+            Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
+            Incident.title.label("incident_title"), Incident.area.label("incident_area"),
+            Incident.status.label("incident_status"),
+        )
+        .join(per_message, per_message.c.message_id == Message.id)
+        .join(MV, and_(MV.message_id == Message.id, MV.number == per_message.c.number))
+        .join(shown, shown.c.version_id == MV.id)
+        .outerjoin(Incident, Incident.id == Message.incident_id)
+        .where(Message.status != _STATUS_WITHDRAWN, ~_withdrawal_sent(Message.id), *where)
+    )
+    if before is not None:
+        at, message_id = before
+        stmt = stmt.where(or_(key < at, and_(key == at, Message.id < message_id)))
+    if descending:
+        return stmt.order_by(key.desc(), Message.id.desc())
+    return stmt.order_by(key.asc(), Message.id.asc())
+
+
+def _update_from_row(row: Any) -> PublicUpdate:
+    return PublicUpdate(
+        message_id=row.id, slug=row.slug, kind=row.kind,
+        text=_text_for(row.body, row.variants, row.account_id),
+        version=row.number, published=row.published, updated=row.updated, created_at=row.created_at,
+        incident=_incident_ref(row),
+        change_note=public_text(row.change_note) or None if row.number > row.first_number else None,
+        corrected=row.number > row.first_number,
+    )
+
+
+# Lists ------------------------------------------------------------------------
+
+def published_updates(session: Session, limit: int = 50, before: str | None = None, *,
+                      order: str = ORDER_PUBLISHED) -> list[PublicUpdate]:
+    """Live updates, latest first (by first publication, or by last correction with ``order="updated"``).
+
+    ``before`` is a cursor from :meth:`PublicUpdate.cursor` (same ``order``): the
+    list then starts after that update. One query.
+    """
+    if order not in (ORDER_PUBLISHED, ORDER_UPDATED):
+        raise ValueError(f"unknown order {order!r}")
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    cursor = decode_cursor(before) if before else None
+    stmt = _updates_statement(order=order, descending=True, before=cursor).limit(limit)
+    return [_update_from_row(row) for row in session.execute(stmt)]
+
+
+def update_by_slug(session: Session, slug: str) -> UpdateLookup:
+    """The update at ``/news/<slug>``: the shown version and its corrections, or why there is none."""
+    row = session.execute(
+        select(Message.id, Message.slug, Message.kind, Message.status, Message.created_at,
+               Message.updated_at, Message.withdrawn_at,
+               Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
+               Incident.title.label("incident_title"), Incident.area.label("incident_area"),
+               Incident.status.label("incident_status"))
+        .outerjoin(Incident, Incident.id == Message.incident_id)
+        .where(Message.slug == slug)
+    ).first()
+    if row is None:
+        return UpdateLookup(NOT_FOUND, slug)
+    D = Delivery
+    sent = session.execute(
+        select(D.purpose, D.version_id, D.account_id, _sent_time(D).label("at"))
+        .where(D.message_id == row.id, D.state == _SENT, D.account_id.in_(_website_accounts()))
+    ).all()
+    shown_rows = [s for s in sent if s.purpose in _SHOWN]
+    if not shown_rows:
+        # Never on the website: a withdrawn draft is as unknown to the public as any other.
+        return UpdateLookup(NOT_FOUND, slug)
+    withdrawals = [s.at for s in sent if s.purpose == _WITHDRAW]
+    if row.status == _STATUS_WITHDRAWN or withdrawals:
+        at = row.withdrawn_at or (min(withdrawals) if withdrawals else row.updated_at)
+        return UpdateLookup(WITHDRAWN, slug, withdrawn_at=at)
+
+    first_at: dict[int, dt.datetime] = {}
+    first_account: dict[int, int] = {}
+    for s in shown_rows:
+        if s.version_id not in first_at or s.at < first_at[s.version_id]:
+            first_at[s.version_id] = s.at
+        first_account[s.version_id] = min(first_account.get(s.version_id, s.account_id), s.account_id)
+    versions = session.execute(
+        select(MessageVersion.id, MessageVersion.number, MessageVersion.body, MessageVersion.variants,
+               MessageVersion.change_note)
+        .where(MessageVersion.id.in_(list(first_at)))
+        .order_by(MessageVersion.number)
+    ).all()
+    first, shown = versions[0], versions[-1]
+    changes = tuple(Change(version=v.number, note=public_text(v.change_note) or None, at=first_at[v.id])
+                    for v in versions[1:])
+    update = PublicUpdate(
+        message_id=row.id, slug=row.slug, kind=row.kind,
+        text=_text_for(shown.body, shown.variants, first_account[shown.id]),
+        version=shown.number, published=min(first_at.values()), updated=first_at[shown.id],
+        created_at=row.created_at, incident=_incident_ref(row),
+        change_note=changes[-1].note if changes else None, corrected=bool(changes), changes=changes,
+    )
+    return UpdateLookup(LIVE, slug, update=update)
+
+
+def incident_timeline(session: Session, slug: str) -> IncidentTimeline:
+    """Every live update of the incident ``slug`` in the order they went out (two queries)."""
+    row = session.execute(
+        select(Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
+               Incident.title.label("incident_title"), Incident.area.label("incident_area"),
+               Incident.status.label("incident_status"))
+        .where(Incident.slug == slug)
+    ).first()
+    if row is None:
+        return IncidentTimeline(NOT_FOUND, None)
+    incident = _incident_ref(row)
+    stmt = _updates_statement(Message.incident_id == row.incident_id, order=ORDER_PUBLISHED,
+                              descending=False, before=None).limit(MAX_TIMELINE)
+    updates = tuple(_update_from_row(r) for r in session.execute(stmt))
+    if updates:
+        return IncidentTimeline(LIVE, incident, updates)
+    # Nothing live: it is gone if the website ever showed one of its updates, else unknown.
+    ever = session.execute(
+        select(literal(1)).select_from(Message)
+        .where(Message.incident_id == row.incident_id,
+               exists().where(Delivery.message_id == Message.id, Delivery.state == _SENT,
+                              Delivery.purpose.in_(_SHOWN),
+                              Delivery.account_id.in_(_website_accounts())))
+        .limit(1)
+    ).first()
+    return IncidentTimeline(WITHDRAWN if ever else NOT_FOUND, incident if ever else None)
+
+
+# CAP ------------------------------------------------------------------------
+
+def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = None) -> list[CapAlert]:
+    """The current CAP alert of each incident update the website has shown, latest first.
+
+    A live update's alert carries its shown version; a withdrawn one's is a
+    Cancel. ``message_id`` narrows it to one message. Two queries.
+    """
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    versions = _website_versions().subquery("website_versions")
+    per_message = (
+        select(versions.c.message_id, func.max(versions.c.at).label("last_at"))
+        .group_by(versions.c.message_id)
+        .subquery("website_messages")
+    )
+    withdrawal = _withdrawal_time(Message.id)
+    withdrawn_at = case(
+        (Message.status == _STATUS_WITHDRAWN, func.coalesce(Message.withdrawn_at, withdrawal, Message.updated_at)),
+        else_=withdrawal,
+    )
+    event_at = func.coalesce(withdrawn_at, per_message.c.last_at)
+    stmt = (
+        select(
+            Message.id, Message.slug, Message.kind, Message.created_at,
+            withdrawn_at.label("withdrawn_at"),
+            Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
+            Incident.title.label("incident_title"), Incident.area.label("incident_area"),
+            Incident.status.label("incident_status"),
+        )
+        .join(per_message, per_message.c.message_id == Message.id)
+        .join(Incident, Incident.id == Message.incident_id)
+        .order_by(event_at.desc(), Message.id.desc())
+        .limit(limit)
+    )
+    if message_id is not None:
+        stmt = stmt.where(Message.id == message_id)
+    messages = session.execute(stmt).all()
+    if not messages:
+        return []
+    ids = [m.id for m in messages]
+    history = _website_versions(Delivery.message_id.in_(ids)).subquery("history")
+    rows = session.execute(
+        select(history.c.message_id, history.c.number, history.c.at, history.c.account_id,
+               MessageVersion.body, MessageVersion.variants, MessageVersion.change_note)
+        .join(MessageVersion, MessageVersion.id == history.c.version_id)
+        .order_by(history.c.message_id, history.c.number)
+    ).all()
+    by_message: dict[int, list[Any]] = {}
+    for r in rows:
+        by_message.setdefault(r.message_id, []).append(r)
+    return [alert for m in messages if (alert := _cap_alert(m, by_message.get(m.id, []))) is not None]
+
+
+def cap_alert(session: Session, message_id: int) -> CapAlert | None:
+    """The current CAP alert of one incident update, or None if it has none."""
+    alerts = cap_alerts(session, 1, message_id=message_id)
+    return alerts[0] if alerts else None
+
+
+def _cap_alert(message: Any, versions: Sequence[Any]) -> CapAlert | None:
+    if not versions:
+        return None
+    incident = _incident_ref(message)
+    earlier = [(cap_identifier(message.id, v.number), v.at) for v in versions]
+    last = versions[-1]
+    if message.withdrawn_at is not None:
+        return CapAlert(
+            identifier=cap_identifier(message.id, last.number, cancel=True), message_id=message.id,
+            slug=message.slug, msg_type="Cancel", sent=max(message.withdrawn_at, last.at),
+            incident=incident, references=tuple(earlier), update=None, created_at=message.created_at,
+        )
+    first = versions[0]
+    changes = tuple(Change(v.number, public_text(v.change_note) or None, v.at) for v in versions[1:])
+    update = PublicUpdate(
+        message_id=message.id, slug=message.slug, kind=message.kind,
+        text=_text_for(last.body, last.variants, last.account_id), version=last.number,
+        published=first.at, updated=last.at, created_at=message.created_at, incident=incident,
+        change_note=changes[-1].note if changes else None, corrected=bool(changes), changes=changes,
+    )
+    return CapAlert(
+        identifier=earlier[-1][0], message_id=message.id, slug=message.slug,
+        msg_type="Update" if changes else "Alert", sent=last.at, incident=incident,
+        references=tuple(earlier[:-1]), update=update, created_at=message.created_at,
+    )
+
+
+# Cache validators ------------------------------------------------------------
+
+def page_validators(session: Session, *, message_slug: str | None = None,
+                    incident_slug: str | None = None, message_id: int | None = None,
+                    extra: Iterable[Any] = ()) -> Validators:
+    """Validators for a public page, from one light aggregate query.
+
+    Without a scope they cover the whole website (lists and feeds); with a
+    message slug or id, one update's page; with an incident slug, its timeline.
+    Anything that changes what the page shows changes the digest: a website
+    delivery sent, a withdrawal, an incident closed.
+    """
+    D, M, I = Delivery, Message, Incident
+    scope_messages: list[Any] = []
+    scope_incidents: list[Any] = []
+    if message_slug is not None:
+        scope_messages.append(M.slug == message_slug)
+        scope_incidents.append(I.id.in_(select(M.incident_id).where(M.slug == message_slug)))
+    if message_id is not None:
+        scope_messages.append(M.id == message_id)
+        scope_incidents.append(I.id.in_(select(M.incident_id).where(M.id == message_id)))
+    if incident_slug is not None:
+        scope_messages.append(M.incident_id.in_(select(I.id).where(I.slug == incident_slug)))
+        scope_incidents.append(I.slug == incident_slug)
+    delivery_where = [D.state == _SENT, D.account_id.in_(_website_accounts())]
+    if scope_messages:
+        delivery_where.append(D.message_id.in_(select(M.id).where(*scope_messages)))
+    deliveries = (select(func.count(D.id).label("n"),
+                         func.count(case((D.purpose.in_(_SHOWN), 1))).label("shown"),
+                         func.max(D.id).label("last_id"),
+                         func.max(D.updated_at).label("changed"), func.max(_sent_time(D)).label("sent"))
+                  .where(*delivery_where).subquery("d"))
+    withdrawn = (select(func.count(M.id).label("n"), func.max(M.updated_at).label("changed"))
+                 .where(M.status == _STATUS_WITHDRAWN, *scope_messages).subquery("w"))
+    closed = (select(func.count(I.id).label("n"), func.max(I.closed_at).label("changed"))
+              .where(I.status == "closed", *scope_incidents).subquery("c"))
+    row = session.execute(
+        select(deliveries.c.n, deliveries.c.shown, deliveries.c.last_id, deliveries.c.changed, deliveries.c.sent,
+               withdrawn.c.n.label("withdrawn"), withdrawn.c.changed.label("withdrawn_changed"),
+               closed.c.n.label("closed"), closed.c.changed.label("closed_changed"))
+        .select_from(deliveries.join(withdrawn, true()).join(closed, true()))
+    ).one()
+    state = (message_slug, message_id, incident_slug, *row, *extra)
+    digest = hashlib.sha256(repr(state).encode("utf-8")).hexdigest()[:32]
+    times = [t for t in (row.sent, row.withdrawn_changed, row.closed_changed) if t is not None]
+    return Validators(digest=digest, last_modified=max(times) if times else None,
+                      ever_public=bool(row.shown))
