@@ -83,8 +83,10 @@ class ChainBreak:
 def iter_events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
     last = 0
     while True:
+        # populate_existing: check what is stored, not what this session remembers.
         rows = session.execute(
             select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)
+            .execution_options(populate_existing=True)
         ).scalars().all()
         if not rows:
             return
