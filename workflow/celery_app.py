@@ -142,8 +142,6 @@ def create_celery(runtime: Runtime, *, instance_path: str | Path | None = None,
         task_default_queue=ROUTINE,
         task_create_missing_queues=False,
         worker_send_task_events=False,
-        worker_hijack_root_logger=False,
-        worker_redirect_stdouts=False,
         include=["workflow.tasks"],
     )
     celery.set_default()

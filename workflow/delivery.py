@@ -33,11 +33,11 @@ from channels.base import (Channel, OutcomeUnknownError, PermanentError, Post, P
 
 from . import accounts, audit
 from .config import Settings
-from .db import utcnow
+from .db import after_commit, utcnow
 from .errors import InvalidStateError
 from .models import ChannelAccount, Delivery, DeliveryPurpose, DeliveryState, Message
 from .ratelimit import Limit, Limiter, NoLimiter, limits_for
-from .runtime import Runtime, channel_config, settings_of
+from .runtime import Runtime, channel_config, dispatcher_of, settings_of
 from .states import MessageState, transition
 
 log = logging.getLogger("crier.delivery")
@@ -240,18 +240,11 @@ def _root_post(delivery: Delivery) -> Delivery:
     return root
 
 
-def _live_ids(session: Session, root: Delivery) -> list[str]:
-    """Every post id that makes up ``root``'s live post: the thread's parts and
-    any threaded corrections posted under it, latest first."""
+def _post_ids(post: Delivery) -> list[str]:
+    """The ids that make up a live post, last thread part first (so a
+    half-finished withdrawal never leaves a thread without its start)."""
     ids: list[str] = []
-    children = session.execute(select(Delivery).where(
-        Delivery.parent_id == root.id, Delivery.purpose == DeliveryPurpose.CORRECT.value,
-        Delivery.state == DS.SENT.value).order_by(Delivery.id.desc())).scalars()
-    for child in children:
-        for rid in reversed(list(child.posted_parts or []) or [child.remote_id]):
-            if rid and rid not in ids:
-                ids.append(rid)
-    for rid in reversed(list(root.posted_parts or []) + [root.remote_id]):
+    for rid in reversed([post.remote_id] + list(post.posted_parts or [])):
         if rid and rid not in ids:
             ids.append(rid)
     return ids
@@ -286,12 +279,13 @@ def _prepare(session: Session, claim: Claim) -> Job:
         raise _Early("fail", f"the account {account.name} is disabled")
     if account.status == "reconnect" and purpose != DeliveryPurpose.WITHDRAW.value:
         raise _Early("fail", f"{account.name} must be reconnected: {account.status_reason or 'the platform refused its credentials'}")
-    if purpose == DeliveryPurpose.PUBLISH.value and not withdrawn and not needs_reconcile:
-        from .pause import active_pause_for
+    if not withdrawn and not needs_reconcile:
+        from .pause import active_pause_for, pause_mark
 
         pause = active_pause_for(session, d)
         if pause is not None:
-            raise _Early("hold", f"held by the pause of routine posts: {pause.reason}")
+            # Marked as the pause module marks its holds, so lifting releases it.
+            raise _Early("hold", pause_mark(pause))
 
     job = Job(
         claim=claim, delivery_id=d.id, message_id=message.id, version_number=d.version.number,
@@ -302,7 +296,10 @@ def _prepare(session: Session, claim: Claim) -> Job:
     )
     adapter = channel_class(job.kind)
     if purpose in (DeliveryPurpose.CORRECT.value, DeliveryPurpose.WITHDRAW.value):
-        root = _root_post(d)
+        # A withdrawal takes down exactly its parent (each live post, an X
+        # correction reply included, gets its own); a correction changes the
+        # first publication.
+        root = d.parent if purpose == DeliveryPurpose.WITHDRAW.value else _root_post(d)
         if root is None:
             raise _Early("cancel", "there is no earlier post on this account to change")
         if root.state in ACTIVE:
@@ -312,7 +309,7 @@ def _prepare(session: Session, claim: Claim) -> Job:
             raise _Early("cancel", "nothing was published on this account, so there is nothing to change")
         if purpose == DeliveryPurpose.WITHDRAW.value:
             job.operation = "delete"
-            job.delete_ids = _live_ids(session, root)
+            job.delete_ids = _post_ids(root)
         elif adapter.supports_edit:
             job.operation = "edit"
             job.target_id = root.remote_id
@@ -462,6 +459,8 @@ def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
             if res.reconciled:
                 details["found_by_reconciliation"] = True
             _audit(session, d, action, **details)
+            if message.status == MessageState.WITHDRAWN.value and d.purpose != DeliveryPurpose.WITHDRAW.value:
+                _take_down_late_post(session, d, logger)
             logger.info("%s on %s as %s", action.split(".")[1], job.kind, d.remote_id or "-")
             outcome = Outcome("sent", d.id, d.queue)
         elif res.kind == "absent":
@@ -485,6 +484,20 @@ def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
         roll_up(session, d.message, now=now)
         session.commit()
         return outcome
+
+
+def _take_down_late_post(session: Session, d: Delivery, logger: _Log) -> None:
+    # The message was withdrawn while this post was in a worker's hands: it
+    # must come down like the others.
+    from .corrections import withdraw_post
+
+    withdrawal = withdraw_post(session, d)
+    if withdrawal is None:
+        return
+    dispatcher = dispatcher_of(session)
+    ids = [withdrawal.id]
+    after_commit(session, lambda: dispatcher.dispatch(ids))
+    logger.info("the message was withdrawn meanwhile: withdrawal %s takes this post down", withdrawal.id)
 
 
 def _record_retry(session: Session, settings: Settings, d: Delivery, job: Job, res: _Result,
