@@ -63,7 +63,18 @@ def _clean_text(value: Any, what: str, limit: int, field_name: str) -> str:
         raise ValidationError(f"{what} is {len(text)} characters; the most is {limit}", field=field_name)
     if "\x00" in text:
         raise ValidationError(f"{what} contains a NUL character", field=field_name)
+    if not _is_unicode(text):
+        raise ValidationError(f"{what} contains characters that are not valid Unicode", field=field_name)
     return text
+
+
+def _is_unicode(text: str) -> bool:
+    """False for text holding lone surrogates, which no database or hash can take."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _account_ids(session: Session, value: Any) -> list[int]:
@@ -77,8 +88,9 @@ def _account_ids(session: Session, value: Any) -> list[int]:
             ids.append(item)
     if len(ids) > 1000:
         raise ValidationError("at most 1000 accounts per message", field="accounts")
+    # Ids beyond the column's range cannot exist (and SQLite cannot even bind them).
     found = {a.id: a for a in session.execute(
-        select(ChannelAccount).where(ChannelAccount.id.in_(ids))).scalars()}
+        select(ChannelAccount).where(ChannelAccount.id.in_([i for i in ids if 0 < i < 2**62]))).scalars()}
     unknown = [i for i in ids if i not in found]
     if unknown:
         raise ValidationError(f"unknown account id(s): {', '.join(map(str, unknown))}", field="accounts")
@@ -246,11 +258,14 @@ def _resolve_incident(session: Session, actor: User, value: Any) -> Incident | N
     if isinstance(value, int):
         incident = session.get(Incident, value) if 0 < value < 2**62 else None
     elif isinstance(value, str):
-        incident = session.execute(select(Incident).where(Incident.slug == value)).scalar_one_or_none()
+        incident = None
+        if "\x00" not in value and _is_unicode(value):
+            incident = session.execute(select(Incident).where(Incident.slug == value)).scalar_one_or_none()
     elif isinstance(value, dict):
         title = _clean_text(value.get("title"), "the incident title", 200, "incident")
         area = value.get("area")
-        if area is not None and (not isinstance(area, str) or len(area) > 120):
+        if area is not None and (not isinstance(area, str) or len(area) > 120 or "\x00" in area
+                                 or not _is_unicode(area)):
             raise ValidationError("the incident area must be a short string", field="incident")
         incident = Incident(slug=f"{slugify(title, 6)}-{secrets.token_hex(3)}", title=title,
                             area=area or None, created_by_id=actor.id)
