@@ -135,6 +135,17 @@ def user_for_token(session: Session, token: str) -> User:
 
 # Channel accounts ---------------------------------------------------------
 
+def _storable(text: str) -> bool:
+    """Whether every database can store ``text``: no NUL, no lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def add_account(session: Session, kind: str, name: str, credentials: Any,
                 area: str | None = None, actor: User | None = None) -> ChannelAccount:
     """Add a channel account; its credentials are encrypted before storing."""
@@ -142,10 +153,10 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
         kind_value = ChannelKind(kind).value
     except ValueError:
         raise ValidationError("kind must be x, facebook or website", field="kind") from None
-    if not isinstance(name, str) or not name.strip() or len(name) > 120:
-        raise ValidationError("an account needs a name of 1-120 characters", field="name")
-    if area is not None and (not isinstance(area, str) or len(area) > 120):
-        raise ValidationError("an area is a name of up to 120 characters", field="area")
+    if not isinstance(name, str) or not name.strip() or len(name) > 120 or not _storable(name):
+        raise ValidationError("an account needs a name of 1-120 printable characters", field="name")
+    if area is not None and (not isinstance(area, str) or len(area) > 120 or not _storable(area)):
+        raise ValidationError("an area is a name of up to 120 printable characters", field="area")
     if isinstance(credentials, (str, bytes)):
         try:
             credentials = json.loads(credentials or "{}")
