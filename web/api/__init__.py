@@ -69,7 +69,10 @@ def _unexpected(exc: Exception):
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400 that says why it is not one."""
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError:  # the JSON parser gives up on very deep nesting
+        raise ValidationError("the request body is nested too deeply") from None
     if data is None:
         raw = request.get_data(cache=True)
         if not raw:
