@@ -226,10 +226,11 @@ def _sent_time(delivery) -> Any:
     return func.coalesce(delivery.sent_at, delivery.updated_at)
 
 
-def _website_versions(*where: Any):
+def _website_versions(message_ids: Sequence[int] | None = None):
     """Per (message, version) on the website: when it first went live and through which account."""
     D = aliased(Delivery)
     MV = aliased(MessageVersion)
+    where = [D.message_id.in_(list(message_ids))] if message_ids is not None else []
     return (
         select(
             D.message_id.label("message_id"),
@@ -460,7 +461,7 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
     if not messages:
         return []
     ids = [m.id for m in messages]
-    history = _website_versions(Delivery.message_id.in_(ids)).subquery("history")
+    history = _website_versions(ids).subquery("history")
     rows = session.execute(
         select(history.c.message_id, history.c.number, history.c.at, history.c.account_id,
                MessageVersion.body, MessageVersion.variants, MessageVersion.change_note)
@@ -538,18 +539,20 @@ def page_validators(session: Session, *, message_slug: str | None = None,
                          func.max(D.id).label("last_id"),
                          func.max(D.updated_at).label("changed"), func.max(_sent_time(D)).label("sent"))
                   .where(*delivery_where).subquery("d"))
-    withdrawn = (select(func.count(M.id).label("n"), func.max(M.updated_at).label("changed"))
+    withdrawn = (select(func.count(M.id).label("n"), func.max(M.updated_at).label("changed"),
+                        func.max(func.coalesce(M.withdrawn_at, M.updated_at)).label("at"))
                  .where(M.status == _STATUS_WITHDRAWN, *scope_messages).subquery("w"))
     closed = (select(func.count(I.id).label("n"), func.max(I.closed_at).label("changed"))
               .where(I.status == "closed", *scope_incidents).subquery("c"))
     row = session.execute(
         select(deliveries.c.n, deliveries.c.shown, deliveries.c.last_id, deliveries.c.changed, deliveries.c.sent,
                withdrawn.c.n.label("withdrawn"), withdrawn.c.changed.label("withdrawn_changed"),
+               withdrawn.c.at.label("withdrawn_at"),
                closed.c.n.label("closed"), closed.c.changed.label("closed_changed"))
         .select_from(deliveries.join(withdrawn, true()).join(closed, true()))
     ).one()
     state = (message_slug, message_id, incident_slug, *row, *extra)
     digest = hashlib.sha256(repr(state).encode("utf-8")).hexdigest()[:32]
-    times = [t for t in (row.sent, row.withdrawn_changed, row.closed_changed) if t is not None]
+    times = [t for t in (row.sent, row.withdrawn_at, row.closed_changed) if t is not None]
     return Validators(digest=digest, last_modified=max(times) if times else None,
                       ever_public=bool(row.shown))
