@@ -64,6 +64,9 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
         status = MessageState(message.status)
         if status == MessageState.WITHDRAWN:
             raise InvalidStateError("a withdrawn message cannot be corrected")
+        if status == MessageState.PUBLISHING:
+            # A post in a worker's hands could otherwise be published again instead of corrected.
+            raise InvalidStateError("this message is still going out: correct it once it has finished")
         if status not in LIVE and not (status == MessageState.HELD and _has_live_post(session, message)):
             raise InvalidStateError(
                 f"nothing of this {status.value.replace('_', ' ')} message is out yet: edit it instead")

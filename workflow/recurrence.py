@@ -70,8 +70,11 @@ def _plan_series(session: Session, message_id: int, version_id: int, now: dt.dat
                                  .execution_options(populate_existing=True)).scalars().all()
     if any(d.state not in FINISHED for d in deliveries):
         return []
+    # The series resumes after the last thing it sent out: occurrences that fell
+    # while a correction waited for verification are not owed afterwards.
     planned = [d.due_at for d in deliveries
-               if d.purpose == DeliveryPurpose.PUBLISH.value and d.state != DeliveryState.CANCELLED.value]
+               if d.purpose in (DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)
+               and d.state != DeliveryState.CANCELLED.value]
     if planned:
         occurrence = next_occurrence(version.publish_at, version.recurrence, max(planned), inclusive=False)
     else:
