@@ -91,9 +91,40 @@ def _bad_json_is_400(exc: ValidationError) -> ValidationError:
 
 def _body() -> dict[str, Any]:
     try:
-        return json_body()
+        data = json_body()
     except ValidationError as exc:
         raise _bad_json_is_400(exc) from None
+    for key, value in data.items():
+        _check_storable(value, str(key))
+    return data
+
+
+_INT64 = 2**63
+
+
+def _check_storable(value: Any, field: str) -> None:
+    """Refuse values no database column can hold, wherever they sit in the body:
+    text with NUL characters or lone surrogates, integers beyond 64 bits."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValidationError(f"{field} contains a NUL character", field=field)
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValidationError(f"{field} contains characters that are not valid Unicode",
+                                      field=field) from None
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -_INT64 <= item < _INT64:
+                raise ValidationError(f"{field} holds a number too large to be an id or a version",
+                                      field=field)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 @bp.get("/openapi.json")
