@@ -39,12 +39,30 @@ def browser():
 
 
 @pytest.fixture
-def server(pg_url, tmp_path, monkeypatch) -> Iterator[dict]:
+def simulators() -> Iterator[dict]:
+    """The X and Graph simulators on loopback, for the delivery engine to post to."""
+    from channels.simulators.graph import GraphSimulator
+    from channels.simulators.xapi import XSimulator
+
+    x, graph = XSimulator(), GraphSimulator()
+    x.start()
+    graph.start()
+    try:
+        yield {"x": x, "graph": graph}
+    finally:
+        x.stop()
+        graph.stop()
+
+
+@pytest.fixture
+def server(pg_url, simulators, tmp_path, monkeypatch) -> Iterator[dict]:
     """The Crier app on a free loopback port, in a thread, on this test's PostgreSQL database."""
     from web import create_app
 
     monkeypatch.setenv("CRIER_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app(app_config(pg_url, tmp_path))
+    app = create_app(app_config(pg_url, tmp_path, X_API_URL=simulators["x"].url,
+                                FACEBOOK_GRAPH_URL=simulators["graph"].url,
+                                CONNECT_TIMEOUT=2, READ_TIMEOUT=5))
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, name="crier-test-server", daemon=True)
     thread.start()
@@ -52,7 +70,7 @@ def server(pg_url, tmp_path, monkeypatch) -> Iterator[dict]:
     session = runtime.session()
     try:
         yield {"url": f"http://127.0.0.1:{http.server_port}", "app": app, "session": session,
-               "runtime": runtime}
+               "runtime": runtime, **simulators}
     finally:
         session.close()
         http.shutdown()

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from tests.conftest import make_account
 from workflow import messages
-from workflow.db import utcnow
 from workflow.models import Delivery, Message, Pause
 
 LONG_TEXT = " ".join(
@@ -19,25 +18,33 @@ LONG_TEXT = " ".join(
     for i in range(1, 9))
 
 
-def _accounts(session):
+def _accounts(server, facebook_token: str | None = None):
+    """Accounts whose credentials the simulators know (or a Facebook token they refuse)."""
+    session = server["session"]
+    page = server["graph"].state.add_page("Force Facebook")
+    facebook = page.credentials()
+    if facebook_token is not None:
+        facebook["page_access_token"] = facebook_token
     return {
         "website": make_account(session, "website", "Force website"),
-        "facebook": make_account(session, "facebook", "Force Facebook"),
-        "x": make_account(session, "x", "Force X"),
-        "x_north": make_account(session, "x", "North X", area="North"),
+        "facebook": make_account(session, "facebook", "Force Facebook", credentials=facebook),
+        "x": make_account(session, "x", "Force X", credentials=server["x"].state.add_account("force")),
+        "x_north": make_account(session, "x", "North X", area="North",
+                                credentials=server["x"].state.add_account("north")),
     }
 
 
-def _settle(session, message_id: int, account_id: int, state: str, url: str | None = None,
-            error: str | None = None) -> None:
-    """Move one delivery as the delivery engine would, from another process's point of view."""
+def _deliver(server, message_id: int, account_id: int) -> Delivery:
+    """Run the delivery engine in this process for one delivery, against the simulators."""
+    from workflow.delivery import deliver
+
+    session = server["session"]
     session.expire_all()
     d = session.execute(select(Delivery).where(Delivery.message_id == message_id,
                                                Delivery.account_id == account_id)).scalar_one()
-    d.state, d.url, d.last_error, d.attempts = state, url, error, d.attempts + 1
-    if state == "sent":
-        d.remote_id, d.sent_at = url.rsplit("/", 1)[-1], utcnow()
-    session.commit()
+    deliver(server["runtime"], d.id, owner="browser-test")
+    session.expire_all()
+    return session.get(Delivery, d.id)
 
 
 def _row(page, account_name: str):
@@ -46,7 +53,7 @@ def _row(page, account_name: str):
 
 def test_officer_drafts_supervisor_verifies_and_each_channel_goes_live(server, users, sign_in, audit_a11y):
     session = server["session"]
-    accounts = _accounts(session)
+    accounts = _accounts(server)
     officer = sign_in(users["officer"])
     audit_a11y(officer, "home (officer)")
 
@@ -84,11 +91,13 @@ def test_officer_drafts_supervisor_verifies_and_each_channel_goes_live(server, u
     officer.on("framenavigated", lambda frame: navigations.append(frame.url))
     for key in ("website", "facebook", "x"):
         account = accounts[key]
-        _settle(session, message_id, account.id, "sent", url=f"https://posts.example/{key}/{account.id}")
+        delivery = _deliver(server, message_id, account.id)
+        assert delivery.state == "sent", delivery.last_error
         row = _row(officer, account.name)
         expect(row).to_have_attribute("data-state", "sent")
         expect(row.get_by_role("link", name=re.compile("Open the live post"))).to_have_attribute(
-            "href", f"https://posts.example/{key}/{account.id}")
+            "href", delivery.url)
+    assert len(server["x"].posts) == 1 and len(server["graph"].state.live_posts()) == 1
     expect(officer.locator("#status-banner")).to_contain_text("Published")
     assert navigations == []  # no reload happened
     audit_a11y(officer, "status page (published)")
@@ -100,7 +109,7 @@ def test_officer_drafts_supervisor_verifies_and_each_channel_goes_live(server, u
 
 def test_a_failed_channel_shows_its_reason_and_partial_publication(server, users, sign_in, audit_a11y):
     session = server["session"]
-    accounts = _accounts(session)
+    accounts = _accounts(server, facebook_token="EAAsim-revoked-token")
     message = messages.create_draft(session, users["officer"], {
         "body": "Missing person found safe. Thank you for sharing.",
         "accounts": [accounts["website"].id, accounts["facebook"].id]})
@@ -110,12 +119,12 @@ def test_a_failed_channel_shows_its_reason_and_partial_publication(server, users
     page.goto(f"/messages/{message.id}/status")
     expect(_row(page, "Force Facebook")).to_have_attribute("data-state", "pending")
 
-    _settle(session, message.id, accounts["website"].id, "sent", url="https://police.example/news/found")
-    _settle(session, message.id, accounts["facebook"].id, "failed",
-            error="Facebook refused the page access token (code 190).")
+    assert _deliver(server, message.id, accounts["website"].id).state == "sent"
+    refused = _deliver(server, message.id, accounts["facebook"].id)
+    assert refused.state == "failed" and refused.last_error
     failed = _row(page, "Force Facebook")
     expect(failed).to_have_attribute("data-state", "failed")
-    expect(failed).to_contain_text("Facebook refused the page access token (code 190).")
+    expect(failed).to_contain_text(refused.last_error)
     expect(failed).to_contain_text("What to do:")
     banner = page.locator("#status-banner")
     expect(banner).to_contain_text("Partially published")
@@ -124,7 +133,7 @@ def test_a_failed_channel_shows_its_reason_and_partial_publication(server, users
 
 
 def test_a_too_long_x_text_shows_its_thread_split(server, users, sign_in, audit_a11y):
-    _accounts(server["session"])
+    _accounts(server)
     page = sign_in(users["officer"])
     page.goto("/compose")
     page.get_by_role("checkbox", name=re.compile("^Force X")).check()
@@ -142,7 +151,7 @@ def test_a_too_long_x_text_shows_its_thread_split(server, users, sign_in, audit_
 
 
 def test_a_draft_survives_a_reload(server, users, sign_in):
-    accounts = _accounts(server["session"])
+    accounts = _accounts(server)
     page = sign_in(users["officer"])
     page.goto("/compose")
     # Saved on the server as the officer types...
@@ -170,7 +179,7 @@ def test_a_draft_survives_a_reload(server, users, sign_in):
 
 def test_every_page_passes_axe(server, users, sign_in, browser, audit_a11y):
     session = server["session"]
-    accounts = _accounts(session)
+    accounts = _accounts(server)
     accounts["x_north"].status = "reconnect"
     session.add(Pause(reason="Major incident in the city centre", created_by_id=users["supervisor"].id))
     session.commit()
