@@ -3,8 +3,10 @@ through the real services, and mark deliveries sent the way the delivery engine 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any, Iterable
 
+from flask import Flask, request
 from lxml import etree
 from sqlalchemy import select
 
@@ -78,3 +80,23 @@ def withdraw(session, actor, message: Message, when: dt.datetime, *, deliver: bo
 def cap_schema() -> etree.XMLSchema:
     """The OASIS CAP 1.2 schema, read where the shared conformance data lies."""
     return etree.XMLSchema(etree.parse(CAP_XSD))
+
+
+class Receiver:
+    """A CMS webhook endpoint: records each request and answers as told."""
+
+    def __init__(self):
+        self.requests: list[dict[str, Any]] = []
+        self.answers: list[Any] = []
+        self.release = threading.Event()
+        self.app = Flask("cms")
+        self.app.add_url_rule("/hook", "hook", self.hook, methods=["POST"])
+
+    def hook(self):
+        self.requests.append({"headers": dict(request.headers), "body": request.get_data()})
+        answer = self.answers.pop(0) if self.answers else (200, {}, "ok")
+        if answer == "hang":
+            self.release.wait(30)
+            return "too late", 200
+        status, headers, body = answer
+        return body, status, headers

@@ -6,40 +6,19 @@ import hmac
 import json
 import socket
 import threading
-from typing import Any
 
 import pytest
-from flask import Flask, request
 
 from channels.base import (ChannelConfig, OutcomeUnknownError, PermanentError, Post, PublishResult,
                            TransientError, channel_class, make_channel)
 from channels.simulators.server import ServerThread
+from tests.public.support import Receiver
 
 SECRET = "cms-shared-secret"
 CONFIG = ChannelConfig(public_base_url="https://police.example/", connect_timeout=0.5, read_timeout=0.5)
 POST = Post(text="The A1 is closed northbound.", link="https://police.example/news/a1-closed-1a2b3c",
             slug="a1-closed-1a2b3c", title="A1 collision", incident_slug="a1-collision-9f8e7d",
             incident_title="A1 collision", version=1)
-
-
-class Receiver:
-    """A CMS webhook endpoint: records each request and answers as told."""
-
-    def __init__(self):
-        self.requests: list[dict[str, Any]] = []
-        self.answers: list[Any] = []
-        self.release = threading.Event()
-        self.app = Flask("cms")
-        self.app.add_url_rule("/hook", "hook", self.hook, methods=["POST"])
-
-    def hook(self):
-        self.requests.append({"headers": dict(request.headers), "body": request.get_data()})
-        answer = self.answers.pop(0) if self.answers else (200, {}, "ok")
-        if answer == "hang":
-            self.release.wait(30)
-            return "too late", 200
-        status, headers, body = answer
-        return body, status, headers
 
 
 @pytest.fixture(scope="module")
