@@ -138,6 +138,19 @@ class _Layout:
 
     def _longest_head(self, start: int, bounds: Sequence[int], number: int) -> int | None:
         """The furthest of ``bounds`` such that ``body[start:bound]`` fills part ``number``."""
+        if not self.exact:
+            # Count the word character by character (cheap), then measure the head
+            # as a whole; only if that disagrees (a link inside the word counts 23)
+            # search with whole measurements.
+            room = self.limit - len(f"{number}/{self.reserve} ")
+            best, used, previous = None, 0, start
+            for bound in bounds:
+                used += _piece_length(self.body[previous:bound])
+                if used > room:
+                    break
+                best, previous = bound, bound
+            if best is not None and self.fits([_Atom(start, best, False)], number):
+                return best
         # Binary search assumes the length grows with the head; each answer is then checked.
         low, high = 0, len(bounds)
         while low < high:
@@ -190,10 +203,11 @@ class _Layout:
         if not self.link or self.fits(current, last, with_link=True):
             parts.append(current)
             return
-        # Move the smallest sensible tail: the last sentence, else trailing words.
+        # Move the whole last sentence with the link if it fits, else as much of
+        # its end as fits; the part before keeps at least one word.
         sentence_starts = [i for i in range(1, len(current)) if current[i - 1].ends_sentence]
-        candidates = sentence_starts[-1:] + list(range(max(sentence_starts[-1:] or [1]), len(current)))
-        for cut in candidates:
+        first = sentence_starts[-1] if sentence_starts else 1
+        for cut in range(first, len(current)):
             if self.fits(current[cut:], last + 1, with_link=True):
                 parts.append(current[:cut])
                 parts.append(current[cut:])
