@@ -362,7 +362,10 @@ def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None]) -
                 parts = _merge(job.posted_parts, list(found.part_ids) or [found.remote_id])
                 if len(parts) >= job.expected_parts or job.expected_parts <= 1:
                     return _Result("sent", dataclasses.replace(found, part_ids=tuple(parts)), reconciled=True)
-                # Part of the thread is live: carry on after its last part.
+                # Part of the thread is live: store what was found, then
+                # carry on after its last part.
+                for part in parts[len(job.posted_parts):]:
+                    on_part(part)
                 job.posted_parts = parts
             if job.reconcile_only:
                 return _Result("absent") if found is None and not job.posted_parts else _Result(
@@ -445,7 +448,8 @@ def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
             if result is not None:
                 d.remote_id = result.remote_id
                 d.url = result.url
-                d.posted_parts = _merge(d.posted_parts or [], list(result.part_ids) or [result.remote_id])
+                # The platform's answer gives the thread's order.
+                d.posted_parts = _merge(list(result.part_ids) or [result.remote_id], d.posted_parts or [])
             action = {"publish": "delivery.sent", "correct": "delivery.corrected",
                       "withdraw": "delivery.withdrawn"}[d.purpose]
             message = d.message
