@@ -22,7 +22,7 @@ import hashlib
 import re
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, true
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from .errors import ValidationError
@@ -77,6 +77,7 @@ class IncidentRef:
 
     @property
     def closed(self) -> bool:
+        """Whether the incident is over."""
         return self.status == "closed"
 
 
@@ -153,6 +154,7 @@ class IncidentTimeline:
 
     @property
     def updated(self) -> dt.datetime | None:
+        """When the timeline last changed (its latest update or correction)."""
         return max((u.updated for u in self.updates), default=None)
 
 
@@ -226,11 +228,17 @@ def _sent_time(delivery) -> Any:
     return func.coalesce(delivery.sent_at, delivery.updated_at)
 
 
-def _website_versions(message_ids: Sequence[int] | None = None):
-    """Per (message, version) on the website: when it first went live and through which account."""
+def _website_versions(messages: Any = None):
+    """Per (message, version) on the website: when it first went live and through which account.
+
+    ``messages`` (a list of ids or a SELECT of ids) narrows it, so that a
+    timeline or one alert does not aggregate the whole website.
+    """
     D = aliased(Delivery)
     MV = aliased(MessageVersion)
-    where = [D.message_id.in_(list(message_ids))] if message_ids is not None else []
+    where = []
+    if messages is not None:
+        where.append(D.message_id.in_(list(messages) if isinstance(messages, (list, tuple)) else messages))
     return (
         select(
             D.message_id.label("message_id"),
@@ -245,18 +253,11 @@ def _website_versions(message_ids: Sequence[int] | None = None):
     )
 
 
-def _withdrawal_sent(message_id_column):
+def _withdrawn_on_website():
+    """The ids of messages whose withdrawal has been sent to a website account."""
     D = aliased(Delivery)
-    return exists().where(D.message_id == message_id_column, D.purpose == _WITHDRAW,
-                          D.state == _SENT, D.account_id.in_(_website_accounts()))
-
-
-def _withdrawal_time(message_id_column):
-    D = aliased(Delivery)
-    return (select(func.min(_sent_time(D)))
-            .where(D.message_id == message_id_column, D.purpose == _WITHDRAW, D.state == _SENT,
-                   D.account_id.in_(_website_accounts()))
-            .scalar_subquery())
+    return select(D.message_id).where(D.purpose == _WITHDRAW, D.state == _SENT,
+                                      D.account_id.in_(_website_accounts()))
 
 
 def _text_for(body: str, variants: dict | None, account_id: int | None) -> str:
@@ -273,9 +274,14 @@ def _incident_ref(row: Any) -> IncidentRef | None:
                        area=public_text(row.incident_area) or None, status=row.incident_status or "open")
 
 
-def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[dt.datetime, int] | None):
-    """One query for a list of live updates with their shown version."""
-    versions = _website_versions().cte("website_versions")
+def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[dt.datetime, int] | None,
+                       limit: int, messages: Any = None):
+    """One query for a page of live updates with their shown version.
+
+    The page is chosen first from the per-message aggregate alone; only its
+    rows are then joined to their texts and incidents.
+    """
+    versions = _website_versions(messages).cte("website_versions")
     per_message = (
         select(
             versions.c.message_id,
@@ -287,30 +293,37 @@ def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[
         .subquery("website_messages")
     )
     shown = versions.alias("shown_version")
-    MV = MessageVersion
     key = shown.c.at if order == ORDER_UPDATED else per_message.c.published
-    stmt = (
+    page = (
+        select(
+            Message.id.label("message_id"), per_message.c.published, per_message.c.first_number,
+            shown.c.version_id, shown.c.at.label("updated"), shown.c.account_id,
+        )
+        .join(per_message, per_message.c.message_id == Message.id)
+        .join(shown, and_(shown.c.message_id == Message.id, shown.c.number == per_message.c.number))
+        .where(Message.status != _STATUS_WITHDRAWN, Message.id.not_in(_withdrawn_on_website()), *where)
+    )
+    if before is not None:
+        at, message_id = before
+        page = page.where(or_(key < at, and_(key == at, Message.id < message_id)))
+    direction = (lambda column: column.desc()) if descending else (lambda column: column.asc())
+    page = page.order_by(direction(key), direction(Message.id)).limit(limit).subquery("page")
+    MV = MessageVersion
+    outer_key = page.c.updated if order == ORDER_UPDATED else page.c.published
+    return (
         select(
             Message.id, Message.slug, Message.kind, Message.created_at,
             MV.number, MV.body, MV.variants, MV.change_note,
-            per_message.c.published, per_message.c.first_number,
-            shown.c.at.label("updated"), shown.c.account_id,
+            page.c.published, page.c.first_number, page.c.updated, page.c.account_id,
             Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
             Incident.title.label("incident_title"), Incident.area.label("incident_area"),
             Incident.status.label("incident_status"),
         )
-        .join(per_message, per_message.c.message_id == Message.id)
-        .join(MV, and_(MV.message_id == Message.id, MV.number == per_message.c.number))
-        .join(shown, shown.c.version_id == MV.id)
+        .join(page, page.c.message_id == Message.id)
+        .join(MV, MV.id == page.c.version_id)
         .outerjoin(Incident, Incident.id == Message.incident_id)
-        .where(Message.status != _STATUS_WITHDRAWN, ~_withdrawal_sent(Message.id), *where)
+        .order_by(direction(outer_key), direction(Message.id))
     )
-    if before is not None:
-        at, message_id = before
-        stmt = stmt.where(or_(key < at, and_(key == at, Message.id < message_id)))
-    if descending:
-        return stmt.order_by(key.desc(), Message.id.desc())
-    return stmt.order_by(key.asc(), Message.id.asc())
 
 
 def _update_from_row(row: Any) -> PublicUpdate:
@@ -337,7 +350,7 @@ def published_updates(session: Session, limit: int = 50, before: str | None = No
         raise ValueError(f"unknown order {order!r}")
     limit = max(1, min(int(limit), MAX_LIMIT))
     cursor = decode_cursor(before) if before else None
-    stmt = _updates_statement(order=order, descending=True, before=cursor).limit(limit)
+    stmt = _updates_statement(order=order, descending=True, before=cursor, limit=limit)
     return [_update_from_row(row) for row in session.execute(stmt)]
 
 
@@ -405,7 +418,8 @@ def incident_timeline(session: Session, slug: str) -> IncidentTimeline:
         return IncidentTimeline(NOT_FOUND, None)
     incident = _incident_ref(row)
     stmt = _updates_statement(Message.incident_id == row.incident_id, order=ORDER_PUBLISHED,
-                              descending=False, before=None).limit(MAX_TIMELINE)
+                              descending=False, before=None, limit=MAX_TIMELINE,
+                              messages=select(Message.id).where(Message.incident_id == row.incident_id))
     updates = tuple(_update_from_row(r) for r in session.execute(stmt))
     if updates:
         return IncidentTimeline(LIVE, incident, updates)
@@ -430,16 +444,26 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
     Cancel. ``message_id`` narrows it to one message. Two queries.
     """
     limit = max(1, min(int(limit), MAX_LIMIT))
-    versions = _website_versions().subquery("website_versions")
+    scope = ([message_id] if message_id is not None
+             else select(Message.id).where(Message.incident_id.is_not(None)))
+    versions = _website_versions(scope).subquery("website_versions")
     per_message = (
         select(versions.c.message_id, func.max(versions.c.at).label("last_at"))
         .group_by(versions.c.message_id)
         .subquery("website_messages")
     )
-    withdrawal = _withdrawal_time(Message.id)
+    D = aliased(Delivery)
+    withdrawals = (
+        select(D.message_id, func.min(_sent_time(D)).label("at"))
+        .where(D.purpose == _WITHDRAW, D.state == _SENT, D.account_id.in_(_website_accounts()),
+               D.message_id.in_(scope if isinstance(scope, Select) else list(scope)))
+        .group_by(D.message_id)
+        .subquery("website_withdrawals")
+    )
     withdrawn_at = case(
-        (Message.status == _STATUS_WITHDRAWN, func.coalesce(Message.withdrawn_at, withdrawal, Message.updated_at)),
-        else_=withdrawal,
+        (Message.status == _STATUS_WITHDRAWN,
+         func.coalesce(Message.withdrawn_at, withdrawals.c.at, Message.updated_at)),
+        else_=withdrawals.c.at,
     )
     event_at = func.coalesce(withdrawn_at, per_message.c.last_at)
     stmt = (
@@ -452,6 +476,7 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
         )
         .join(per_message, per_message.c.message_id == Message.id)
         .join(Incident, Incident.id == Message.incident_id)
+        .outerjoin(withdrawals, withdrawals.c.message_id == Message.id)
         .order_by(event_at.desc(), Message.id.desc())
         .limit(limit)
     )

@@ -201,11 +201,11 @@ def _xml(body: bytes, content_type: str) -> Response:
 
 @bp.get("/feeds/news.atom")
 def news_feed():
-    """Atom 1.0: the latest FEED_SIZE updates."""
+    """Atom 1.0: the FEED_SIZE most recently changed updates (a correction brings its entry back in)."""
     validators = _validators()
 
     def build() -> Response:
-        updates = website.published_updates(db(), limit=FEED_SIZE)
+        updates = website.published_updates(db(), limit=FEED_SIZE, order=website.ORDER_UPDATED)
         return _xml(feeds.news_feed(site(), updates, validators.last_modified), feeds.ATOM_TYPE)
 
     return conditional(validators, build)
