@@ -38,6 +38,8 @@ def test_pages_send_validators_and_answer_304(client, live):
         expected = "Sun, 01 Mar 2026 09:00:00 GMT" if own else "Sun, 01 Mar 2026 10:30:00 GMT"
         assert response.headers["Last-Modified"] == expected, path
         assert response.cache_control.public and response.cache_control.max_age == 30
+        # The same for everyone: no visitor is handed a cookie.
+        assert "Set-Cookie" not in response.headers, path
         again = client.get(path, headers={"If-None-Match": etag})
         assert again.status_code == 304, path
         assert again.get_data() == b""

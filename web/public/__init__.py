@@ -17,9 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.http import is_resource_modified
 
 from workflow import website
@@ -37,7 +36,6 @@ PAGE_SIZE = 20
 FEED_SIZE = 50
 CAP_INDEX_SIZE = 100
 MAX_AGE = 30
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_SITE_NAME = "Police news"
 
 _CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
@@ -59,14 +57,6 @@ def site() -> feeds.Site:
 
 # Formatting ---------------------------------------------------------------------
 
-def london(value: dt.datetime | None) -> str:
-    """A time as people in the force area read it: "24 November 2026, 17:05"."""
-    if value is None:
-        return ""
-    local = value.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y, %H:%M}"
-
-
 def iso(value: dt.datetime | None) -> str:
     """A machine-readable time for ``<time datetime>``."""
     return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds") if value else ""
@@ -74,17 +64,12 @@ def iso(value: dt.datetime | None) -> str:
 
 @bp.app_template_filter("public_london")
 def _london_filter(value: dt.datetime | None) -> str:
-    return london(value)
+    return feeds.london(value)
 
 
 @bp.app_template_filter("public_iso")
 def _iso_filter(value: dt.datetime | None) -> str:
     return iso(value)
-
-
-@bp.context_processor
-def _site_context() -> dict:
-    return {"site": site()}
 
 
 # Caching -----------------------------------------------------------------------
@@ -113,9 +98,11 @@ def conditional(validators: website.Validators, build: Callable[[], Response]) -
 
 
 def _html(template: str, status: int = 200, **context) -> Response:
-    response = make_response(render_template(template, **context), status)
-    response.mimetype = "text/html"
-    return response
+    # Rendered without the app's context processors: Flask-Login's would load the
+    # signed-in user from the session, making every public page vary by cookie
+    # (uncacheable for shared caches) for content that is the same for everyone.
+    body = current_app.jinja_env.get_template(template).render(site=site(), **context)
+    return Response(body, status=status, mimetype="text/html")
 
 
 def _not_found(what: str) -> Response:

@@ -33,6 +33,7 @@ import dataclasses
 import datetime as dt
 from typing import Sequence
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
@@ -47,6 +48,7 @@ CAP_TYPE = "application/cap+xml; charset=utf-8"
 #: CAP advises headlines under 160 characters (some displays show no more).
 CAP_HEADLINE_CHARS = 160
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +71,14 @@ class Site:
 
     def cap_document(self, identifier: str) -> str:
         return self.url(f"/feeds/cap/{quote(identifier, safe='')}.xml")
+
+
+def london(value: dt.datetime | None) -> str:
+    """A time as people in the force area read it: "24 November 2026, 17:05" (UK time)."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y, %H:%M}"
 
 
 def atom_time(value: dt.datetime) -> str:
@@ -104,7 +114,7 @@ def update_summary(update: PublicUpdate) -> str:
     if not update.corrected:
         return update.text
     note = update.change_note or "This update has been corrected."
-    return f"{update.text}\n\nCorrected {atom_time(update.updated)}: {note}"
+    return f"{update.text}\n\nCorrected {london(update.updated)} (UK time): {note}"
 
 
 # Atom ------------------------------------------------------------------------
