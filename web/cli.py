@@ -226,5 +226,116 @@ def scheduler(interval: float | None, once: bool) -> None:
     sweeper.run_scheduler(runtime, stop=stop, interval=interval)
 
 
+def _start_simulators(host: str, x_port: int, graph_port: int):
+    from channels.simulators.graph import GraphSimulator
+    from channels.simulators.xapi import XSimulator
+
+    x_sim = XSimulator(host=host, port=x_port).start()
+    graph_sim = GraphSimulator(host=host, port=graph_port).start()
+    return x_sim, graph_sim
+
+
+@cli.command("simulate")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--x-port", type=int, default=5010, show_default=True)
+@click.option("--graph-port", type=int, default=5011, show_default=True)
+def simulate(host: str, x_port: int, graph_port: int) -> None:
+    """Run only the local X and Facebook simulators, printing their URLs and demo credentials."""
+    import threading
+
+    from workflow import demo
+
+    x_sim, graph_sim = _start_simulators(host, x_port, graph_port)
+    click.echo(f"X API simulator:     {x_sim.url}   (CRIER_X_API_URL)")
+    click.echo(f"Graph API simulator: {graph_sim.url}   (CRIER_FACEBOOK_GRAPH_URL)")
+    click.echo("Demo accounts (add one with: crier account add KIND --name NAME [--area AREA] < creds.json):")
+    for item in demo.simulator_accounts(x_sim, graph_sim):
+        if item.kind == "website":
+            continue
+        click.echo(f"  {item.kind:<9} {item.name!r} area={item.area or 'force-wide'}: "
+                   f"{json.dumps(item.credentials)}")
+    click.echo("Fault injection: POST <simulator>/_sim/faults {\"kind\": \"429\", \"count\": 3}; "
+               "state: GET <simulator>/_sim/state. Ctrl-C stops.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        x_sim.stop()
+        graph_sim.stop()
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where the console listens.")
+@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--x-port", type=int, default=0, help="X simulator port (default: any free port).")
+@click.option("--graph-port", type=int, default=0, help="Graph simulator port (default: any free port).")
+@click.option("--concurrency", type=int, default=4, show_default=True, help="Parallel deliveries.")
+def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) -> None:
+    """Run everything on this machine: console, worker, scheduler and simulators, with demo data.
+
+    Uses CRIER_DATABASE_URL and CRIER_BROKER_URL if set; by default a SQLite
+    file and a filesystem broker in the instance folder. Ctrl-C stops it all.
+    """
+    import logging
+    import os
+    import signal
+    import subprocess
+
+    from werkzeug.serving import run_simple
+
+    from workflow import demo
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    x_sim, graph_sim = _start_simulators("127.0.0.1", x_port, graph_port)
+    children: list[subprocess.Popen] = []
+    try:
+        # The worker and the scheduler are separate processes: they share the
+        # settings (and the instance folder) through the environment.
+        os.environ["CRIER_X_API_URL"] = x_sim.url
+        os.environ["CRIER_FACEBOOK_GRAPH_URL"] = graph_sim.url
+        os.environ.setdefault("CRIER_PUBLIC_BASE_URL", f"http://{host}:{port}")
+        os.environ["CRIER_DEMO"] = "1"
+        app = create_app()
+        os.environ["CRIER_INSTANCE_PATH"] = app.instance_path
+        runtime = app.extensions["crier"]
+        migrate_upgrade(runtime.settings.database_url)
+        with runtime.session() as session:
+            people = demo.ensure_people(session)
+            made = demo.ensure_accounts(session, demo.simulator_accounts(x_sim, graph_sim))
+        exe = [sys.executable, "-m", "web.cli"]
+        children.append(subprocess.Popen([*exe, "worker", "--pool", "threads", "--concurrency", str(concurrency),
+                                          "--loglevel", "INFO"]))
+        children.append(subprocess.Popen([*exe, "scheduler"]))
+        click.echo("")
+        click.echo(f"Crier is running: http://{host}:{port}/")
+        click.echo(f"  database {runtime.settings.database_url}; broker {runtime.settings.broker_url}")
+        click.echo(f"  X simulator {x_sim.url}; Graph simulator {graph_sim.url}")
+        click.echo(f"  {len(made)} demo channel accounts. Sign in as:")
+        for username, role, password in people:
+            click.echo(f"    {username:<11} {password}   ({role})")
+        click.echo("  Ctrl-C stops everything.")
+        click.echo("")
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        x_sim.stop()
+        graph_sim.stop()
+        click.echo("Crier stopped.")
+
+
 def main() -> None:
     cli(prog_name="crier")
+
+
+if __name__ == "__main__":
+    main()

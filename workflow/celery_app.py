@@ -18,7 +18,7 @@ from typing import Any, Callable, ContextManager, Sequence
 
 from celery import Celery, Task
 from celery.signals import worker_process_init
-from kombu import Queue
+from kombu import Exchange, Queue
 from sqlalchemy import select
 
 from .delivery import time_limits
@@ -138,8 +138,10 @@ def create_celery(runtime: Runtime, *, instance_path: str | Path | None = None,
         worker_prefetch_multiplier=1,
         task_soft_time_limit=soft,
         task_time_limit=hard,
-        task_queues=[Queue(q, routing_key=q) for q in QUEUES],
+        task_queues=[Queue(q, Exchange("crier", type="direct"), routing_key=q) for q in QUEUES],
         task_default_queue=ROUTINE,
+        task_default_exchange="crier",
+        task_default_routing_key=ROUTINE,
         task_create_missing_queues=False,
         worker_send_task_events=False,
         include=["workflow.tasks"],
