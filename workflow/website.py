@@ -22,7 +22,7 @@ import hashlib
 import re
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, true
+from sqlalchemy import and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from .errors import ValidationError
@@ -393,7 +393,7 @@ def update_by_slug(session: Session, slug: str) -> UpdateLookup:
         .where(MessageVersion.id.in_(list(first_at)))
         .order_by(MessageVersion.number)
     ).all()
-    first, shown = versions[0], versions[-1]
+    shown = versions[-1]
     changes = tuple(Change(version=v.number, note=public_text(v.change_note) or None, at=first_at[v.id])
                     for v in versions[1:])
     update = PublicUpdate(
@@ -456,7 +456,7 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
     withdrawals = (
         select(D.message_id, func.min(_sent_time(D)).label("at"))
         .where(D.purpose == _WITHDRAW, D.state == _SENT, D.account_id.in_(_website_accounts()),
-               D.message_id.in_(scope if isinstance(scope, Select) else list(scope)))
+               D.message_id.in_(scope))
         .group_by(D.message_id)
         .subquery("website_withdrawals")
     )

@@ -6,10 +6,9 @@ import lxml.html
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_account
 from tests.public.support import at, correct, mark_sent, publish, withdraw
 from workflow import messages
-from workflow.models import Delivery, Incident, Message
+from workflow.models import Delivery, Message
 
 
 def page(response) -> lxml.html.HtmlElement:
