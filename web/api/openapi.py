@@ -241,6 +241,55 @@ def _schemas(max_body: int) -> dict[str, Any]:
             attempts={"type": "integer", "minimum": 0},
             last_error=_nullable({"type": "string"}),
         ),
+        "Withdrawal": {
+            "type": "object",
+            "required": ["reason"],
+            "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+        },
+        "Correction": {
+            "type": "object",
+            "required": ["body", "change_note"],
+            "properties": {
+                "body": {**text, "description": "The corrected text"},
+                "change_note": {"type": "string", "minLength": 1, "maxLength": 1000,
+                                "description": "What changed, shown with the corrected post"},
+                "variants": _ref("Variants"),
+            },
+        },
+        "Corrected": _obj(id={"type": "integer"}, version={"type": "integer"},
+                          status={"type": "string", "enum": MESSAGE_STATES}, content_hash=SHA256,
+                          change_note=_nullable({"type": "string"}), checks=_ref("Checks")),
+        "HeldDecision": {
+            "type": "object",
+            "description": "Either publish_now: true, or a new publish_at in the future.",
+            "properties": {
+                "publish_now": {"type": "boolean"},
+                "publish_at": _ref("PublishAt"),
+            },
+        },
+        "NewPause": {
+            "type": "object",
+            "required": ["reason"],
+            "properties": {
+                "reason": {"type": "string", "minLength": 1, "maxLength": 2000},
+                "accounts": _nullable({"type": "array", "items": {"type": "integer"},
+                                       "description": "Only these accounts (default: all)"}),
+                "areas": _nullable({"type": "array", "items": {"type": "string", "minLength": 1,
+                                                               "maxLength": 120},
+                                    "description": "Only accounts serving these areas (default: all)"}),
+            },
+        },
+        "Pause": _obj(
+            id={"type": "integer"},
+            reason={"type": "string"},
+            accounts={"type": "array", "items": {"type": "integer"}},
+            areas={"type": "array", "items": {"type": "string"}},
+            created_by=_nullable({"type": "string"}),
+            created_at=_nullable(TIMESTAMP),
+            lifted_by=_nullable({"type": "string"}),
+            lifted_at=_nullable(TIMESTAMP),
+            active={"type": "boolean"},
+        ),
         "Message": {
             "type": "object",
             "required": ["id", "slug", "kind", "incident", "status", "version", "author",
@@ -339,6 +388,50 @@ def _paths() -> dict[str, Any]:
                 "Reject with a reason: the message goes back to its author as a draft",
                 _json(_ref("Rejected"), "Rejected"),
                 400, 401, 403, 404, 409, 413, 422, body=_ref("Rejection"), roles=verifiers),
+        },
+        "/messages/{message_id}/withdraw": {
+            "parameters": [MESSAGE_ID],
+            "post": _operation(
+                "Withdraw: cancel everything unsent and take every live post down",
+                _json(_ref("Message"), "Withdrawn"),
+                400, 401, 403, 404, 409, 413, 422, body=_ref("Withdrawal"),
+                roles=f"{writers} (officers only their own messages)"),
+        },
+        "/messages/{message_id}/correct": {
+            "parameters": [MESSAGE_ID],
+            "post": _operation(
+                "Correct a live message: a new version with a change note, verified again",
+                _json(_ref("Corrected"), "The correction, awaiting verification"),
+                400, 401, 403, 404, 409, 413, 422, body=_ref("Correction"),
+                roles=f"{writers} (officers only their own messages)"),
+        },
+        "/messages/{message_id}/schedule": {
+            "parameters": [MESSAGE_ID],
+            "post": _operation(
+                "Decide on a held message: publish now, or at a new time",
+                _json(_ref("Message"), "Released"),
+                400, 401, 403, 404, 409, 413, 422, body=_ref("HeldDecision"), roles=verifiers),
+        },
+        "/pause": {
+            "get": _operation(
+                "The active pauses of routine posts",
+                _json(_obj(pauses={"type": "array", "items": _ref("Pause")}), "Active pauses"),
+                401, roles=any_role),
+            "post": _operation(
+                "Pause routine posts (all, or some accounts or areas); unsent ones are held",
+                _json(_ref("Pause"), "The pause"),
+                400, 401, 403, 413, 422, status=201, body=_ref("NewPause"), roles=verifiers),
+            "delete": _operation(
+                "Lift one pause (id) or all of them; held posts go out again",
+                _json(_obj(lifted={"type": "array", "items": _ref("Pause")}), "The lifted pauses"),
+                401, 403, 404, 409, 422, roles=verifiers,
+                parameters=[
+                    {"name": "id", "in": "query", "required": False,
+                     "description": "The pause to lift (default: every active pause)",
+                     "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "reason", "in": "query", "required": False,
+                     "schema": {"type": "string", "maxLength": 2000}},
+                ]),
         },
     }
 
