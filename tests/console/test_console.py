@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +14,16 @@ from workflow.models import Delivery, Message, Pause
 from .conftest import csrf_of
 
 LONG = " ".join(f"Sentence number {i} about the road closure near the station." for i in range(12))
+
+
+def status_of(session, message_id: int) -> str:
+    """The message's status as stored now; the read ends at once, so that on
+    SQLite the test's session never holds the write lock while the app works."""
+    session.expire_all()
+    try:
+        return session.get(Message, message_id).status
+    finally:
+        session.rollback()
 
 
 def _draft(session, user, accounts, body="Road closed at the junction of High St and Mill Lane."):
@@ -205,8 +216,7 @@ def test_officer_cannot_approve_by_posting(console, session, officer, officer2, 
     response = console(officer2).post(f"/messages/{message.id}/approve", {
         "version": "1", "content_hash": message.latest.content_hash})
     assert response.status_code == 302
-    session.expire_all()
-    assert session.get(Message, message.id).status == "awaiting_verification"
+    assert status_of(session, message.id) == "awaiting_verification"
 
 
 def test_supervisor_approves_the_shown_version_and_hash(console, session, officer, supervisor,
@@ -218,8 +228,7 @@ def test_supervisor_approves_the_shown_version_and_hash(console, session, office
     response = client.post(f"/messages/{message.id}/approve", {
         "version": "1", "content_hash": message.latest.content_hash})
     assert response.status_code == 302 and response.headers["Location"].endswith("/status")
-    session.expire_all()
-    assert session.get(Message, message.id).status == "approved"
+    assert status_of(session, message.id) == "approved"
     assert len(session.execute(select(Delivery)).scalars().all()) == 2
 
 
@@ -228,8 +237,7 @@ def test_approving_with_a_stale_hash_is_refused(console, session, officer, super
     response = console(supervisor).post(f"/messages/{message.id}/approve", {
         "version": "1", "content_hash": "0" * 64}, follow_redirects=True)
     assert "Not approved" in response.get_data(as_text=True)
-    session.expire_all()
-    assert session.get(Message, message.id).status == "awaiting_verification"
+    assert status_of(session, message.id) == "awaiting_verification"
 
 
 def test_approve_without_csrf_is_refused(app, console, session, officer, supervisor, channel_accounts):
@@ -238,8 +246,7 @@ def test_approve_without_csrf_is_refused(app, console, session, officer, supervi
     response = client.client.post(f"/messages/{message.id}/approve", data={
         "version": "1", "content_hash": message.latest.content_hash})
     assert response.status_code == 400
-    session.expire_all()
-    assert session.get(Message, message.id).status == "awaiting_verification"
+    assert status_of(session, message.id) == "awaiting_verification"
 
 
 def test_reject_needs_a_reason_tied_to_the_field(console, session, officer, supervisor, channel_accounts):
@@ -318,3 +325,81 @@ def test_csv_cell(value, expected):
     from web.console.review import csv_cell
 
     assert csv_cell(value) == expected
+
+
+# Pause, corrections, withdrawals and held posts through the console ------------------
+
+def test_supervisor_pauses_and_lifts_routine_posts(console, session, officer, supervisor, channel_accounts):
+    client, officer_client = console(supervisor), console(officer)
+    session.rollback()  # SQLite: the test's session must not hold the write lock
+    response = client.post("/pause", {"reason": ""})
+    assert response.status_code == 422
+    assert 'aria-describedby="reason-hint reason-error"' in response.get_data(as_text=True)
+    response = client.post("/pause", {"reason": "Major incident in the city centre",
+                                      "areas": ["North"]}, follow_redirects=True)
+    assert response.status_code == 200
+    page = officer_client.get("/").get_data(as_text=True)
+    assert "Routine posts are paused" in page and "areas North" in page
+    assert "Lift this pause" not in page
+    page = client.get("/").get_data(as_text=True)
+    assert "Lift this pause" in page
+    pause_id = int(re.search(r'name="pause_id" value="(\d+)"', page).group(1))
+    assert client.post("/pause/lift", {"pause_id": str(pause_id), "next": "/"}).status_code == 302
+    assert "Routine posts are paused" not in officer_client.get("/").get_data(as_text=True)
+
+
+def _published(session, officer, supervisor, accounts):
+    message = _submitted(session, officer, accounts)
+    messages.approve(session, supervisor, message.id, 1)
+    for d in session.execute(select(Delivery).where(Delivery.message_id == message.id)).scalars():
+        d.state, d.url, d.remote_id = "sent", f"https://posts.example/{d.id}", str(d.id)
+    session.get(Message, message.id).status = "published"
+    session.commit()
+    return message
+
+
+def test_correct_a_live_message_from_its_status_page(console, session, officer, supervisor, channel_accounts):
+    message = _published(session, officer, supervisor, [channel_accounts["website"]])
+    client = console(officer)
+    page = client.get(f"/messages/{message.id}/status").get_data(as_text=True)
+    assert "Correct it" in page and "Withdraw it" in page
+    response = client.post(f"/messages/{message.id}/correct", {"body": "Road closed at Mill Lane.",
+                                                               "change_note": ""})
+    assert response.status_code == 422
+    assert 'aria-describedby="change_note-error"' in response.get_data(as_text=True)
+    response = client.post(f"/messages/{message.id}/correct", {"body": "Road closed at Mill Lane.",
+                                                               "change_note": "The junction was wrong"})
+    assert response.status_code == 302
+    session.expire_all()
+    corrected = session.get(Message, message.id)
+    assert corrected.status == "awaiting_verification" and corrected.latest.change_note == "The junction was wrong"
+
+
+def test_withdraw_needs_a_reason_then_withdraws(console, session, officer, supervisor, channel_accounts):
+    message_id = _published(session, officer, supervisor, [channel_accounts["website"]]).id
+    client = console(officer)
+    assert client.post(f"/messages/{message_id}/withdraw", {"reason": ""}).status_code == 422
+    response = client.post(f"/messages/{message_id}/withdraw", {"reason": "Sent in error"})
+    assert response.status_code == 302
+    assert status_of(session, message_id) == "withdrawn"
+    view = client.get(f"/messages/{message_id}/status.json").get_json()
+    assert view["banner"]["title"] == "Withdrawn"
+
+
+def test_a_late_approval_is_held_until_a_supervisor_decides(console, session, officer, supervisor,
+                                                           supervisor2, channel_accounts):
+    officer_client, client = console(officer), console(supervisor2)
+    message = messages.create_draft(session, officer, {
+        "body": "Community drop-in today.", "accounts": [channel_accounts["website"].id],
+        "publish_at": "2026-01-05T09:00:00+00:00"})
+    messages.submit(session, officer, message.id)
+    messages.approve(session, supervisor, message.id, 1)
+    message_id = message.id
+    assert status_of(session, message_id) == "held"
+    assert "Held: decide when it goes out" not in officer_client.get(
+        f"/messages/{message_id}/status").get_data(as_text=True)
+    page = client.get(f"/messages/{message_id}/status").get_data(as_text=True)
+    assert "Held: decide when it goes out" in page and "choose publish now or a new time" in page
+    response = client.post(f"/messages/{message_id}/decide", {"choice": "now"})
+    assert response.status_code == 302
+    assert status_of(session, message_id) != "held"
