@@ -447,8 +447,10 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
                 f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
         if reviewer.id in contributors(message):
             raise TwoPersonRuleError("you wrote or edited this message, so someone else must verify it")
-        session.add(Decision(message_id=message.id, version_id=target.id, version_number=target.number,
-                             content_hash=target.content_hash, decision="approved", reviewer_id=reviewer.id))
+        # Through the collection, so the message shown after approving lists this decision.
+        message.decisions.append(Decision(version_id=target.id, version_number=target.number,
+                                          content_hash=target.content_hash, decision="approved",
+                                          reviewer_id=reviewer.id))
         try:
             session.flush()
         except IntegrityError:
@@ -529,9 +531,9 @@ def reject(session: Session, reviewer: User, message_id: Any, reason: Any, versi
             raise InvalidStateError(
                 f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
         target = message.latest
-        session.add(Decision(message_id=message.id, version_id=target.id, version_number=target.number,
-                             content_hash=target.content_hash, decision="rejected", reviewer_id=reviewer.id,
-                             reason=reason_text))
+        message.decisions.append(Decision(version_id=target.id, version_number=target.number,
+                                          content_hash=target.content_hash, decision="rejected",
+                                          reviewer_id=reviewer.id, reason=reason_text))
         message.status = transition(message.status, MessageState.REJECTED).value
         message.rejection_reason = reason_text
         audit.record(session, reviewer, "message.rejected", message_id=message.id,
