@@ -26,7 +26,7 @@ import threading
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from channels.base import (Channel, OutcomeUnknownError, PermanentError, Post, PublishResult,
                            TransientError, channel_class, make_channel)
@@ -261,7 +261,10 @@ class _Early(Exception):
 
 
 def _prepare(session: Session, claim: Claim) -> Job:
-    d = session.get(Delivery, claim.delivery_id)
+    # One round trip for everything the post needs.
+    d = session.execute(select(Delivery).where(Delivery.id == claim.delivery_id).options(
+        joinedload(Delivery.message).joinedload(Message.incident), joinedload(Delivery.account),
+        joinedload(Delivery.version), joinedload(Delivery.parent))).scalar_one()
     message: Message = d.message
     account: ChannelAccount = d.account
     settings = settings_of(session)
@@ -390,7 +393,9 @@ def _lock_owned(session: Session, claim: Claim, message_id: int) -> Delivery | N
     session.execute(select(Message.id).where(Message.id == message_id).with_for_update())
     return session.execute(
         select(Delivery).where(Delivery.id == claim.delivery_id, Delivery.lease_owner == claim.owner,
-                               Delivery.state == DS.SENDING.value).with_for_update()
+                               Delivery.state == DS.SENDING.value)
+        .options(joinedload(Delivery.message), joinedload(Delivery.account), joinedload(Delivery.version))
+        .with_for_update(of=Delivery)
     ).scalar_one_or_none()
 
 
@@ -662,7 +667,10 @@ def _send(runtime: Runtime, job: Job, limiter: Limiter, channel_factory: Callabl
 
     def on_part(part_id: str) -> None:
         posted.append(part_id)
-        _store_part(runtime, job.claim, part_id, logger)
+        # Only a thread has parts to resume from; a single post is settled by
+        # its outcome (or, if the worker dies first, by reconciliation).
+        if job.expected_parts > 1 or job.posted_parts:
+            _store_part(runtime, job.claim, part_id, logger)
 
     try:
         with _Heartbeat(runtime, job.claim, hard, logger):

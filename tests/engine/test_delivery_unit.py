@@ -233,7 +233,9 @@ def test_an_unknown_outcome_resends_only_when_certainly_absent(runtime, session,
 
 def test_each_thread_part_is_stored_as_it_is_posted_and_the_thread_resumes(runtime, session, approved):
     x = make_account(session, "x", "Force X")
-    (d_id,) = approved([x.id])
+    body = " ".join(f"Update {n}: officers remain at the scene on Station Road while the cordon stays in "
+                    f"place and forensic teams complete their work." for n in range(1, 6))
+    (d_id,) = approved([x.id], body=body)
     seen_in_database: list[list[str]] = []
 
     def two_parts_then_fail(post, on_part, posted):
