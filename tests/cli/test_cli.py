@@ -1,0 +1,277 @@
+"""The ``crier`` command: schema, users, tokens, channel accounts, key rotation and
+the audit check, run as an operator would (environment variables, stdin)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import PG_SERVER_URL, _service_missing, app_config
+from web import create_app
+from web.cli import cli
+from workflow.db import Base, make_session_factory
+from workflow.models import AuditEvent, ChannelAccount, User
+from workflow.security import CredentialsError, CredentialVault
+
+PASSWORD = "a long enough password"
+X_SECRETS = {"consumer_key": "ck-CLI-SECRET-1", "consumer_secret": "cs-CLI-SECRET-2",
+             "access_token": "at-CLI-SECRET-3", "access_token_secret": "ats-CLI-SECRET-4", "username": "Force"}
+
+
+class Crier:
+    """Runs ``crier ...`` in-process against one database with one set of keys."""
+
+    def __init__(self, database_url: str, instance: Path, keys: str | None = None):
+        self.database_url = database_url
+        self.instance = instance
+        self.keys = keys or Fernet.generate_key().decode()
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {"CRIER_DATABASE_URL": self.database_url, "CRIER_SECRET_KEY": "crier-cli-tests",
+                "CRIER_INSTANCE_PATH": str(self.instance), "CRIER_CREDENTIAL_KEYS": self.keys,
+                "CRIER_BROKER_URL": "memory://", **extra}
+
+    def __call__(self, *args: str, input: str | None = None, **env: str):
+        result = CliRunner().invoke(cli, list(args), input=input, env=self.env(**env), catch_exceptions=False)
+        return result
+
+    def rows(self, statement):
+        engine = create_engine(self.database_url)
+        try:
+            with make_session_factory(engine)() as s:
+                return s.execute(statement).all()
+        finally:
+            engine.dispose()
+
+    def execute(self, sql: str, **params) -> None:
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(sql), params)
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def crier(database_url, tmp_path):
+    return Crier(database_url, tmp_path / "instance")
+
+
+def output(result) -> str:
+    return result.output  # click mixes stderr into it, as a terminal would
+
+
+# db upgrade ---------------------------------------------------------------------------
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_on_a_fresh_sqlite_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    crier = Crier(url, tmp_path / "instance")
+    result = crier("db", "upgrade")
+    assert result.exit_code == 0, output(result)
+    assert "up to date" in result.output
+    assert {t.name for t in Base.metadata.sorted_tables} <= _tables(url)
+    # Running it again is harmless.
+    assert crier("db", "upgrade").exit_code == 0
+
+
+def test_db_upgrade_on_a_fresh_postgresql_database(tmp_path):
+    server = make_url(PG_SERVER_URL)
+    name = f"crier_cli_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - no server
+        admin.dispose()
+        _service_missing("PostgreSQL", exc)
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        assert _tables(url) == set()
+        result = Crier(url, tmp_path / "instance")("db", "upgrade")
+        assert result.exit_code == 0, output(result)
+        assert {t.name for t in Base.metadata.sorted_tables} <= _tables(url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# users and tokens -----------------------------------------------------------------------
+
+def test_user_add_reads_the_password_from_stdin(crier):
+    result = crier("user", "add", "olivia", "--role", "officer", input=PASSWORD + "\n")
+    assert result.exit_code == 0, output(result)
+    assert "added officer olivia" in result.output
+    assert PASSWORD not in result.output
+    ((user,),) = crier.rows(select(User).where(User.username == "olivia"))
+    assert user.role == "officer" and user.password_hash.startswith("$argon2")
+    assert PASSWORD not in user.password_hash
+
+    from workflow.security import verify_password
+    assert verify_password(user.password_hash, PASSWORD)
+
+
+def test_user_add_refuses_a_short_password_a_duplicate_and_an_unknown_role(crier):
+    short = crier("user", "add", "olivia", "--role", "officer", input="short\n")
+    assert short.exit_code == 1
+    assert "at least 10 characters" in short.output
+    assert crier.rows(select(User)) == []
+
+    assert crier("user", "add", "olivia", "--role", "officer", input=PASSWORD + "\n").exit_code == 0
+    again = crier("user", "add", "olivia", "--role", "supervisor", input=PASSWORD + "\n")
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    assert [u.role for (u,) in crier.rows(select(User))] == ["officer"]
+
+    assert crier("user", "add", "sam", "--role", "chief", input=PASSWORD + "\n").exit_code == 2
+    assert crier("user", "add", "bad name!", "--role", "officer", input=PASSWORD + "\n").exit_code == 1
+
+
+def test_token_create_prints_a_token_that_works_against_the_api(crier, tmp_path):
+    crier("user", "add", "sam", "--role", "supervisor", input=PASSWORD + "\n")
+    result = crier("token", "create", "sam")
+    assert result.exit_code == 0, output(result)
+    token = result.output.strip()
+    assert token.startswith("crier_") and len(token) > 30
+
+    app = create_app(app_config(crier.database_url, tmp_path, CREDENTIAL_KEYS=crier.keys))
+    try:
+        client = app.test_client()
+        assert client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+    finally:
+        app.extensions["crier"].engine.dispose()
+
+    missing = crier("token", "create", "nobody")
+    assert missing.exit_code == 1 and "no user called" in missing.output
+
+
+# channel accounts and keys --------------------------------------------------------------
+
+def assert_no_secret(where: str, haystack: str) -> None:
+    for key, secret in X_SECRETS.items():
+        if key != "username":
+            assert secret not in haystack, f"{where} shows {key}"
+
+
+def test_account_add_stores_credentials_encrypted(crier):
+    result = crier("account", "add", "x", "--name", "Force X", input=json.dumps(X_SECRETS))
+    assert result.exit_code == 0, output(result)
+    assert "added x account Force X" in result.output
+    assert_no_secret("the command's output", result.output)
+
+    ((account,),) = crier.rows(select(ChannelAccount))
+    raw = bytes(account.credentials_encrypted)
+    assert_no_secret("the stored column", raw.decode("latin-1"))
+    assert_no_secret("the stored settings", json.dumps(account.settings))
+    assert CredentialVault([crier.keys]).decrypt(raw) == X_SECRETS
+
+    listed = crier("account", "list")
+    assert "Force X" in listed.output
+    assert_no_secret("account list", listed.output)
+
+
+@pytest.mark.parametrize("stdin, message", [
+    ("{not json", "JSON"),
+    ('["a list"]', "JSON object"),
+    ('{"consumer_key": "only one"}', "credentials need"),
+])
+def test_account_add_refuses_bad_credentials(crier, stdin, message):
+    result = crier("account", "add", "x", "--name", "Force X", input=stdin)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert crier.rows(select(ChannelAccount)) == []
+
+
+def test_key_rotation_re_encrypts_with_the_new_key(crier):
+    old = crier.keys
+    crier("account", "add", "x", "--name", "Force X", input=json.dumps(X_SECRETS))
+    crier("account", "add", "facebook", "--name", "Force FB", "--area", "North",
+          input=json.dumps({"page_id": "1001", "page_access_token": "fb-CLI-SECRET"}))
+    before = {a.id: bytes(a.credentials_encrypted) for (a,) in crier.rows(select(ChannelAccount))}
+
+    new = Fernet.generate_key().decode()
+    result = crier("keys", "rotate", CRIER_CREDENTIAL_KEYS=f"{new},{old}")
+    assert result.exit_code == 0, output(result)
+    assert "re-encrypted 2 account(s)" in result.output
+
+    after = {a.id: bytes(a.credentials_encrypted) for (a,) in crier.rows(select(ChannelAccount))}
+    assert after.keys() == before.keys()
+    for account_id, blob in after.items():
+        assert blob != before[account_id]
+        with pytest.raises(CredentialsError):
+            CredentialVault([old]).decrypt(blob)
+        assert CredentialVault([new]).decrypt(blob) in (X_SECRETS, {"page_id": "1001",
+                                                                    "page_access_token": "fb-CLI-SECRET"})
+    # The old blobs were readable by the old key only: rotation really changed the key.
+    with pytest.raises(CredentialsError):
+        CredentialVault([new]).decrypt(next(iter(before.values())))
+
+
+# audit verify ---------------------------------------------------------------------------
+
+def _activity(crier) -> list[int]:
+    crier("user", "add", "olivia", "--role", "officer", input=PASSWORD + "\n")
+    crier("user", "add", "sam", "--role", "supervisor", input=PASSWORD + "\n")
+    crier("account", "add", "website", "--name", "Force website", input="{}")
+    crier("token", "create", "olivia")
+    crier("token", "create", "sam")
+    return [event_id for (event_id,) in crier.rows(select(AuditEvent.id).order_by(AuditEvent.id))]
+
+
+def test_audit_verify_passes_on_an_untouched_chain(crier):
+    ids = _activity(crier)
+    assert len(ids) == 5
+    result = crier("audit", "verify")
+    assert result.exit_code == 0, output(result)
+    assert "intact: 5 event(s)" in result.output
+
+
+def test_audit_verify_fails_at_a_changed_event(crier):
+    ids = _activity(crier)
+    crier.execute("UPDATE audit_events SET details = :d WHERE id = :id", d='{"username":"mallory"}', id=ids[2])
+    result = crier("audit", "verify")
+    assert result.exit_code == 1
+    assert f"BROKEN at event {ids[2]}" in result.output
+
+
+def test_audit_verify_fails_after_a_deleted_event(crier):
+    ids = _activity(crier)
+    crier.execute("DELETE FROM audit_events WHERE id = :id", id=ids[1])
+    result = crier("audit", "verify")
+    assert result.exit_code == 1
+    assert f"BROKEN at event {ids[2]}" in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_installed_crier_command_checks_the_audit_chain(crier):
+    """The console script itself, in a subprocess, configured only by the environment."""
+    ids = _activity(crier)
+    script = Path(sys.executable).with_name("crier")
+    env = {**os.environ, **crier.env()}
+    ok = subprocess.run([str(script), "audit", "verify"], env=env, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "intact" in ok.stdout
+
+    crier.execute("UPDATE audit_events SET actor = 'mallory' WHERE id = :id", id=ids[3])
+    broken = subprocess.run([str(script), "audit", "verify"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert broken.returncode == 1
+    assert f"BROKEN at event {ids[3]}" in broken.stderr
