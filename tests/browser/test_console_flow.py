@@ -240,3 +240,34 @@ def test_the_axe_audit_catches_a_violation(browser, axe):
         assert {"label", "html-has-lang"} <= ids
     finally:
         context.close()
+
+
+def _tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+            assert outline != "none", f"{selector} has no visible focus"
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
+def test_keyboard_alone_drafts_and_submits(server, users, sign_in):
+    _accounts(server)
+    page = sign_in(users["officer"])
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    _tab_to(page, "a[href='/compose']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/compose$"))
+    _tab_to(page, "#body")
+    page.keyboard.type("Flooding on the B1234 near the bridge: use another route.")
+    _tab_to(page, "input[type=checkbox][name=accounts]:not(:checked)")
+    page.keyboard.press("Space")
+    expect(page.locator("input[name=accounts]:checked")).to_have_count(1)
+    _tab_to(page, "button[value=submit]")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Awaiting verification")

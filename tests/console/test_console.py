@@ -189,6 +189,7 @@ def test_preview_shows_the_x_thread_split(console, officer, channel_accounts):
     assert all(count <= 280 for count in x["counts"])
     assert x["posts"][-1].rstrip().endswith("/news/new-update")  # the link closes the thread
     assert "thread of" in data["html"]
+    assert LONG.split(".")[0] in data["html"] and "PostPreview(" not in data["html"]  # the website shows the text
 
 
 # Verify ---------------------------------------------------------------------------
@@ -307,13 +308,20 @@ def test_only_supervisors_may_pause(console, officer):
 
 def test_audit_csv_guards_against_formulas(console, session, officer, supervisor, channel_accounts):
     message = _submitted(session, officer, [channel_accounts["website"]], "=HYPERLINK(\"http://x\") road closed")
-    messages.reject(session, supervisor, message.id, "@SUM(A1) is not a reason")
-    response = console(officer).get(f"/messages/{message.id}/audit.csv")
+    messages.approve(session, supervisor, message.id, 1)
+    delivery = session.execute(select(Delivery)).scalar_one()
+    delivery.state, delivery.last_error = "failed", "=1+2 the platform refused it"
+    session.commit()
+    message_id = message.id
+    session.rollback()
+    response = console(officer).get(f"/messages/{message_id}/audit.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][0] == "record"
-    actions = [r[3] for r in rows[1:]]
-    assert actions[:3] == ["message.drafted", "message.submitted", "message.rejected"]
+    actions = [r[3] for r in rows[1:] if r[0] == "event"]
+    assert actions == ["message.drafted", "message.submitted", "message.approved"]
+    failed = [r for r in rows if r[0] == "delivery"]
+    assert failed[0][7] == "failed" and failed[0][10] == "'=1+2 the platform refused it"
     for row in rows[1:]:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@")), cell
