@@ -179,16 +179,16 @@ def hold_for_decision(session: Session, deliveries: Iterable[Delivery], why: str
     otherwise it keeps its status and the deliveries show why they wait.
     The caller commits.
     """
-    by_message: dict[int, list[Delivery]] = {}
+    message_ids: set[int] = set()
     for d in deliveries:
         d.state = DeliveryState.HELD.value
         d.last_error = f"{why}: choose publish now or a new time"
         d.lease_owner = None
         d.lease_expires_at = None
-        by_message.setdefault(d.message_id, []).append(d)
+        message_ids.add(d.message_id)
     session.flush()
-    for message_id in by_message:
-        message = session.get(Message, message_id)
+    for message_id in sorted(message_ids):
+        message = session.get(Message, message_id, populate_existing=True, with_for_update=True)
         if message is None or not can_transition(message.status, MessageState.HELD):
             continue
         moving = session.execute(select(Delivery.id).where(

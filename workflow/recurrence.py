@@ -5,7 +5,10 @@ live approval: verified once for its exact text. An edit or a correction voids
 the approval, so the series stops until the new version is verified. Approval
 plans the first occurrence (:func:`workflow.messages.plan_deliveries`); the
 scheduler then calls :func:`plan_due_occurrences` and, once everything of the
-current occurrence has finished, plans the next one when it falls due.
+current occurrence has finished, plans the next one when it falls due. The
+next occurrence is the first after the last post or correction the series
+sent: occurrences that fell while a new version waited for verification are
+not owed afterwards.
 
 Occurrences are computed on the Europe/London wall clock
 (:mod:`workflow.schedule`), so 09:00 stays 09:00 across the clock changes.
@@ -121,7 +124,10 @@ def plan_due_occurrences(session: Session, now: dt.datetime) -> list[int]:
     concurrently: each occurrence is created once.
     """
     due: list[int] = []
-    for message_id, version_id in _candidates(session):
+    candidates = _candidates(session)
+    # Each series is planned in a transaction of its own; on SQLite an open read would hold the write lock.
+    session.commit()
+    for message_id, version_id in candidates:
         try:
             ids = _plan_series(session, message_id, version_id, now)
             session.commit()
