@@ -150,8 +150,11 @@ def message_link(session: Session, message: Message) -> str:
 
 def link_for(session: Session, message: Message, targets: Iterable[int]) -> str | None:
     """The link other channels carry: the website page, if the website is a target."""
-    accounts = _accounts_by_id(session, targets)
-    if any(a.kind == "website" for a in accounts.values()):
+    # One indexed look-up, not a load of every target: workers call this for
+    # each delivery of a fan-out to hundreds of accounts.
+    website = session.execute(select(ChannelAccount.id).where(
+        ChannelAccount.id.in_(list(targets)), ChannelAccount.kind == "website").limit(1)).first()
+    if website is not None:
         return message_link(session, message)
     return None
 
