@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from workflow import accounts, messages
 from workflow.checks import prejudice_warnings
-from workflow.errors import CrierError, InvalidStateError, ValidationError
-from workflow.models import ChannelAccount, Incident, Message
+from workflow.errors import CrierError, InvalidStateError, PermissionDeniedError, ValidationError
+from workflow.models import Incident, Message
 from workflow.states import EDITABLE, MessageState
 
 from ..auth import console_user
@@ -111,7 +111,6 @@ def _load_for_edit(message_id: int) -> Message:
     message = messages.get_message(db(), message_id)
     user = console_user()
     if not messages._can_edit(user, message):  # noqa: SLF001 - the service's own rule
-        from workflow.errors import PermissionDeniedError
         raise PermissionDeniedError("only the author or a supervisor can edit this message")
     return message
 
@@ -277,5 +276,3 @@ def preview():
                                   "counts": [x.count for x in p.posts], "problems": p.problems}
                                  for p in previews]})
 
-
-__all__ = ["ChannelAccount"]

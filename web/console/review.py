@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from workflow import audit, messages
-from workflow.errors import CrierError
+from workflow.errors import CrierError, ValidationError
 from workflow.models import ChannelAccount, Delivery, Message
 
 from ..auth import console_user
@@ -87,7 +87,6 @@ def approve(message_id: int):
     content_hash = request.form.get("content_hash") or None
     try:
         if version is None:
-            from workflow.errors import ValidationError
             raise ValidationError("the form did not say which version you verified", field="version")
         message = messages.approve(db(), console_user(), message_id, version, content_hash)
     except CrierError as exc:

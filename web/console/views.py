@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from workflow import accounts
 from workflow.errors import AuthenticationError, CrierError, PermissionDeniedError, ThrottledError
-from workflow.models import ChannelAccount, Incident, Message, MessageVersion, Role, User
+from workflow.models import ChannelAccount, Incident, Message, MessageVersion, User
 
 from ..auth import SessionUser, console_user
 from ..context import db
@@ -219,5 +219,3 @@ def user_names(ids) -> dict[int, str]:
         return {}
     return {u.id: u.name for u in db().execute(select(User).where(User.id.in_(ids))).scalars()}
 
-
-__all__ = ["bp", "Role"]
