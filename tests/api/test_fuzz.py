@@ -35,12 +35,14 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 def seed(session, officer, supervisor, supervisor2) -> dict[str, list[int]]:
     """Messages in several states, so that generated ids often find one."""
-    site = make_account(session, "website", "Force website")
-    north = make_account(session, "website", "North website", area="North")
+    targets = [make_account(session, "website", "Force website").id,
+               make_account(session, "website", "North website", area="North").id,
+               make_account(session, "x", "Force X").id,
+               make_account(session, "facebook", "North Facebook", area="North").id]
     ids = []
     for i, author in enumerate([officer, officer, officer, supervisor, officer, officer]):
         m = messages.create_draft(session, author, {"body": f"Road closed number {i}.",
-                                                    "accounts": [site.id, north.id][: 1 + i % 2]})
+                                                    "accounts": targets[: 1 + i % len(targets)]})
         ids.append(m.id)
     messages.submit(session, officer, ids[1])
     messages.submit(session, officer, ids[2])
@@ -48,7 +50,7 @@ def seed(session, officer, supervisor, supervisor2) -> dict[str, list[int]]:
     messages.submit(session, supervisor, ids[3])
     messages.submit(session, officer, ids[4])
     messages.reject(session, supervisor2, ids[4], "Too vague")
-    return {"messages": ids, "accounts": [site.id, north.id]}
+    return {"messages": ids, "accounts": targets}
 
 
 def aim(case, session, known: dict[str, list[int]]) -> None:
@@ -61,7 +63,7 @@ def aim(case, session, known: dict[str, list[int]]) -> None:
         return
     targets = case.body.get("accounts")
     if isinstance(targets, list) and all(isinstance(t, int) and not isinstance(t, bool) for t in targets):
-        case.body["accounts"] = [known["accounts"][t % 2] for t in targets]
+        case.body["accounts"] = [known["accounts"][t % len(known["accounts"])] for t in targets]
     version = case.body.get("version")
     if message_id in known["messages"] and isinstance(version, int) and not isinstance(version, bool) \
             and version % 2 == 0:

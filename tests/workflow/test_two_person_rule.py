@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.conftest import make_account
 from workflow import audit, messages
 from workflow.errors import (ConflictError, InvalidStateError, NotFoundError, PermissionDeniedError,
                              StaleVersionError, TwoPersonRuleError, ValidationError)
@@ -299,13 +300,16 @@ def test_a_rejection_naming_a_stale_version_is_a_conflict(session, snapshot, sub
 def test_approving_creates_one_delivery_per_target_in_the_same_transaction(session, draft, officer,
                                                                            supervisor, website_account,
                                                                            website2, fresh, count):
-    message = draft(officer, accounts=[website2.id, website_account.id])
+    x = make_account(session, "x", "Force X")
+    facebook = make_account(session, "facebook", "North Facebook", area="North")
+    targets = [website2.id, website_account.id, x.id, facebook.id]
+    message = draft(officer, accounts=targets)
     messages.submit(session, officer, message.id)
     assert count(Delivery, message_id=message.id) == 0
 
     messages.approve(session, supervisor, message.id, 1)
     m = fresh(message.id)
-    assert sorted(d.account_id for d in m.deliveries) == sorted([website_account.id, website2.id])
+    assert sorted(d.account_id for d in m.deliveries) == sorted(targets)
     assert {d.version_id for d in m.deliveries} == {m.latest.id}
     assert {d.state for d in m.deliveries} == {"pending"}
     assert {d.purpose for d in m.deliveries} == {"publish"}
