@@ -25,7 +25,7 @@ import random
 import threading
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from channels.base import (Channel, OutcomeUnknownError, PermanentError, Post, PublishResult,
@@ -86,8 +86,6 @@ class Claim:
 
 def _wake_at():
     # The moment a delivery becomes sendable: its retry time, else its due time.
-    from sqlalchemy import func
-
     return func.coalesce(Delivery.next_attempt_at, Delivery.due_at)
 
 
@@ -704,14 +702,20 @@ def roll_up(session: Session, message: Message, *, now: dt.datetime | None = Non
     if status not in (MessageState.APPROVED, MessageState.SCHEDULED, MessageState.PUBLISHING,
                       MessageState.PUBLISHED, MessageState.PARTIALLY_PUBLISHED, MessageState.FAILED):
         return None
-    rows = session.execute(select(Delivery.version_id, Delivery.account_id, Delivery.state,
-                                  Delivery.due_at, Delivery.id).where(
-        Delivery.message_id == message.id,
-        Delivery.purpose.in_([DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value]),
-        Delivery.state != DS.CANCELLED.value)).all()
-    if not rows:
+    counted = (Delivery.message_id == message.id,
+               Delivery.purpose.in_([DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value]),
+               Delivery.state != DS.CANCELLED.value)
+    latest = session.execute(select(func.max(Delivery.version_id)).where(*counted)).scalar()
+    if latest is None:
         return None
-    latest = max(r.version_id for r in rows)
+    if status == MessageState.PUBLISHING and session.execute(select(Delivery.id).where(
+            *counted, Delivery.version_id == latest, Delivery.state.in_(ACTIVE),
+            Delivery.due_at <= now).limit(1)).first() is not None:
+        # Still going out: nothing to change, and no need to read a large fan-out
+        # in full after every single outcome.
+        return None
+    rows = session.execute(select(Delivery.version_id, Delivery.account_id, Delivery.state,
+                                  Delivery.due_at, Delivery.id).where(*counted, Delivery.version_id == latest)).all()
     current: dict[int, Any] = {}
     for r in sorted((r for r in rows if r.version_id == latest and r.due_at <= now),
                     key=lambda r: (r.due_at, r.id)):
