@@ -201,6 +201,18 @@ def test_every_page_passes_axe(server, users, sign_in, browser, audit_a11y):
     audit_a11y(anonymous, "sign in with an error")
     context.close()
 
+    live = messages.create_draft(session, users["officer"], {
+        "body": "Appeal for witnesses after a burglary on Elm Road.", "accounts": [accounts["website"].id],
+        "incident": {"title": "Burglary on Elm Road"}})  # incident updates go out during a pause
+    messages.submit(session, users["officer"], live.id)
+    messages.approve(session, users["supervisor"], live.id, 1)
+    assert _deliver(server, live.id, accounts["website"].id).state == "sent"
+    late = messages.create_draft(session, users["officer"], {
+        "body": "Community drop-in at the library.", "accounts": [accounts["website"].id],
+        "publish_at": "2026-01-05T09:00:00+00:00"})
+    messages.submit(session, users["officer"], late.id)
+    messages.approve(session, users["supervisor"], late.id, 1)
+
     supervisor = sign_in(users["supervisor"])
     expect(supervisor.locator(".pause-banner")).to_contain_text("Major incident in the city centre")
     audit_a11y(supervisor, "home (supervisor, paused)")
@@ -209,9 +221,18 @@ def test_every_page_passes_axe(server, users, sign_in, browser, audit_a11y):
                        (f"/messages/{message.id}/audit", "audit page"),
                        (f"/messages/{message.id}/status", "status page before approval"),
                        ("/pause", "pause page"),
+                       (f"/messages/{live.id}/status", "status page with correct and withdraw"),
+                       (f"/messages/{late.id}/status", "status page of a held message"),
                        ("/messages/999999", "not found")):
         supervisor.goto(path)
         audit_a11y(supervisor, what)
+    supervisor.goto(f"/messages/{live.id}/status")
+    expect(supervisor.get_by_role("heading", name="Correct it")).to_be_visible()
+    supervisor.get_by_role("button", name="Withdraw from every channel").click()
+    expect(supervisor.locator("#withdraw-reason-error")).to_be_visible()
+    audit_a11y(supervisor, "status page with an error")
+    supervisor.goto(f"/messages/{late.id}/status")
+    expect(supervisor.get_by_role("heading", name="Held: decide when it goes out")).to_be_visible()
     supervisor.goto(f"/messages/{message.id}")
     supervisor.get_by_role("button", name="Reject").click()
     expect(supervisor.locator("#reason-error")).to_be_visible()
