@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from tests.features.support import approved, at, audit_actions, deliveries, mark_sent, set_status
-from workflow import corrections, messages, pause
+from workflow import corrections, messages, pause, recurrence
 from workflow.models import Delivery
 from workflow.recurrence import plan_due_occurrences
 from workflow.schedule import LONDON
@@ -111,6 +112,29 @@ def test_concurrent_schedulers_create_each_occurrence_once(runtime, session, off
     assert sorted(d.id for d in rows if d.due_at == at("2027-03-29T08:00:00")) == sorted(winners[0])
     planned = [e for e in audit_actions(session, series.id) if e.action == "series.occurrence_planned"]
     assert len(planned) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_racing_scheduler_that_loses_on_the_unique_constraint_creates_nothing(
+        runtime, session, officer, supervisor, accounts, monkeypatch):
+    """Without the row lock, two planners both find the occurrence due; the
+    database refuses the second copy and that planner returns nothing."""
+    series = weekly_series(session, officer, supervisor, accounts)
+    mark_sent(session, deliveries(session, series.id))
+    session.close()
+    unlocked = messages.get_message
+    monkeypatch.setattr(recurrence, "get_message", lambda s, i, lock=False: unlocked(s, i))
+    both_looked = threading.Barrier(2, timeout=20)
+    real_between = recurrence.occurrences_between
+
+    def between(*args):
+        both_looked.wait()  # both have seen the current occurrence finished
+        return real_between(*args)
+
+    monkeypatch.setattr(recurrence, "occurrences_between", between)
+    results = run_concurrently(runtime, at("2027-03-29T08:00:00"), workers=2)
+    assert sorted(len(r) for r in results) == [0, 2]
+    assert len(deliveries(session, series.id, due_at=at("2027-03-29T08:00:00"))) == 2
 
 
 def test_an_edit_stops_the_series_until_the_new_text_is_verified(session, officer, supervisor, supervisor2,
