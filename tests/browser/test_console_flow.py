@@ -292,3 +292,19 @@ def test_keyboard_alone_drafts_and_submits(server, users, sign_in):
     _tab_to(page, "button[value=submit]")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Awaiting verification")
+
+
+def test_submitting_while_autosave_runs_makes_one_message(server, users, sign_in):
+    _accounts(server)
+    page = sign_in(users["officer"])
+    page.goto("/compose")
+    page.get_by_role("checkbox", name=re.compile("^Force website")).check()
+    page.get_by_label("Message text").fill("Lost dog found on Park Road; now at the station.")
+    # Whether or not an autosave is under way at this moment, one message must come of it.
+    page.get_by_role("button", name="Submit for verification").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Awaiting verification")
+    session = server["session"]
+    session.expire_all()
+    rows = session.execute(select(Message)).scalars().all()
+    assert [(m.status, m.latest.body) for m in rows] == [
+        ("awaiting_verification", "Lost dog found on Park Road; now at the station.")]

@@ -14,7 +14,7 @@
   var autosaveOn = form.getAttribute("data-autosave") === "on";
   var AUTOSAVE_MS = 1200, PREVIEW_MS = 300;
   var saveTimer = null, previewTimer = null, saving = false, again = false;
-  var lastSent = null, previewSeq = 0;
+  var lastSent = null, previewSeq = 0, waitingSubmit = null;
 
   function storageKey() { return "crier:draft:" + (idField.value || "new"); }
 
@@ -132,6 +132,12 @@
       say("No connection: your text is kept on this device and will be saved when the connection returns.");
     }).then(function () {
       saving = false;
+      if (waitingSubmit) {
+        var submitter = waitingSubmit;
+        waitingSubmit = null;
+        if (submitter === true) { form.requestSubmit(); } else { form.requestSubmit(submitter); }
+        return;
+      }
       if (again) { again = false; schedule(); }
     });
   }
@@ -167,8 +173,16 @@
 
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
     if (saveTimer) { clearTimeout(saveTimer); saveTimer = null; }
+    if (saving) {
+      // The first autosave may be creating the draft right now: wait for its id,
+      // or this submit would create a second copy.
+      event.preventDefault();
+      waitingSubmit = event.submitter || true;
+      say("Finishing the save first\u2026");
+      return;
+    }
     if (!idField.value) { try { localStorage.removeItem("crier:draft:new"); } catch (e) { /* ignore */ } }
   });
   window.addEventListener("online", function () { lastSent = null; schedule(); });
