@@ -212,7 +212,7 @@ def pause_routine(session: Session, actor: User, reason: Any, account_ids: Any =
         rows = session.execute(select(Delivery).where(
             Delivery.state.in_(_WAITING), Delivery.queue == "routine",
             Delivery.purpose != DeliveryPurpose.WITHDRAW.value,
-        ).order_by(Delivery.id).with_for_update()).scalars().all()
+        ).order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)).scalars().all()
         held = [d.id for d in rows if hold_if_paused(session, d, [pause])]
         audit.record(session, actor, "pause.started", pause_id=pause.id, reason=reason_text,
                      accounts=ids, areas=names, held_deliveries=held)
@@ -248,7 +248,8 @@ def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: A
         note = _clean_reason(reason) if reason else None
         if pause_id is not None:
             pause = session.execute(select(Pause).where(
-                Pause.id == _parse_pause_id(pause_id)).with_for_update()).scalar_one_or_none()
+                Pause.id == _parse_pause_id(pause_id)).with_for_update()
+                .execution_options(populate_existing=True)).scalar_one_or_none()
             if pause is None:
                 raise NotFoundError(f"no pause {pause_id}")
             if pause.lifted_at is not None:
@@ -256,7 +257,11 @@ def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: A
             lifting = [pause]
         else:
             lifting = list(session.execute(select(Pause).where(
-                Pause.lifted_at.is_(None)).order_by(Pause.id).with_for_update()).scalars())
+                Pause.lifted_at.is_(None)).order_by(Pause.id).with_for_update()
+                .execution_options(populate_existing=True)).scalars())
+        if not lifting:
+            session.rollback()
+            return []
         for pause in lifting:
             pause.lifted_at = now
             pause.lifted_by_id = actor.id
@@ -268,7 +273,7 @@ def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: A
         rows = session.execute(select(Delivery).where(
             Delivery.queue == "routine", Delivery.purpose != DeliveryPurpose.WITHDRAW.value,
             Delivery.state.in_((DeliveryState.HELD.value, DeliveryState.PENDING.value)),
-        ).order_by(Delivery.id).with_for_update()).scalars().all()
+        ).order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)).scalars().all()
         released: list[Delivery] = []
         stale: list[Delivery] = []
         still_held: list[int] = []

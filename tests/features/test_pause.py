@@ -147,6 +147,10 @@ def test_lifting_one_of_two_pauses_keeps_what_the_other_covers(session, officer,
         pause.lift_pause(session, supervisor, "first")
     pause.lift_pause(session, supervisor, now=at("2027-05-10T08:20:00"))
     assert {d.state for d in deliveries(session, message.id)} == {"pending"}
+    # Nothing left to lift: nothing happens, and nothing is recorded.
+    events = len(audit_actions(session))
+    assert pause.lift_pause(session, supervisor, now=at("2027-05-10T08:30:00")) == []
+    assert len(audit_actions(session)) == events
 
 
 def test_a_pending_post_the_worker_left_during_the_pause_is_judged_on_lift(session, officer, supervisor,
