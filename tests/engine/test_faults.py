@@ -77,8 +77,11 @@ def test_a_redis_restart_mid_fan_out_loses_and_doubles_nothing(rt, people, x_sim
 
 def test_platform_errors_and_hangs_end_sent_once_or_failed_with_a_reason(rt, people, x_sim, graph_sim, processes):
     accounts = fan_out_accounts(rt, x_sim, graph_sim, 6, 6)
+    # X's 429 says when to come back (1 s here); Graph states its waits in whole
+    # minutes, so its transient errors here are "service unavailable" ones.
+    x_sim.fault("429", count=2, reset=1)
+    graph_sim.fault("error", count=2, code=2)
     for sim in (x_sim, graph_sim):
-        sim.fault("429", count=2, reset=1)
         sim.fault("5xx", count=2, status=503)
         sim.fault("hang", count=1, seconds=3)
         sim.fault("accept_then_hang", count=2, seconds=3)
