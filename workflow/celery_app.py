@@ -30,7 +30,11 @@ log = logging.getLogger("crier.celery")
 
 INCIDENT = "incident"
 ROUTINE = "routine"
-#: Incident first: a worker listening to both takes from it first.
+#: A worker listening to both queues takes incident updates first: on Redis
+#: the queues are polled in sorted order (``queue_order_strategy``), and
+#: "incident" sorts before "routine". The embedded broker polls them in turn,
+#: so there an incident update waits behind at most one routine task per
+#: worker thread, never behind the whole backlog.
 QUEUES = (INCIDENT, ROUTINE)
 DELIVER_TASK = "crier.deliver"
 PING_TASK = "crier.ping"
@@ -66,6 +70,7 @@ def broker_options(broker_url: str, instance_path: Path | None) -> dict[str, Any
             "socket_keepalive": True,
             "retry_on_timeout": True,
             "health_check_interval": 25,
+            "queue_order_strategy": "sorted",
         }
     if broker_url.startswith("filesystem://"):
         if instance_path is None:

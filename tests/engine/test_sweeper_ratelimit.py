@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.conftest import make_account
-from workflow import messages, ratelimit, sweeper
+from workflow import delivery, messages, ratelimit, sweeper
+from workflow.config import Settings
 from workflow.db import utcnow
 from workflow.models import Delivery
 
@@ -103,3 +104,18 @@ def test_sqlite_limiter_keeps_a_burst_inside_the_window(tmp_path):
 @pytest.mark.redis
 def test_redis_limiter_keeps_a_burst_inside_the_window(broker):
     _burst(ratelimit.RedisLimiter(broker, prefix="crier-test:"))
+
+
+def test_a_worker_on_both_queues_polls_incident_first():
+    from workflow import celery_app
+
+    # Redis polls queues in sorted order: the incident queue must sort first.
+    assert sorted(celery_app.QUEUES) == list(celery_app.QUEUES) == ["incident", "routine"]
+    options = celery_app.broker_options("redis://127.0.0.1:6379/0", None)
+    assert options["queue_order_strategy"] == "sorted"
+    settings = Settings(database_url="sqlite://", broker_url="redis://", secret_key="k")
+    soft, hard = delivery.time_limits(settings)
+    # Above the adapters' timeouts, soft below hard, and a redelivery only
+    # long after a running delivery would have been killed.
+    assert settings.connect_timeout + settings.read_timeout < soft < hard
+    assert options["visibility_timeout"] > 2 * hard
