@@ -212,8 +212,6 @@ class WebsiteChannel(Channel):
     def _http(self) -> requests.Session:
         if self._session is None:
             self._session = requests.Session()
-            # Proxy and netrc settings from the environment must not redirect signed updates.
-            self._session.trust_env = False
         return self._session
 
     def _send(self, event: str, payload: Mapping[str, Any], idempotency_key: str) -> None:
