@@ -121,3 +121,12 @@ def test_absent_pages_are_not_cached(client, live):
     assert response.status_code == 404
     assert "ETag" not in response.headers
     assert response.cache_control.no_cache
+
+
+def test_head_answers_like_get_without_a_body(client, live):
+    got = client.get("/feeds/news.atom")
+    head = client.head("/feeds/news.atom")
+    assert head.status_code == 200
+    assert head.get_data() == b""
+    assert head.headers["ETag"] == got.headers["ETag"]
+    assert head.headers["Last-Modified"] == got.headers["Last-Modified"]
