@@ -95,6 +95,7 @@ def test_officer_drafts_supervisor_verifies_and_each_channel_goes_live(server, u
         assert delivery.state == "sent", delivery.last_error
         row = _row(officer, account.name)
         expect(row).to_have_attribute("data-state", "sent")
+        expect(officer.locator("#delivery-announce")).to_contain_text(f"{account.name}: Published")
         expect(row.get_by_role("link", name=re.compile("Open the live post"))).to_have_attribute(
             "href", delivery.url)
     assert len(server["x"].posts) == 1 and len(server["graph"].state.live_posts()) == 1
@@ -246,7 +247,7 @@ def test_every_page_passes_axe(server, users, sign_in, browser, audit_a11y):
     officer = sign_in(users["officer"])
     officer.goto("/compose")
     officer.get_by_role("button", name="Save draft").click()
-    expect(officer.locator(".error-summary")).to_be_visible()
+    expect(officer.locator(".error-summary")).to_be_focused()
     audit_a11y(officer, "compose with errors")
 
 

@@ -10,7 +10,10 @@
   var bannerEl = document.getElementById("status-banner");
   var stateEl = document.getElementById("message-state");
   var lastBanner = bannerEl.textContent.trim();
+  var announce = document.getElementById("delivery-announce");
   var misses = 0;
+  var known = {};
+  rows.querySelectorAll("tr[data-state]").forEach(function (tr) { known[tr.id] = tr.getAttribute("data-state"); });
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -52,6 +55,12 @@
 
   function render(view) {
     stateEl.textContent = view.status_label;
+    var changes = [];
+    view.deliveries.forEach(function (d) {
+      var id = "delivery-" + d.id;
+      if (known[id] !== d.state) { changes.push(d.account + ": " + d.label); known[id] = d.state; }
+    });
+    if (changes.length) { announce.textContent = changes.join(". ") + "."; }
     if (view.deliveries.length) {
       var fresh = document.createDocumentFragment();
       view.deliveries.forEach(function (d) { fresh.appendChild(row(d)); });
