@@ -411,3 +411,10 @@ def test_a_late_approval_is_held_until_a_supervisor_decides(console, session, of
     response = client.post(f"/messages/{message_id}/decide", {"choice": "now"})
     assert response.status_code == 302
     assert status_of(session, message_id) != "held"
+
+
+def test_preview_refuses_a_text_longer_than_any_message(console, officer, channel_accounts):
+    response = console(officer).post_json("/compose/preview.json", {
+        "body": "word " * 2000, "accounts": [channel_accounts["x"].id]})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "body"

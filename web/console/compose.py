@@ -11,6 +11,7 @@ from workflow import accounts, messages
 from workflow.checks import prejudice_warnings
 from workflow.errors import CrierError, InvalidStateError, PermissionDeniedError, ValidationError
 from workflow.models import Incident, Message
+from workflow.runtime import settings_of
 from workflow.states import EDITABLE, MessageState
 
 from ..auth import console_user
@@ -261,6 +262,10 @@ def preview():
     body = raw.get("body") if isinstance(raw.get("body"), str) else ""
     variants = raw.get("variants") if isinstance(raw.get("variants"), dict) else {}
     variants = {str(k): v for k, v in variants.items() if isinstance(v, str) and v.strip()}
+    limit = settings_of(session).max_body_chars
+    if len(body) > limit or any(len(v) > limit for v in variants.values()):
+        # Saving refuses it anyway; rendering a huge thread would only slow the page.
+        raise ValidationError(f"the text is longer than {limit} characters; shorten it", field="body")
     link = present.preview_link(session, message, chosen)
     previews = present.previews_for(chosen, body, variants, link)
     warnings = [p.as_dict() for p in prejudice_warnings(body)]

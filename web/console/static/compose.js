@@ -150,13 +150,20 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(collect())
     }).then(function (response) {
-      if (!response.ok) { throw new Error("preview " + response.status); }
-      return response.json();
-    }).then(function (body) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (result) {
       if (seq !== previewSeq) { return; }
-      previewEl.innerHTML = body.html;
-      previewStatus.textContent = body.summary;
-    }).catch(function () { /* the preview catches up on the next change */ });
+      if (!result.ok) {
+        var p = document.createElement("p");
+        p.className = "field-error";
+        p.textContent = "No preview: " + ((result.body.error || {}).message || "the text cannot be shown");
+        previewEl.replaceChildren(p);
+        previewStatus.textContent = p.textContent;
+        return;
+      }
+      previewEl.innerHTML = result.body.html;  // rendered and escaped by the server
+      previewStatus.textContent = result.body.summary;
+    }).catch(function () { /* offline: the preview catches up on the next change */ });
   }
 
   function schedule() {
