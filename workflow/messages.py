@@ -130,7 +130,8 @@ def validate_draft(session: Session, data: Mapping[str, Any], base: MessageVersi
         base.publish_at if base else None)
     recurrence_raw = data["recurrence"] if "recurrence" in data else (base.recurrence if base else None)
     recurrence = validate_recurrence(recurrence_raw, publish_at)
-    note = data.get("change_note")
+    # A correction awaiting verification keeps its change note through later edits.
+    note = data["change_note"] if "change_note" in data else (base.change_note if base else None)
     if note is not None:
         note = _clean_text(note, "the change note", 1000, "change_note")
     return Draft(body, accounts, variants, publish_at, recurrence, note)
@@ -492,7 +493,10 @@ def plan_deliveries(session: Session, message: Message, version: MessageVersion,
         due_at = version.publish_at if version.publish_at and version.publish_at > now else now
     live = {d.account_id: d for d in session.execute(select(Delivery).where(
         Delivery.message_id == message.id, Delivery.purpose == DeliveryPurpose.PUBLISH.value,
-        Delivery.state == DeliveryState.SENT.value).order_by(Delivery.id)).scalars()}
+        # A post still in flight counts as live: its correction waits for it to
+        # settle instead of publishing the account a second time.
+        Delivery.state.in_([DeliveryState.SENT.value, DeliveryState.SENDING.value,
+                            DeliveryState.UNKNOWN.value])).order_by(Delivery.id)).scalars()}
     queue = "incident" if message.kind == "incident" else "routine"
     rows = []
     for account_id in version.targets:
