@@ -3,6 +3,7 @@ the audit check, run as an operator would (environment variables, stdin)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -171,7 +172,8 @@ def assert_no_secret(where: str, haystack: str) -> None:
             assert secret not in haystack, f"{where} shows {key}"
 
 
-def test_account_add_stores_credentials_encrypted(crier):
+def test_account_add_stores_credentials_encrypted(crier, caplog):
+    caplog.set_level(logging.DEBUG)
     result = crier("account", "add", "x", "--name", "Force X", input=json.dumps(X_SECRETS))
     assert result.exit_code == 0, output(result)
     assert "added x account Force X" in result.output
@@ -186,6 +188,7 @@ def test_account_add_stores_credentials_encrypted(crier):
     listed = crier("account", "list")
     assert "Force X" in listed.output
     assert_no_secret("account list", listed.output)
+    assert_no_secret("the log", caplog.text)
 
 
 @pytest.mark.parametrize("stdin, message", [
