@@ -26,6 +26,7 @@ import threading
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, joinedload
 
 from channels.base import (Channel, OutcomeUnknownError, PermanentError, Post, PublishResult,
@@ -636,6 +637,16 @@ def deliver(runtime: Runtime, delivery_id: int, *, owner: str, limiter: Limiter 
         except _Early as early:
             session.rollback()
             return _settle_early(runtime, claim, message_id, early, logger)
+        except DBAPIError:
+            raise  # the database itself: the task retries, the lease protects
+        except Exception as exc:
+            # Nothing was sent; retrying would fail the same way (credentials
+            # that no key decrypts, an adapter that cannot be loaded).
+            session.rollback()
+            logger.exception("could not prepare the post")
+            return _settle_early(runtime, claim, message_id,
+                                 _Early("fail", f"could not prepare the post ({type(exc).__name__}); "
+                                                "an administrator must check this account"), logger)
         finally:
             # Nothing stays open while the platform answers.
             session.rollback()

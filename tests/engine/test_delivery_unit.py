@@ -378,3 +378,16 @@ def test_retry_delay_grows_is_bounded_and_honours_retry_after(runtime):
     assert delays[0] <= settings.retry_base_seconds
     assert delays[-1] >= settings.retry_max_seconds / 2
     assert delivery.retry_delay(settings, 1, retry_after=900, rng=rng) >= 900
+
+
+def test_credentials_no_key_decrypts_fail_the_delivery_with_a_reason(runtime, website_account, approved):
+    (d_id,) = approved([website_account.id])
+    with runtime.session() as s:
+        s.execute(update(ChannelAccount).where(ChannelAccount.id == website_account.id).values(
+            credentials_encrypted=b"not a fernet token"))
+        s.commit()
+    channel = Scripted()
+    assert run(runtime, d_id, channel).status == "failed"
+    assert channel.calls == []
+    d = fresh(runtime, d_id)
+    assert d.state == "failed" and "could not prepare the post" in d.last_error and d.lease_owner is None
