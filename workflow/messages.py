@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -228,6 +228,16 @@ def _new_version(session: Session, message: Message, editor: User, draft: Draft)
     session.add(version)
     session.flush()
     return version
+
+
+@event.listens_for(Session, "before_flush")
+def _versions_are_immutable(session: Session, _context: Any, _instances: Any) -> None:
+    """A written version is the record of what was verified: refuse any change to it."""
+    for obj in session.dirty:
+        if isinstance(obj, MessageVersion) and session.is_modified(obj, include_collections=False):
+            raise InvalidStateError("a message version cannot be changed once written: make a new version")
+    if any(isinstance(obj, MessageVersion) for obj in session.deleted):
+        raise InvalidStateError("a message version cannot be deleted")
 
 
 # Loading -------------------------------------------------------------------------
