@@ -389,3 +389,18 @@ def test_unicode_forms_of_the_same_text_hash_the_same(session, draft, officer, r
     decomposed = draft(officer, body="Cafe\u0301 closed.")
     a, b = fresh(composed.id).latest, fresh(decomposed.id).latest
     assert a.body == b.body == "Caf\u00e9 closed."
+
+
+def test_a_written_version_cannot_be_changed_or_deleted(session, snapshot, draft, officer):
+    message = draft(officer)
+    before = snapshot(message.id)
+    version = session.get(Message, message.id).latest
+    version.body = "Something that was never verified."
+    with pytest.raises(InvalidStateError):
+        session.commit()
+    session.rollback()
+    with pytest.raises(InvalidStateError):
+        session.delete(session.get(Message, message.id).latest)
+        session.commit()
+    session.rollback()
+    assert snapshot(message.id) == before
