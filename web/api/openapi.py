@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflow.models import ChannelKind, DeliveryPurpose, DeliveryState
 from workflow.states import MessageState
 
 DEFAULT_MAX_BODY = 5000
 MESSAGE_STATES = [s.value for s in MessageState]
-DELIVERY_STATES = ["pending", "sending", "retrying", "unknown", "sent", "failed", "held", "cancelled"]
+DELIVERY_STATES = [s.value for s in DeliveryState]
+PURPOSES = [p.value for p in DeliveryPurpose]
+KINDS = [k.value for k in ChannelKind]
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 
@@ -98,7 +101,7 @@ def _schemas(max_body: int) -> dict[str, Any]:
         },
         "Account": _obj(
             id={"type": "integer"},
-            kind={"type": "string", "enum": ["x", "facebook", "website"]},
+            kind={"type": "string", "enum": KINDS},
             name={"type": "string"},
             area=_nullable({"type": "string"}),
             status={"type": "string", "enum": ["active", "reconnect", "disabled"]},
@@ -110,7 +113,7 @@ def _schemas(max_body: int) -> dict[str, Any]:
             "type": "object",
             "required": ["kind", "name"],
             "properties": {
-                "kind": {"type": "string", "enum": ["x", "facebook", "website"]},
+                "kind": {"type": "string", "enum": KINDS},
                 "name": {"type": "string", "minLength": 1, "maxLength": 120},
                 "area": _nullable({"type": "string", "maxLength": 120}),
                 "credentials": {
@@ -231,9 +234,9 @@ def _schemas(max_body: int) -> dict[str, Any]:
             id={"type": "integer"},
             account={"type": "integer"},
             account_name=_nullable({"type": "string"}),
-            kind=_nullable({"type": "string", "enum": ["x", "facebook", "website"]}),
+            kind=_nullable({"type": "string", "enum": KINDS}),
             version=_nullable({"type": "integer"}),
-            purpose={"type": "string", "enum": ["publish", "correct", "withdraw"]},
+            purpose={"type": "string", "enum": PURPOSES},
             state={"type": "string", "enum": DELIVERY_STATES},
             due_at=_nullable(TIMESTAMP),
             remote_id=_nullable({"type": "string"}),
