@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from .sqlite import ensure_wal
+
 log = logging.getLogger(__name__)
 
 NAMING = {
@@ -75,9 +77,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
-            if ":memory:" not in url:
-                cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+            if ":memory:" not in url:
+                ensure_wal(dbapi_conn)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - driver hook

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol, Sequence
 
 from .config import Settings
+from .sqlite import ensure_wal
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class SQLiteLimiter:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            ensure_wal(conn)
             self._local.conn = conn
         return conn
 
