@@ -51,6 +51,49 @@ def _rule(recurrence: str, start: dt.datetime) -> rrule.rrule:
     return rrule.rrulestr(text, dtstart=local_start)
 
 
+#: The RRULE parts a routine post needs. Others (BYSETPOS, BYYEARDAY, BYWEEKNO,
+#: BYSECOND) can describe rules that never occur, and dateutil would then search
+#: up to the year 9999 before saying so, holding a request for seconds.
+ALLOWED_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH",
+                           "BYHOUR", "BYMINUTE", "WKST"})
+ALLOWED_FREQ = frozenset({"HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
+_MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def _ints(value: str) -> list[int]:
+    return [int(v) for v in value.split(",") if v.strip()]
+
+
+def _check_parts(recurrence: str) -> None:
+    """Refuse rule parts Crier does not support, and day-of-month rules no month can hold."""
+    text = recurrence.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    parts: dict[str, str] = {}
+    for item in text.split(";"):
+        key, sep, value = item.partition("=")
+        key = key.strip().upper()
+        if not sep or not key:
+            raise ValidationError("recurrence is not a valid RRULE (e.g. FREQ=WEEKLY;BYDAY=MO)",
+                                  field="recurrence")
+        if key not in ALLOWED_PARTS:
+            raise ValidationError(f"recurrence may use only {', '.join(sorted(ALLOWED_PARTS))}",
+                                  field="recurrence")
+        parts[key] = value.strip()
+    if parts.get("FREQ", "").upper() not in ALLOWED_FREQ:
+        raise ValidationError("recurrence FREQ must be HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY",
+                              field="recurrence")
+    try:
+        months = _ints(parts["BYMONTH"]) if "BYMONTH" in parts else list(_MONTH_DAYS)
+        days = _ints(parts["BYMONTHDAY"]) if "BYMONTHDAY" in parts else []
+    except ValueError:
+        raise ValidationError("BYMONTH and BYMONTHDAY take whole numbers", field="recurrence") from None
+    if any(m not in _MONTH_DAYS for m in months):
+        raise ValidationError("BYMONTH takes months 1 to 12", field="recurrence")
+    if days and not any(0 < abs(d) <= _MONTH_DAYS[m] for d in days for m in months):
+        raise ValidationError("recurrence never occurs: no month named has that day", field="recurrence")
+
+
 def validate_recurrence(recurrence: object, publish_at: dt.datetime | None) -> str | None:
     """Check an RRULE (e.g. ``FREQ=WEEKLY;BYDAY=MO``); it starts at publish_at."""
     if recurrence is None or recurrence == "":
@@ -61,6 +104,7 @@ def validate_recurrence(recurrence: object, publish_at: dt.datetime | None) -> s
     if publish_at is None:
         raise ValidationError("a recurring post needs publish_at, its first occurrence",
                               field="recurrence")
+    _check_parts(recurrence)
     try:
         rule = _rule(recurrence, publish_at)
         first = rule.after(rule._dtstart, inc=True)  # noqa: SLF001 - dateutil keeps it private

@@ -64,3 +64,33 @@ def test_drafts_may_target_every_kind_of_channel(session, officer, website_accou
     rendered = json.loads(fresh(draft.id).latest.content)["rendered"]
     assert {v["kind"] for v in rendered.values()} == {"x", "facebook", "website"}
     assert all(v["posts"] for v in rendered.values())
+
+
+@pytest.mark.parametrize("rule, says", [
+    ("FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30", "FREQ must be"),
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "never occurs"),
+    ("FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=31", "never occurs"),
+    ("FREQ=DAILY;BYSETPOS=1", "may use only"),
+    ("FREQ=YEARLY;BYWEEKNO=60", "may use only"),
+    ("FREQ=DAILY;BYMONTH=13", "months 1 to 12"),
+    ("FREQ=DAILY;BYMONTHDAY=x", "whole numbers"),
+    ("FREQ", "not a valid RRULE"),
+])
+def test_rules_that_never_occur_or_are_unsupported_are_refused(session, count, officer, website_account,
+                                                               rule, says):
+    # dateutil would search to the year 9999 for some of these before giving
+    # up; they are refused from the rule's parts instead.
+    with pytest.raises(ValidationError) as refused:
+        messages.create_draft(session, officer, {"body": "Drop-in surgery at the library.",
+                                                 "accounts": [website_account.id],
+                                                 "publish_at": "2030-01-07T09:00:00Z", "recurrence": rule})
+    assert refused.value.field == "recurrence"
+    assert says in refused.value.message
+    assert count(messages.Message) == 0
+
+
+def test_a_rare_but_real_rule_is_accepted(session, officer, website_account):
+    draft = messages.create_draft(session, officer, {
+        "body": "Leap day surgery.", "accounts": [website_account.id],
+        "publish_at": "2030-01-07T09:00:00Z", "recurrence": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"})
+    assert draft.latest.recurrence == "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"
