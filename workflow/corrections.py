@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 from . import audit
 from .db import after_commit, utcnow
 from .errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
-from .messages import (MAX_REASON, _can_edit, _cancel_unsent, _clean_text, _new_version,
+from .messages import (MAX_REASON, _can_edit, _cancel_unsent, _new_version,
                        _void_approvals, checks_for, get_message, has_errors, validate_draft)
 from .models import ChannelAccount, ChannelKind, Delivery, DeliveryPurpose, DeliveryState, Message, User
 from .pause import hold_if_paused, is_pause_hold
 from .runtime import dispatcher_of
 from .schedule import parse_publish_at
 from .states import LIVE, MessageState, transition
+from .text import clean_text
 
 
 def _dispatch_after_commit(session: Session, ids: list[int]) -> None:
@@ -134,7 +135,7 @@ def withdraw_post(session: Session, delivery: Delivery) -> Delivery | None:
 def withdraw(session: Session, actor: User, message_id: Any, reason: Any, *,
              now: dt.datetime | None = None) -> Message:
     """Withdraw a message: cancel everything unsent and take every live post down."""
-    reason_text = _clean_text(reason, "the reason", MAX_REASON, "reason") if reason is not None else None
+    reason_text = clean_text(reason, "the reason", MAX_REASON, "reason") if reason is not None else None
     if not reason_text:
         raise ValidationError("a withdrawal needs a reason", field="reason")
     now = now or utcnow()

@@ -33,6 +33,7 @@ from .pause import active_pauses, hold_if_paused
 from .runtime import channel_config_of, dispatcher_of, settings_of
 from .schedule import next_occurrence, parse_publish_at, validate_recurrence
 from .states import EDITABLE, LIVE, MessageState, transition
+from .text import clean_text, is_storable
 
 MAX_REASON = 2000
 UNSENT = (DeliveryState.PENDING, DeliveryState.RETRYING, DeliveryState.HELD)
@@ -50,31 +51,6 @@ class Draft:
     publish_at: dt.datetime | None = None
     recurrence: str | None = None
     change_note: str | None = None
-
-
-def _clean_text(value: Any, what: str, limit: int, field_name: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(f"{what} must be a string", field=field_name)
-    # NFC so that the same words always hash and count the same.
-    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").strip()
-    if not text:
-        raise ValidationError(f"{what} is empty", field=field_name)
-    if len(text) > limit:
-        raise ValidationError(f"{what} is {len(text)} characters; the most is {limit}", field=field_name)
-    if "\x00" in text:
-        raise ValidationError(f"{what} contains a NUL character", field=field_name)
-    if not _is_unicode(text):
-        raise ValidationError(f"{what} contains characters that are not valid Unicode", field=field_name)
-    return text
-
-
-def _is_unicode(text: str) -> bool:
-    """False for text holding lone surrogates, which no database or hash can take."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _account_ids(session: Session, value: Any) -> list[int]:
@@ -107,7 +83,7 @@ def validate_draft(session: Session, data: Mapping[str, Any], base: MessageVersi
         raise ValidationError("body is required", field="body")
     if base is None and "accounts" not in data:
         raise ValidationError("accounts is required", field="accounts")
-    body = _clean_text(data["body"], "the text", limit, "body") if "body" in data else base.body
+    body = clean_text(data["body"], "the text", limit, "body") if "body" in data else base.body
     accounts = _account_ids(session, data["accounts"]) if "accounts" in data else list(base.targets)
     if "variants" in data:
         raw = data["variants"] if data["variants"] is not None else {}
@@ -122,7 +98,7 @@ def validate_draft(session: Session, data: Mapping[str, Any], base: MessageVersi
             if account_id not in accounts:
                 raise ValidationError(f"variant for account {account_id}, which is not a target",
                                       field="variants")
-            variants[str(account_id)] = _clean_text(text, f"the variant for account {account_id}",
+            variants[str(account_id)] = clean_text(text, f"the variant for account {account_id}",
                                                     limit, "variants")
     else:
         variants = {k: v for k, v in (base.variants if base else {}).items() if int(k) in accounts}
@@ -133,7 +109,7 @@ def validate_draft(session: Session, data: Mapping[str, Any], base: MessageVersi
     # A correction awaiting verification keeps its change note through later edits.
     note = data["change_note"] if "change_note" in data else (base.change_note if base else None)
     if note is not None:
-        note = _clean_text(note, "the change note", 1000, "change_note")
+        note = clean_text(note, "the change note", 1000, "change_note")
     return Draft(body, accounts, variants, publish_at, recurrence, note)
 
 
@@ -273,13 +249,13 @@ def _resolve_incident(session: Session, actor: User, value: Any) -> Incident | N
         incident = session.get(Incident, value) if 0 < value < 2**62 else None
     elif isinstance(value, str):
         incident = None
-        if "\x00" not in value and _is_unicode(value):
+        if "\x00" not in value and is_storable(value):
             incident = session.execute(select(Incident).where(Incident.slug == value)).scalar_one_or_none()
     elif isinstance(value, dict):
-        title = _clean_text(value.get("title"), "the incident title", 200, "incident")
+        title = clean_text(value.get("title"), "the incident title", 200, "incident")
         area = value.get("area")
         if area is not None and (not isinstance(area, str) or len(area) > 120 or "\x00" in area
-                                 or not _is_unicode(area)):
+                                 or not is_storable(area)):
             raise ValidationError("the incident area must be a short string", field="incident")
         incident = Incident(slug=f"{slugify(title, 6)}-{secrets.token_hex(3)}", title=title,
                             area=area or None, created_by_id=actor.id)
@@ -535,7 +511,7 @@ def plan_deliveries(session: Session, message: Message, version: MessageVersion,
 
 def reject(session: Session, reviewer: User, message_id: Any, reason: Any, version: Any = None) -> Message:
     """Reject with a reason; the message goes back to its author as a draft."""
-    reason_text = _clean_text(reason, "the reason", MAX_REASON, "reason") if reason is not None else None
+    reason_text = clean_text(reason, "the reason", MAX_REASON, "reason") if reason is not None else None
     if not reason_text:
         raise ValidationError("a rejection needs a reason", field="reason")
     try:

@@ -40,6 +40,7 @@ from .errors import InvalidStateError, NotFoundError, PermissionDeniedError, Val
 from .models import ChannelAccount, Delivery, DeliveryPurpose, DeliveryState, Message, Pause, User
 from .runtime import dispatcher_of, settings_of
 from .states import MessageState, can_transition
+from .text import clean_text, is_id
 
 PAUSE_PREFIX = "held by pause #"
 #: A post held by a pause for longer than this past its time waits for a decision.
@@ -72,10 +73,7 @@ def is_pause_hold(delivery: Delivery) -> bool:
 def _clean_reason(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("a pause needs a reason", field="reason")
-    text = value.strip()
-    if len(text) > MAX_REASON:
-        raise ValidationError(f"the reason is {len(text)} characters; the most is {MAX_REASON}", field="reason")
-    return text
+    return clean_text(value, "the reason", MAX_REASON, "reason")
 
 
 def _require_supervisor(actor: User) -> None:
@@ -89,8 +87,8 @@ def _scope(session: Session, account_ids: Any, areas: Any) -> tuple[list[int], l
         if not isinstance(account_ids, list):
             raise ValidationError("accounts must be a list of account ids", field="accounts")
         for item in account_ids:
-            if isinstance(item, bool) or not isinstance(item, int):
-                raise ValidationError("accounts must be a list of integer account ids", field="accounts")
+            if not is_id(item):
+                raise ValidationError("accounts must be a list of account ids", field="accounts")
             if item not in ids:
                 ids.append(item)
         if ids:
@@ -104,10 +102,9 @@ def _scope(session: Session, account_ids: Any, areas: Any) -> tuple[list[int], l
         if not isinstance(areas, list):
             raise ValidationError("areas must be a list of area names", field="areas")
         for item in areas:
-            if not isinstance(item, str) or not item.strip() or len(item) > 120:
-                raise ValidationError("areas must be a list of area names", field="areas")
-            if item.strip() not in names:
-                names.append(item.strip())
+            item = clean_text(item, "an area name", 120, "areas")
+            if item not in names:
+                names.append(item)
         if names:
             # A misspelt area would pause nothing while the desk believes it paused.
             served = set(session.execute(select(ChannelAccount.area).where(

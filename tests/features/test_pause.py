@@ -194,3 +194,21 @@ def test_pause_and_lift_are_audited(session, officer, supervisor, accounts):
     assert f'"pause_id":{p.id}' in events[0].details and "Major incident declared" in events[0].details
     assert f'"released_deliveries":[{held_id}]' in events[1].details
     assert "Incident stood down" in events[1].details
+
+
+@pytest.mark.parametrize("reason, account_ids, areas, field", [
+    ("Major incident\x00", None, None, "reason"),
+    ("Major incident \udc80", None, None, "reason"),
+    ("Major incident", [2**70], None, "accounts"),
+    ("Major incident", [0], None, "accounts"),
+    ("Major incident", None, ["North\x00"], "areas"),
+    ("Major incident", None, ["North\udc80"], "areas"),
+])
+def test_unstorable_pause_input_is_refused_with_the_field(session, supervisor, accounts, reason,
+                                                          account_ids, areas, field):
+    # The console reaches this service without the API's own input checks.
+    with pytest.raises(ValidationError) as refused:
+        pause.pause_routine(session, supervisor, reason, account_ids=account_ids, areas=areas)
+    assert refused.value.field == field
+    session.rollback()
+    assert pause.active_pauses(session) == []
