@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -26,6 +27,9 @@ REDIS_URL = os.environ.get("CRIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE_SERVICES = bool(os.environ.get("CI") or os.environ.get("CRIER_REQUIRE_SERVICES"))
 BACKENDS = [b.strip() for b in os.environ.get("CRIER_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
 TEST_PASSWORD = "correct horse battery staple"
+#: Conformance data from outside the project, read where it lies: ../shared beside the checkout.
+SHARED = Path(os.environ.get("CRIER_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
+CONFORMANCE = SHARED / "conformance"
 CREDENTIAL_KEY = derive_fernet_key("crier-tests")
 
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import CONFORMANCE
 from channels.xtext import (
     MAX_WEIGHTED_LENGTH,
     _atoms,
@@ -20,13 +20,13 @@ from channels.xtext import (
     weighted_length,
 )
 
-CONFORMANCE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "twitter-text-validate.yml"
+CONFORMANCE_FILE = CONFORMANCE / "twitter-text-validate.yml"
 SECTIONS = ("WeightedTweetsWithDiscountedEmojiCounterTest", "UnicodeDirectionalMarkerCounterTest")
 LINK = "https://www.force.police.uk/news/a38-collision-road-closed"
 
 
 def _conformance_cases() -> list:
-    suite = yaml.safe_load(CONFORMANCE.read_text(encoding="utf-8"))["tests"]
+    suite = yaml.safe_load(CONFORMANCE_FILE.read_text(encoding="utf-8"))["tests"]
     return [pytest.param(case, id=f"{section}: {case['description']}")
             for section in SECTIONS for case in suite[section]]
 

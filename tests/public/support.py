@@ -10,11 +10,12 @@ from flask import Flask, request
 from lxml import etree
 from sqlalchemy import select
 
+from tests.conftest import CONFORMANCE
 from workflow import corrections, messages
 from workflow.models import Delivery, DeliveryState, Message
 
 UTC = dt.timezone.utc
-CAP_XSD = "/work/shared/conformance/cap12.xsd"
+CAP_XSD = str(CONFORMANCE / "cap12.xsd")
 
 
 def at(text: str) -> dt.datetime:
