@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from . import audit
 from .db import after_commit, utcnow
 from .errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
-from .messages import (MAX_REASON, _can_edit, _cancel_unsent, _new_version,
-                       _void_approvals, checks_for, get_message, has_errors, validate_draft)
+from .messages import (MAX_REASON, can_edit, cancel_unsent, checks_for, get_message, has_errors,
+                       new_version, validate_draft, void_approvals)
 from .models import ChannelAccount, ChannelKind, Delivery, DeliveryPurpose, DeliveryState, Message, User
 from .pause import hold_if_paused, is_pause_hold
 from .runtime import dispatcher_of
@@ -60,7 +60,7 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
         raise ValidationError("variants must be an object of account id to text", field="variants")
     try:
         message = get_message(session, message_id, lock=True)
-        if not _can_edit(actor, message):
+        if not can_edit(actor, message):
             raise PermissionDeniedError("only the author or a supervisor can correct this message")
         status = MessageState(message.status)
         if status == MessageState.WITHDRAWN:
@@ -77,13 +77,13 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
             # The old publish time has passed: a correction goes out when it is verified.
             data["publish_at"] = None
         draft = validate_draft(session, data, base=latest)
-        version = _new_version(session, message, actor, draft)
+        version = new_version(session, message, actor, draft)
         checks = checks_for(session, message, version)
         if has_errors(checks):
             first = next(p["message"] for ps in checks.values() for p in ps if p["level"] == "error")
             raise ValidationError(f"fix this before sending the correction: {first}", field="body")
-        voided = _void_approvals(message)
-        cancelled = _cancel_unsent(session, message, "superseded by a correction")
+        voided = void_approvals(message)
+        cancelled = cancel_unsent(session, message, "superseded by a correction")
         message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
         message.rejection_reason = None
         audit.record(session, actor, "message.corrected", message_id=message.id,
@@ -141,12 +141,12 @@ def withdraw(session: Session, actor: User, message_id: Any, reason: Any, *,
     now = now or utcnow()
     try:
         message = get_message(session, message_id, lock=True)
-        if not _can_edit(actor, message):
+        if not can_edit(actor, message):
             raise PermissionDeniedError("only the author or a supervisor can withdraw this message")
         if message.status == MessageState.WITHDRAWN.value:
             raise InvalidStateError("this message has already been withdrawn")
         status = transition(message.status, MessageState.WITHDRAWN)
-        cancelled = _cancel_unsent(session, message, f"withdrawn: {reason_text}")
+        cancelled = cancel_unsent(session, message, f"withdrawn: {reason_text}")
         posts = session.execute(select(Delivery).where(
             Delivery.message_id == message.id, Delivery.state == DeliveryState.SENT.value,
             Delivery.purpose.in_((DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)))

@@ -193,7 +193,8 @@ def canonical_content(session: Session, message: Message, draft: Draft) -> tuple
     return content, hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def _new_version(session: Session, message: Message, editor: User, draft: Draft) -> MessageVersion:
+def new_version(session: Session, message: Message, editor: User, draft: Draft) -> MessageVersion:
+    """Add the next immutable version of ``message`` with its canonical content and hash."""
     content, digest = canonical_content(session, message, draft)
     message.current_version += 1
     version = MessageVersion(
@@ -288,7 +289,7 @@ def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Mes
                           incident=incident, author_id=author.id, status=MessageState.DRAFT.value)
         session.add(message)
         session.flush()
-        version = _new_version(session, message, author, draft)
+        version = new_version(session, message, author, draft)
         audit.record(session, author, "message.drafted", message_id=message.id,
                      version_number=version.number, content_hash=version.content_hash, text=draft.body,
                      targets=draft.accounts)
@@ -299,11 +300,13 @@ def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Mes
     return message
 
 
-def _can_edit(user: User, message: Message) -> bool:
+def can_edit(user: User, message: Message) -> bool:
+    """The author and supervisors may change a message; other officers may not."""
     return user.id == message.author_id or user.role in (Role.SUPERVISOR, Role.ADMIN, "supervisor", "admin")
 
 
-def _cancel_unsent(session: Session, message: Message, reason: str) -> list[int]:
+def cancel_unsent(session: Session, message: Message, reason: str) -> list[int]:
+    """Cancel every delivery of ``message`` that has not gone out; return their ids."""
     # Locked and re-read, so a delivery a worker claims at this moment is not overwritten.
     rows = session.execute(select(Delivery).where(
         Delivery.message_id == message.id, Delivery.state.in_([s.value for s in UNSENT]))
@@ -324,7 +327,7 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
         raise ValidationError("the request body must be a JSON object")
     try:
         message = get_message(session, message_id, lock=True)
-        if not _can_edit(editor, message):
+        if not can_edit(editor, message):
             raise PermissionDeniedError("only the author or a supervisor can edit this message")
         status = MessageState(message.status)
         if status in LIVE:
@@ -338,9 +341,9 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
         draft = validate_draft(session, data, base=latest)
         if draft.recurrence and message.kind == "incident":
             raise ValidationError("incident updates cannot recur", field="recurrence")
-        version = _new_version(session, message, editor, draft)
-        voided = _void_approvals(message)
-        cancelled = _cancel_unsent(session, message, "superseded by an edit") if voided else []
+        version = new_version(session, message, editor, draft)
+        voided = void_approvals(message)
+        cancelled = cancel_unsent(session, message, "superseded by an edit") if voided else []
         if status in (MessageState.DRAFT, MessageState.REJECTED):
             message.status = transition(status, MessageState.DRAFT).value
         else:
@@ -356,7 +359,8 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
     return message
 
 
-def _void_approvals(message: Message) -> int:
+def void_approvals(message: Message) -> int:
+    """Void every live approval of ``message``; return how many."""
     count = 0
     now = utcnow()
     for decision in message.decisions:
@@ -370,7 +374,7 @@ def submit(session: Session, actor: User, message_id: Any) -> Message:
     """Send a draft for verification. Blocking problems must be fixed first."""
     try:
         message = get_message(session, message_id, lock=True)
-        if not _can_edit(actor, message):
+        if not can_edit(actor, message):
             raise PermissionDeniedError("only the author or a supervisor can submit this message")
         status = MessageState(message.status)
         if status not in (MessageState.DRAFT, MessageState.REJECTED):

@@ -41,6 +41,10 @@ def error(code: str, message: str, status: int, field: str | None = None):
 
 @bp.app_errorhandler(CrierError)
 def _domain_error(exc: CrierError):
+    if not _is_api():
+        # Pages with their own handlers (the console) never get here; anything
+        # else answers in plain words rather than JSON.
+        return exc.message, exc.status, {"Content-Type": "text/plain; charset=utf-8"}
     return error(exc.code, exc.message, exc.status, exc.field)
 
 

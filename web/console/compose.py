@@ -111,7 +111,7 @@ def _unchanged(session, message: Message, data: Mapping[str, Any]) -> bool:
 def _load_for_edit(message_id: int) -> Message:
     message = messages.get_message(db(), message_id)
     user = console_user()
-    if not messages._can_edit(user, message):  # noqa: SLF001 - the service's own rule
+    if not messages.can_edit(user, message):
         raise PermissionDeniedError("only the author or a supervisor can edit this message")
     return message
 

@@ -54,7 +54,7 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
         diff=present.word_diff(previous.body, latest.body) if previous else None,
         changes=present.version_changes(session, previous, latest),
         blocker=messages.approval_blocker(user, message),
-        can_edit=messages._can_edit(user, message),  # noqa: SLF001 - the service's own rule
+        can_edit=messages.can_edit(user, message),
         user=user, errors=errors or {}, form=form or {}, state=state,
     ), status
 
