@@ -21,22 +21,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit
-from .db import after_commit, utcnow
+from .db import utcnow
 from .errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from .messages import (MAX_REASON, can_edit, cancel_unsent, checks_for, get_message, has_errors,
                        new_version, validate_draft, void_approvals)
 from .models import ChannelAccount, ChannelKind, Delivery, DeliveryPurpose, DeliveryState, Message, User
 from .pause import hold_if_paused, is_pause_hold
-from .runtime import dispatcher_of
+from .runtime import wake_after_commit
 from .schedule import parse_publish_at
 from .states import LIVE, MessageState, transition
 from .text import clean_text
-
-
-def _dispatch_after_commit(session: Session, ids: list[int]) -> None:
-    if ids:
-        dispatcher = dispatcher_of(session)
-        after_commit(session, lambda: dispatcher.dispatch(ids))
 
 
 def _has_live_post(session: Session, message: Message) -> bool:
@@ -161,7 +155,7 @@ def withdraw(session: Session, actor: User, message_id: Any, reason: Any, *,
                      version_number=message.current_version, content_hash=message.latest.content_hash,
                      reason=reason_text, cancelled_deliveries=cancelled,
                      withdrawals=[w.id for w in withdrawals], in_flight=list(in_flight))
-        _dispatch_after_commit(session, [w.id for w in withdrawals])
+        wake_after_commit(session, [w.id for w in withdrawals])
         session.commit()
     except Exception:
         session.rollback()
@@ -213,7 +207,7 @@ def decide_held(session: Session, actor: User, message_id: Any, publish_now: boo
                      due_at=(now if publish_now else new_time).isoformat(),
                      deliveries=[d.id for d in held],
                      still_paused=[d.id for d in held if is_pause_hold(d)])
-        _dispatch_after_commit(session, [d.id for d in held
+        wake_after_commit(session, [d.id for d in held
                                          if d.state == DeliveryState.PENDING.value and d.due_at <= now])
         session.commit()
     except Exception:

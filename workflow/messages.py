@@ -24,13 +24,13 @@ from channels.base import Post, Problem, channel_class
 from . import audit
 from .audit import canonical_json
 from .checks import prejudice_warnings
-from .db import after_commit, utcnow
+from .db import utcnow
 from .errors import (ConflictError, InvalidStateError, NotFoundError, PermissionDeniedError,
                      StaleVersionError, TwoPersonRuleError, ValidationError)
 from .models import (ChannelAccount, Decision, Delivery, DeliveryPurpose, DeliveryState,
                      Incident, Message, MessageVersion, Role, User)
 from .pause import active_pauses, hold_if_paused
-from .runtime import channel_config_of, dispatcher_of, settings_of
+from .runtime import channel_config_of, settings_of, wake_after_commit
 from .schedule import next_occurrence, parse_publish_at, validate_recurrence
 from .states import EDITABLE, LIVE, MessageState, transition
 from .text import clean_text, is_storable
@@ -455,9 +455,7 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
                      version_number=target.number, content_hash=target.content_hash,
                      text=target.body, state=state.value, deliveries=[d.id for d in deliveries])
         due = [d.id for d in deliveries if d.state == DeliveryState.PENDING.value and d.due_at <= now]
-        if due:
-            dispatcher = dispatcher_of(session)
-            after_commit(session, lambda: dispatcher.dispatch(due))
+        wake_after_commit(session, due)
         session.commit()
     except Exception:
         session.rollback()

@@ -35,10 +35,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit
-from .db import after_commit, utcnow
+from .db import utcnow
 from .errors import InvalidStateError, NotFoundError, PermissionDeniedError, ValidationError
 from .models import ChannelAccount, Delivery, DeliveryPurpose, DeliveryState, Message, Pause, User
-from .runtime import dispatcher_of, settings_of
+from .runtime import settings_of, wake_after_commit
 from .states import MessageState, can_transition
 from .text import clean_text, is_id
 
@@ -294,9 +294,7 @@ def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: A
                      released_deliveries=[d.id for d in released],
                      held_for_decision=[d.id for d in stale], still_paused=still_held)
         due = [d.id for d in released if d.due_at <= now]
-        if due:
-            dispatcher = dispatcher_of(session)
-            after_commit(session, lambda: dispatcher.dispatch(due))
+        wake_after_commit(session, due)
         session.commit()
     except Exception:
         session.rollback()

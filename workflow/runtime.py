@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.base import ChannelConfig
 
 from .config import Settings
-from .db import make_engine, make_session_factory
+from .db import after_commit, make_engine, make_session_factory
 from .security import CredentialVault, derive_fernet_key
 
 
@@ -92,3 +92,11 @@ def dispatcher_of(session: Session) -> Dispatcher:
 
 def channel_config_of(session: Session) -> ChannelConfig:
     return session.info["crier.channel_config"]
+
+
+def wake_after_commit(session: Session, delivery_ids: Sequence[int]) -> None:
+    """Wake the workers for ``delivery_ids`` once the session's transaction commits."""
+    ids = list(delivery_ids)
+    if ids:
+        dispatcher = dispatcher_of(session)
+        after_commit(session, lambda: dispatcher.dispatch(ids))
