@@ -55,7 +55,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, jsonify, request
 
-from .server import Fault, FaultPlan, ServerThread, add_control_routes, hang
+from .server import Fault, FaultPlan, Simulator, add_control_routes, hang
 
 #: The oldest Graph version the simulator accepts, as Meta keeps roughly two years of versions.
 OLDEST_SUPPORTED_VERSION = (18, 0)
@@ -606,35 +606,14 @@ def _feed_item(post: dict[str, Any], fields: list[str]) -> dict[str, Any]:
 
 # Convenience ------------------------------------------------------------
 
-class GraphSimulator:
+class GraphSimulator(Simulator):
     """The Graph simulator served on a loopback port, with helpers for tests and the demo."""
 
     def __init__(self, state: GraphState | None = None, *, host: str = "127.0.0.1", port: int = 0):
-        self.app = create_graph_simulator(state)
+        super().__init__(create_graph_simulator(state), host, port)
         sim: _Sim = self.app.extensions["crier_graph"]
         self.state = sim.state
         self.faults = sim.faults
-        self._server = ServerThread(self.app, host=host, port=port)
-
-    def start(self) -> "GraphSimulator":
-        """Start serving in a background thread."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        self._server.stop()
-
-    def __enter__(self) -> "GraphSimulator":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """Base URL to configure as ``facebook_graph_url``."""
-        return self._server.url
 
     @property
     def posts(self) -> list[dict[str, Any]]:

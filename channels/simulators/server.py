@@ -125,3 +125,31 @@ class ServerThread:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+class Simulator:
+    """A simulator app served on loopback: start, stop, its URL, and ``with``."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0):
+        self.app = app
+        self.server = ServerThread(app, host, port)
+
+    @property
+    def url(self) -> str:
+        """The simulator's base URL, to configure as the platform's API URL."""
+        return self.server.url
+
+    def start(self):
+        """Start serving in a background thread."""
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self.server.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

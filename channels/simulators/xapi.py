@@ -53,7 +53,7 @@ from twitter_text import extract_urls_with_indices
 
 from channels.xtext import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
 
-from .server import Fault, FaultPlan, ServerThread, add_control_routes, hang
+from .server import Fault, FaultPlan, Simulator, add_control_routes, hang
 
 #: How far a request's OAuth timestamp may be from the server's clock, in seconds.
 TIMESTAMP_WINDOW = 300
@@ -463,7 +463,7 @@ def create_x_simulator(state: XState | None = None, plan: FaultPlan | None = Non
     return app
 
 
-class XSimulator:
+class XSimulator(Simulator):
     """A simulated X on a loopback port, for tests and the demo.
 
     ``XSimulator().start()`` serves on a free port; ``url`` is the base URL to
@@ -474,13 +474,7 @@ class XSimulator:
                  consumer_secret: str | None = None):
         self.state = XState(consumer_key, consumer_secret)
         self.plan = FaultPlan()
-        self.app = create_x_simulator(self.state, self.plan)
-        self.server = ServerThread(self.app, host, port)
-
-    @property
-    def url(self) -> str:
-        """The simulator's base URL."""
-        return self.server.url
+        super().__init__(create_x_simulator(self.state, self.plan), host, port)
 
     @property
     def posts(self) -> list[dict[str, Any]]:
@@ -506,17 +500,3 @@ class XSimulator:
         self.plan.clear()
         self.state.reset()
 
-    def start(self) -> "XSimulator":
-        """Start serving in a background thread."""
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.stop()
-
-    def __enter__(self) -> "XSimulator":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
