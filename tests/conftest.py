@@ -39,6 +39,39 @@ def _service_missing(what: str, exc: Exception) -> None:
     pytest.skip(f"{what} not reachable: {exc}")
 
 
+# Chromium ---------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CRIER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run (Playwright allows one sync driver per thread).
+
+    Without Chromium the browser tests skip, unless CI=1 (or CRIER_REQUIRE_SERVICES):
+    then they fail, so a CI run can never pass without having run them.
+    """
+    if not Path(CHROMIUM).exists():
+        if REQUIRE_SERVICES:
+            pytest.fail(f"Chromium is required for the browser tests and is not at {CHROMIUM}")
+        pytest.skip(f"Chromium not installed at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
 # Databases ---------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

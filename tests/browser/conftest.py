@@ -6,36 +6,17 @@ then they fail, so a CI run can never pass without having run them.
 """
 from __future__ import annotations
 
-import os
 import re
 import threading
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import REQUIRE_SERVICES, TEST_PASSWORD, app_config, make_user
+from tests.conftest import TEST_PASSWORD, app_config, make_user
 
-CHROMIUM = os.environ.get("CRIER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Long enough for a slow CI machine; every wait is on a condition, never a sleep.
 WAIT_MS = 15_000
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Chromium is required for the browser tests and is not at {CHROMIUM}")
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
@@ -105,13 +86,6 @@ def sign_in(browser, server):
     yield open_page
     for context in contexts:
         context.close()
-
-
-@pytest.fixture(scope="session")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
 
 
 @pytest.fixture

@@ -52,7 +52,6 @@ def _row(page, account_name: str):
 
 
 def test_officer_drafts_supervisor_verifies_and_each_channel_goes_live(server, users, sign_in, audit_a11y):
-    session = server["session"]
     accounts = _accounts(server)
     officer = sign_in(users["officer"])
     audit_a11y(officer, "home (officer)")

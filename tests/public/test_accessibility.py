@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import REQUIRE_SERVICES
 from tests.public.support import at, correct, publish, withdraw
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -26,17 +21,7 @@ def served(app):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_public_pages_pass_axe(served, session, officer, supervisor, site_accounts):
-    import os
-
-    chromium = os.environ.get("CRIER_CHROMIUM", CHROMIUM)
-    if not Path(chromium).exists():
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Chromium is required and is not at {chromium}")
-        pytest.skip(f"Chromium not installed at {chromium}")
-    from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import sync_playwright
-
+def test_public_pages_pass_axe(served, browser, axe, session, officer, supervisor, site_accounts):
     ids = [site_accounts["website"].id]
     first = publish(session, officer, supervisor, ids, at("2026-03-01T09:00:00"),
                     "Officers are at the scene of a collision on the A1.\n\nPlease avoid the area.",
@@ -48,14 +33,12 @@ def test_public_pages_pass_axe(served, session, officer, supervisor, site_accoun
     paths = ["/news", f"/news/{first.slug}", f"/incidents/{first.incident.slug}", f"/news/{gone.slug}",
              "/news/no-such-update"]
     session.commit()  # SQLite: release the write lock the served app needs
-    axe = Axe()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            for path in paths:
-                page.goto(served + path)
-                results = axe.run(page)
-                assert results.violations_count == 0, f"{path}:\n{results.generate_report()}"
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        for path in paths:
+            page.goto(served + path)
+            results = axe.run(page)
+            assert results.violations_count == 0, f"{path}:\n{results.generate_report()}"
+    finally:
+        context.close()
