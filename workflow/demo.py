@@ -20,9 +20,9 @@ from .security import hash_password
 
 #: (username, role, display name)
 DEMO_PEOPLE = (
-    ("officer", "officer", "Olivia Okafor (duty comms officer)"),
-    ("supervisor", "supervisor", "Sam Patel (comms supervisor)"),
-    ("admin", "admin", "Ada Lovelace (administrator)"),
+    ("officer", "officer", "Olivia Okafor"),
+    ("supervisor", "supervisor", "Sam Patel"),
+    ("admin", "admin", "Ada Lovelace"),
 )
 #: (account name, area or None for force-wide, X username)
 DEMO_X = (
