@@ -100,6 +100,15 @@ def test_home_lists_drafts_queue_and_attention(console, session, officer, superv
     assert "My draft about a lost dog" not in page  # not the supervisor's draft
 
 
+def test_home_links_each_open_incident_to_its_public_timeline(console, session, officer, channel_accounts):
+    draft = messages.create_draft(session, officer, {
+        "body": "The A1 is closed northbound.", "accounts": [channel_accounts["website"].id],
+        "incident": {"title": "A1 collision", "area": "North"}})
+    page = console(officer).get("/").get_data(as_text=True)
+    assert f'href="/incidents/{draft.incident.slug}"' in page
+    assert "A1 collision" in page
+
+
 # Compose and autosave -------------------------------------------------------------
 
 def test_compose_form_saves_and_submits(console, session, officer, channel_accounts):
