@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from sqlalchemy import select, text
+from sqlalchemy import event as sa_event, select, text
 from sqlalchemy.orm import Session
 
 from .db import utcnow
@@ -22,10 +22,11 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _event_hash(prev_hash: str, created_at: dt.datetime, actor: str, action: str,
-                message_id: int | None, version_number: int | None,
-                content_hash: str | None, details: str) -> str:
-    payload = canonical_json({
+def _payload(prev_hash: str, created_at: dt.datetime, actor: str, action: str,
+             message_id: int | None, version_number: int | None,
+             content_hash: str | None, details: str) -> str:
+    """What an event's hash is taken over: its fields and its predecessor's hash."""
+    return canonical_json({
         "prev": prev_hash,
         "at": created_at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
         "actor": actor,
@@ -35,24 +36,51 @@ def _event_hash(prev_hash: str, created_at: dt.datetime, actor: str, action: str
         "content_hash": content_hash,
         "details": details,
     })
+
+
+def _event_hash(prev_hash: str, created_at: dt.datetime, actor: str, action: str,
+                message_id: int | None, version_number: int | None,
+                content_hash: str | None, details: str) -> str:
+    payload = _payload(prev_hash, created_at, actor, action, message_id, version_number, content_hash, details)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    # Appends must be serialised or two writers would chain to the same
-    # predecessor. SQLite already serialises writers (BEGIN IMMEDIATE).
+def lock_chain(session: Session) -> None:
+    """Hold the audit chain's lock until the transaction ends.
+
+    Appends must be serialised or two writers would chain to the same
+    predecessor. Every transaction that appends holds this lock until it
+    commits, so a statement run after taking it sees each of those
+    transactions either committed or not yet begun; the delivery engine
+    relies on that to roll a message up (see ``workflow.delivery.roll_up``).
+    Taking it again in the same transaction returns at once. SQLite already
+    serialises writers (BEGIN IMMEDIATE).
+    """
+    if session.info.get(_CHAIN_LOCKED) is session.get_transaction():
+        return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    session.info[_CHAIN_LOCKED] = session.get_transaction()
+
+
+#: Which transaction of a session holds the chain lock.
+_CHAIN_LOCKED = "crier.audit_chain_locked"
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _chain_lock_released(session: Session, _previous: Any) -> None:
+    # A rolled-back savepoint releases the locks taken inside it: take it
+    # again next time rather than trust the note.
+    session.info.pop(_CHAIN_LOCKED, None)
 
 
 def record(session: Session, actor: User | str | None, action: str, *,
            message_id: int | None = None, version_number: int | None = None,
            content_hash: str | None = None, **details: Any) -> AuditEvent:
     """Append an event to the trail inside the caller's transaction."""
-    _lock_chain(session)
-    prev = session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none() or GENESIS
+    # The caller's own changes are written first: every writer queues for the
+    # chain's lock, so it is held only to read the last link and append this one.
+    session.flush()
     created_at = utcnow()
     actor_name = actor.username if isinstance(actor, User) else (actor or "system")
     body = canonical_json(details)
@@ -65,13 +93,68 @@ def record(session: Session, actor: User | str | None, action: str, *,
         version_number=version_number,
         content_hash=content_hash,
         details=body,
-        prev_hash=prev,
-        hash=_event_hash(prev, created_at, actor_name, action, message_id,
-                         version_number, content_hash, body),
     )
+    if session.get_bind().dialect.name == "postgresql":
+        _append_postgresql(session, event)
+        return event
+    lock_chain(session)
+    event.prev_hash = session.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none() or GENESIS
+    event.hash = _event_hash(event.prev_hash, created_at, actor_name, action, message_id,
+                             version_number, content_hash, body)
     session.add(event)
     session.flush()
     return event
+
+
+#: Stands for the predecessor's hash in a payload sent to PostgreSQL.
+_PREV = "<prev>"
+
+#: Lock, read the last link, hash and append, sent as one round trip. The
+#: statements run one after another, each on a fresh snapshot, so the last
+#: link is read only once the lock is held. PostgreSQL computes the same
+#: SHA-256 over the same UTF-8 bytes that verify_chain recomputes.
+_APPEND_SQL = (
+    "SELECT pg_advisory_xact_lock(%(lock)s); "
+    "INSERT INTO audit_events (created_at, actor_id, actor, action, message_id, version_number, "
+    "content_hash, details, prev_hash, hash) "
+    "SELECT %(created_at)s, %(actor_id)s, %(actor)s, %(action)s, %(message_id)s, %(version_number)s, "
+    "%(content_hash)s, %(details)s, head.hash, "
+    "encode(sha256(convert_to(%(before)s || head.hash || %(after)s, 'UTF8')), 'hex') "
+    "FROM (SELECT coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), %(genesis)s) AS hash) "
+    "AS head RETURNING id, prev_hash, hash"
+)
+_CHAIN_LOCK_KEY = 7243001
+
+
+def _append_postgresql(session: Session, event: AuditEvent) -> None:
+    # Every writer in Crier queues for the chain's lock, and a worker thread
+    # that holds it may wait for the interpreter after each answer: one round
+    # trip from taking the lock to the appended row keeps that hold short.
+    # The event is written here, not through the session (its id comes back).
+    payload = _payload(_PREV, event.created_at, event.actor, event.action, event.message_id,
+                       event.version_number, event.content_hash, event.details)
+    marker = f'"prev":"{_PREV}"'
+    # Keys are unique and quotes inside values are escaped: exactly one match.
+    before, sep, after = payload.partition(marker)
+    if not sep or marker in after:
+        raise ValueError("cannot place the predecessor's hash in the audit payload")
+    from psycopg import ClientCursor
+
+    dbapi = session.connection().connection.dbapi_connection
+    with ClientCursor(dbapi) as cursor:
+        # Client-side binding: several statements in one query.
+        cursor.execute(_APPEND_SQL, {
+            "lock": _CHAIN_LOCK_KEY, "created_at": event.created_at, "actor_id": event.actor_id,
+            "actor": event.actor, "action": event.action, "message_id": event.message_id,
+            "version_number": event.version_number, "content_hash": event.content_hash,
+            "details": event.details, "before": before + '"prev":"', "after": '"' + after,
+            "genesis": GENESIS,
+        })
+        cursor.nextset()
+        event.id, event.prev_hash, event.hash = cursor.fetchone()
+    session.info[_CHAIN_LOCKED] = session.get_transaction()
 
 
 @dataclass(frozen=True)

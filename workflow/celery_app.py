@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Sequence
 
 from celery import Celery, Task
-from celery.signals import worker_process_init
+from celery.signals import celeryd_after_setup, worker_process_init
 from kombu import Exchange, Queue
 from sqlalchemy import select
 
+from .db import make_engine
 from .delivery import time_limits
 from .models import Delivery
 from .ratelimit import Limiter, make_limiter
@@ -166,6 +167,33 @@ def _fresh_connections(**_: Any) -> None:
     services = getattr(current_app, "crier", None)
     if services is not None:
         services.runtime.engine.dispose(close=False)
+
+
+def worker_threads(worker: Any) -> int:
+    """How many tasks one process of ``worker`` runs at once: its concurrency for a
+    threaded (or green) pool, one for prefork and solo."""
+    pool = worker.pool_cls
+    threaded = getattr(pool, "__module__", "").endswith(".thread") or getattr(pool, "is_green", False)
+    return max(1, int(worker.concurrency or 1)) if threaded else 1
+
+
+@celeryd_after_setup.connect
+def _pool_per_thread(sender: Any = None, instance: Any = None, **_: Any) -> None:
+    # Runs before the worker takes its first task. The engine was made before
+    # the concurrency was known, with the default pool; a threaded worker gets
+    # one connection per thread instead (see workflow.db.make_engine).
+    services = getattr(getattr(instance, "app", None), "crier", None)
+    if services is None:
+        return
+    threads = worker_threads(instance)
+    runtime = services.runtime
+    if threads <= 1 or runtime.engine.dialect.name == "sqlite":
+        return
+    old = runtime.engine
+    runtime.engine = make_engine(runtime.settings.database_url, threads=threads)
+    runtime.sessions.configure(bind=runtime.engine)
+    old.dispose()
+    log.info("database pool sized for %d worker threads", threads)
 
 
 class CeleryDispatcher:

@@ -65,8 +65,13 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.timezone.utc)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and serialised writes."""
+def make_engine(url: str, *, threads: int | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and serialised writes.
+
+    ``threads``: how many threads of this process use the database at once (a
+    worker's concurrency). On a server database the pool keeps that many
+    connections, so no thread waits for another to hand its connection back.
+    """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).update({"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
@@ -89,6 +94,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if threads:
+        # A pool smaller than the thread count makes every thread queue for a
+        # connection while others hold theirs through a lock wait: the whole
+        # worker then runs at the pace of the pool. The overflow covers the
+        # lease heartbeats, which run beside their delivery's thread.
+        kwargs.setdefault("pool_size", threads)
+        kwargs.setdefault("max_overflow", max(4, threads // 4))
     return create_engine(url, **kwargs)
 
 

@@ -28,6 +28,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from channels.base import (Channel, OutcomeUnknownError, PermanentError, Post, PublishResult,
                            TransientError, channel_class, make_channel)
@@ -83,6 +84,7 @@ class Claim:
     owner: str
     previous_state: str
     attempts: int
+    message_id: int | None = None
 
 
 def _wake_at():
@@ -101,7 +103,7 @@ def claim_delivery(session: Session, delivery_id: int, owner: str, *,
     now = now or utcnow()
     lease = dt.timedelta(seconds=settings_of(session).lease_seconds)
     row = session.execute(
-        select(Delivery.state, Delivery.attempts).where(Delivery.id == delivery_id)
+        select(Delivery.state, Delivery.attempts, Delivery.message_id).where(Delivery.id == delivery_id)
     ).one_or_none()
     if row is None or row.state not in CLAIMABLE:
         session.rollback()
@@ -118,7 +120,7 @@ def claim_delivery(session: Session, delivery_id: int, owner: str, *,
     session.commit()
     if result.rowcount != 1:
         return None
-    return Claim(delivery_id, owner, row.state, row.attempts + 1)
+    return Claim(delivery_id, owner, row.state, row.attempts + 1, row.message_id)
 
 
 def renew_lease(session: Session, delivery_id: int, owner: str, *, now: dt.datetime | None = None) -> bool:
@@ -387,15 +389,27 @@ def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None]) -
 # Recording ------------------------------------------------------------------------
 
 def _lock_owned(session: Session, claim: Claim, message_id: int) -> Delivery | None:
-    # The message row first: outcomes of one message are rolled up one at a
-    # time, so that two workers finishing together both see each other.
-    session.execute(select(Message.id).where(Message.id == message_id).with_for_update())
-    return session.execute(
+    # The message row first, in KEY SHARE mode. Outcomes of one message do not
+    # exclude each other (a fan-out records hundreds side by side; roll_up
+    # orders them where it matters), but withdrawing, correcting, editing,
+    # approving and pausing lock the message FOR UPDATE, so they wait for the
+    # outcomes being recorded and those wait for them: each sees the other,
+    # and a post that lands while its message is withdrawn is taken down.
+    message = session.execute(
+        select(Message).where(Message.id == message_id).with_for_update(read=True, key_share=True)
+    ).scalar_one_or_none()
+    if message is None:
+        return None
+    d = session.execute(
         select(Delivery).where(Delivery.id == claim.delivery_id, Delivery.lease_owner == claim.owner,
                                Delivery.state == DS.SENDING.value)
-        .options(joinedload(Delivery.message), joinedload(Delivery.account), joinedload(Delivery.version))
+        .options(joinedload(Delivery.account), joinedload(Delivery.version))
         .with_for_update(of=Delivery)
     ).scalar_one_or_none()
+    if d is not None:
+        # d.message is the row just locked, not loaded a second time.
+        set_committed_value(d, "message", message)
+    return d
 
 
 def _release(d: Delivery) -> None:
@@ -429,6 +443,32 @@ def _audit(session: Session, d: Delivery, action: str, **details: Any) -> None:
                  channel=d.account.kind, purpose=d.purpose, **details)
 
 
+#: An audit event still to be appended: its action and details.
+_Event = tuple[str, dict[str, Any]]
+
+
+def _finish(session: Session, d: Delivery, events: list[_Event], now: dt.datetime, *,
+            first_post: bool = False) -> None:
+    """Write the outcome, then append its audit events, roll the message up and commit.
+
+    Every audit append in Crier queues for the chain's lock, and roll_up
+    decides under it, so everything else (the delivery row, a take-down, an
+    account flag) is written before it and the lock is held only for the
+    appends, the roll-up and the commit.
+    """
+    session.flush()
+    for action, details in events:
+        _audit(session, d, action, **details)
+    if first_post:
+        # Under the chain's lock like every write of an outcome to the message
+        # row (see roll_up), and only if no other outcome has set it meanwhile.
+        audit.lock_chain(session)
+        session.execute(update(Message).where(Message.id == d.message_id, Message.published_at.is_(None))
+                        .values(published_at=now).execution_options(synchronize_session=False))
+    roll_up(session, d.message, now=now)
+    session.commit()
+
+
 def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
     settings = runtime.settings
     now = utcnow()
@@ -443,6 +483,8 @@ def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
         if error is not None and getattr(error, "posted_parts", None):
             d.posted_parts = _merge(d.posted_parts or [], error.posted_parts)
         outcome: Outcome
+        events: list[_Event] = []
+        first_post = False
         if res.kind == "sent":
             result = res.result
             d.state = DS.SENT.value
@@ -457,8 +499,7 @@ def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
             action = {"publish": "delivery.sent", "correct": "delivery.corrected",
                       "withdraw": "delivery.withdrawn"}[d.purpose]
             message = d.message
-            if d.purpose == DeliveryPurpose.PUBLISH.value and message.published_at is None:
-                message.published_at = now
+            first_post = d.purpose == DeliveryPurpose.PUBLISH.value and message.published_at is None
             details: dict[str, Any] = {"remote_id": d.remote_id, "url": d.url}
             if job.operation == "delete":
                 details = {"deleted": job.delete_ids}
@@ -466,7 +507,7 @@ def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
                 details["parts"] = list(d.posted_parts)
             if res.reconciled:
                 details["found_by_reconciliation"] = True
-            _audit(session, d, action, **details)
+            events.append((action, details))
             if message.status == MessageState.WITHDRAWN.value and d.purpose != DeliveryPurpose.WITHDRAW.value:
                 _take_down_late_post(session, d, logger)
             logger.info("%s on %s as %s", action.split(".")[1], job.kind, d.remote_id or "-")
@@ -474,7 +515,7 @@ def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
         elif res.kind == "absent":
             d.state = DS.CANCELLED.value
             d.last_error = "the message was withdrawn; the platform has no trace of this post"
-            _audit(session, d, "delivery.cancelled", reason=d.last_error)
+            events.append(("delivery.cancelled", {"reason": d.last_error}))
             outcome = Outcome("cancelled", d.id, d.queue)
         elif res.kind == "permanent":
             d.state = DS.FAILED.value
@@ -482,15 +523,14 @@ def _record(runtime: Runtime, job: Job, res: _Result, logger: _Log) -> Outcome:
             d.next_attempt_at = None
             if getattr(error, "reconnect", False):
                 accounts.mark_reconnect(session, d.account, d.last_error)
-            _audit(session, d, "delivery.failed", error=d.last_error,
-                   reconnect=bool(getattr(error, "reconnect", False)))
+            events.append(("delivery.failed", {"error": d.last_error,
+                                               "reconnect": bool(getattr(error, "reconnect", False))}))
             logger.warning("failed permanently: %s", d.last_error)
             outcome = Outcome("failed", d.id, d.queue)
         else:
-            outcome = _record_retry(session, settings, d, job, res, now, logger)
+            outcome = _record_retry(session, settings, d, job, res, now, logger, events)
         _release(d)
-        roll_up(session, d.message, now=now)
-        session.commit()
+        _finish(session, d, events, now, first_post=first_post)
         return outcome
 
 
@@ -509,7 +549,7 @@ def _take_down_late_post(session: Session, d: Delivery, logger: _Log) -> None:
 
 
 def _record_retry(session: Session, settings: Settings, d: Delivery, job: Job, res: _Result,
-                  now: dt.datetime, logger: _Log) -> Outcome:
+                  now: dt.datetime, logger: _Log, events: list[_Event]) -> Outcome:
     error = res.error
     reason = _error_text(error)
     # If the platform could not even be asked whether an earlier attempt
@@ -526,15 +566,15 @@ def _record_retry(session: Session, settings: Settings, d: Delivery, job: Job, r
                             f"check {d.account.name} before posting again ({reason})")
         else:
             d.last_error = f"gave up after {d.attempts} attempts: {reason}"
-        _audit(session, d, "delivery.failed", error=d.last_error, attempts=d.attempts)
+        events.append(("delivery.failed", {"error": d.last_error, "attempts": d.attempts}))
         logger.warning("%s", d.last_error)
         return Outcome("failed", d.id, d.queue)
     d.state = (DS.UNKNOWN if unknown else DS.RETRYING).value
     d.next_attempt_at = now + dt.timedelta(seconds=delay)
     d.last_error = reason[:MAX_ERROR_CHARS]
-    _audit(session, d, "delivery.unknown" if unknown else "delivery.retrying", error=reason,
-           attempts=d.attempts, next_attempt_at=d.next_attempt_at.isoformat(),
-           parts_posted=len(d.posted_parts or []))
+    events.append(("delivery.unknown" if unknown else "delivery.retrying",
+                   {"error": reason, "attempts": d.attempts, "next_attempt_at": d.next_attempt_at.isoformat(),
+                    "parts_posted": len(d.posted_parts or [])}))
     logger.info("%s (attempt %d), next attempt in %.1fs: %s",
                 "outcome unknown" if unknown else "will retry", d.attempts, delay, reason)
     return Outcome(d.state, d.id, d.queue, wake_in=delay)
@@ -548,6 +588,7 @@ def _settle_early(runtime: Runtime, claim: Claim, message_id: int, early: _Early
             session.rollback()
             return Outcome("lease_lost", claim.delivery_id)
         queue = d.queue
+        events: list[_Event] = []
         # No platform call was made: this was not an attempt.
         d.attempts = max(0, d.attempts - 1)
         if early.kind == "defer":
@@ -558,21 +599,20 @@ def _settle_early(runtime: Runtime, claim: Claim, message_id: int, early: _Early
         elif early.kind == "hold":
             d.state = DS.HELD.value
             d.last_error = early.reason
-            _audit(session, d, "delivery.held", reason=early.reason)
+            events.append(("delivery.held", {"reason": early.reason}))
             outcome = Outcome("held", d.id, queue, detail=early.reason)
         elif early.kind == "cancel":
             d.state = DS.CANCELLED.value
             d.last_error = early.reason
-            _audit(session, d, "delivery.cancelled", reason=early.reason)
+            events.append(("delivery.cancelled", {"reason": early.reason}))
             outcome = Outcome("cancelled", d.id, queue, detail=early.reason)
         else:
             d.state = DS.FAILED.value
             d.last_error = early.reason[:MAX_ERROR_CHARS]
-            _audit(session, d, "delivery.failed", error=d.last_error)
+            events.append(("delivery.failed", {"error": d.last_error}))
             outcome = Outcome("failed", d.id, queue, detail=early.reason)
         _release(d)
-        roll_up(session, d.message, now=now)
-        session.commit()
+        _finish(session, d, events, now)
     logger.info("%s: %s", outcome.status, early.reason)
     return outcome
 
@@ -631,7 +671,7 @@ def deliver(runtime: Runtime, delivery_id: int, *, owner: str, limiter: Limiter 
         if claim is None:
             logger.debug("not claimable now (sent, held, not due, or leased elsewhere)")
             return Outcome("skipped", delivery_id)
-        message_id = session.execute(select(Delivery.message_id).where(Delivery.id == delivery_id)).scalar_one()
+        message_id = claim.message_id
         try:
             job = _prepare(session, claim)
         except _Early as early:
@@ -707,29 +747,33 @@ def roll_up(session: Session, message: Message, *, now: dt.datetime | None = Non
     Looks at the latest approved version's publications and corrections that
     are due, taking each account's latest occurrence (a recurring series has
     one per occurrence). Returns the new status if it changed.
+
+    Outcomes of one message are recorded side by side, each in its own
+    transaction, so two finishing together could each see the other still in
+    flight and neither finish the message. The decision is therefore taken
+    under the audit chain's lock, which every outcome holds from its audit
+    append to its commit: whichever takes it last sees all the others
+    committed. The caller commits.
     """
     now = now or utcnow()
     status = MessageState(message.status)
-    if status not in (MessageState.APPROVED, MessageState.SCHEDULED, MessageState.PUBLISHING,
-                      MessageState.PUBLISHED, MessageState.PARTIALLY_PUBLISHED, MessageState.FAILED):
+    if status not in ROLLED_UP:
         return None
+    audit.lock_chain(session)
     counted = (Delivery.message_id == message.id,
                Delivery.purpose.in_([DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value]),
                Delivery.state != DS.CANCELLED.value)
-    latest = session.execute(select(func.max(Delivery.version_id)).where(*counted)).scalar()
-    if latest is None:
-        return None
+    latest = select(func.max(Delivery.version_id)).where(*counted).scalar_subquery()
     if status == MessageState.PUBLISHING and session.execute(select(Delivery.id).where(
             *counted, Delivery.version_id == latest, Delivery.state.in_(ACTIVE),
             Delivery.due_at <= now).limit(1)).first() is not None:
         # Still going out: nothing to change, and no need to read a large fan-out
         # in full after every single outcome.
         return None
-    rows = session.execute(select(Delivery.version_id, Delivery.account_id, Delivery.state,
-                                  Delivery.due_at, Delivery.id).where(*counted, Delivery.version_id == latest)).all()
+    rows = session.execute(select(Delivery.account_id, Delivery.state, Delivery.due_at, Delivery.id)
+                           .where(*counted, Delivery.version_id == latest, Delivery.due_at <= now)).all()
     current: dict[int, Any] = {}
-    for r in sorted((r for r in rows if r.version_id == latest and r.due_at <= now),
-                    key=lambda r: (r.due_at, r.id)):
+    for r in sorted(rows, key=lambda r: (r.due_at, r.id)):
         current[r.account_id] = r
     states = [r.state for r in current.values()]
     if not states:
@@ -749,6 +793,12 @@ def roll_up(session: Session, message: Message, *, now: dt.datetime | None = Non
         return None
     if target == status:
         return None
+    # The status was read before the lock: another outcome of the message may
+    # have moved it since (only outcomes can, and only under this lock).
+    session.refresh(message, ["status"])
+    status = MessageState(message.status)
+    if target == status or status not in ROLLED_UP:
+        return None
     try:
         message.status = transition(status, target).value
     except InvalidStateError:
@@ -758,3 +808,8 @@ def roll_up(session: Session, message: Message, *, now: dt.datetime | None = Non
         audit.record(session, None, f"message.{target.value}", message_id=message.id,
                      version_number=message.current_version, sent=sent, failed=failed, held=held)
     return target
+
+
+#: The statuses roll_up maintains; any other belongs to a person's decision.
+ROLLED_UP = frozenset({MessageState.APPROVED, MessageState.SCHEDULED, MessageState.PUBLISHING,
+                       MessageState.PUBLISHED, MessageState.PARTIALLY_PUBLISHED, MessageState.FAILED})
