@@ -391,3 +391,46 @@ def test_credentials_no_key_decrypts_fail_the_delivery_with_a_reason(runtime, we
     assert channel.calls == []
     d = fresh(runtime, d_id)
     assert d.state == "failed" and "could not prepare the post" in d.last_error and d.lease_owner is None
+
+
+# Outcomes recorded side by side -----------------------------------------------------------------
+
+@pytest.mark.parametrize("fail_one", [False, True], ids=["all-sent", "one-failed"])
+def test_outcomes_finishing_together_still_roll_the_message_up(runtime, session, approved, fail_one):
+    # Outcomes of one message no longer wait for each other: whichever of the
+    # last ones commits last must see the others and finish the message.
+    accounts = [make_account(session, "website", f"Site {n}").id for n in range(4)]
+    session.commit()
+    for round_ in range(5):
+        ids = approved(accounts, body=f"Road closure update {round_}: the bridge is shut.")
+        barrier = threading.Barrier(len(ids))
+        results: dict[int, str] = {}
+
+        def worker(n: int, d_id: int) -> None:
+            answer: Any = PublishResult(f"p-{d_id}", f"https://police.example/p-{d_id}", (f"p-{d_id}",))
+            if fail_one and n == 0:
+                answer = PermanentError("the page refused the post")
+
+            def publish(post, on_part, parts):
+                barrier.wait(timeout=30)  # every platform call returns at once
+                if isinstance(answer, BaseException):
+                    raise answer
+                return answer
+
+            results[d_id] = run(runtime, d_id, Scripted(publish=[publish]), owner=f"worker-{n}/1").status
+
+        threads = [threading.Thread(target=worker, args=(n, d_id)) for n, d_id in enumerate(ids)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert sorted(results.values()) == sorted(["failed"] * fail_one + ["sent"] * (len(ids) - fail_one))
+        m = message_of(runtime, ids[0])
+        assert m.status == ("partially_published" if fail_one else "published")
+        assert m.published_at is not None
+        with runtime.session() as s:
+            finals = s.execute(select(AuditEvent.action).where(
+                AuditEvent.message_id == m.id, AuditEvent.action.like("message.%published"))).scalars().all()
+            assert finals == [f"message.{m.status}"]
+    with runtime.session() as s:
+        assert audit.verify_chain(s)[1] is None
