@@ -127,11 +127,12 @@ def message_link(session: Session, message: Message) -> str:
 
 def link_for(session: Session, message: Message, targets: Iterable[int]) -> str | None:
     """The link other channels carry: the website page, if the website is a target."""
-    # One indexed look-up, not a load of every target: workers call this for
-    # each delivery of a fan-out to hundreds of accounts.
-    website = session.execute(select(ChannelAccount.id).where(
-        ChannelAccount.id.in_(list(targets)), ChannelAccount.kind == "website").limit(1)).first()
-    if website is not None:
+    # A force has a handful of website accounts but a fan-out may target
+    # hundreds of others: look up the few, not the many (workers call this for
+    # every delivery).
+    websites = set(session.execute(select(ChannelAccount.id).where(
+        ChannelAccount.kind == "website")).scalars())
+    if websites.intersection(targets):
         return message_link(session, message)
     return None
 
