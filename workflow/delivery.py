@@ -35,11 +35,11 @@ from channels.base import (Channel, OutcomeUnknownError, PermanentError, Post, P
 
 from . import accounts, audit
 from .config import Settings
-from .db import after_commit, utcnow
+from .db import utcnow
 from .errors import InvalidStateError
 from .models import ChannelAccount, Delivery, DeliveryPurpose, DeliveryState, Message
 from .ratelimit import Limit, Limiter, NoLimiter, limits_for
-from .runtime import Runtime, channel_config, dispatcher_of, settings_of
+from .runtime import Runtime, channel_config, settings_of, wake_after_commit
 from .states import MessageState, transition
 
 log = logging.getLogger("crier.delivery")
@@ -542,9 +542,7 @@ def _take_down_late_post(session: Session, d: Delivery, logger: _Log) -> None:
     withdrawal = withdraw_post(session, d)
     if withdrawal is None:
         return
-    dispatcher = dispatcher_of(session)
-    ids = [withdrawal.id]
-    after_commit(session, lambda: dispatcher.dispatch(ids))
+    wake_after_commit(session, [withdrawal.id])
     logger.info("the message was withdrawn meanwhile: withdrawal %s takes this post down", withdrawal.id)
 
 
