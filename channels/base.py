@@ -30,11 +30,14 @@ class Post:
 
     ``text`` is the channel's wording (its variant, or the canonical body);
     ``link`` is the full update on the force website, appended where the
-    channel shows links.
+    channel shows links. ``parts`` are the exact posts the channel carries,
+    rendered once when the version was made and covered by its content hash:
+    adapters send these and never render the text again.
     """
 
     text: str
     link: str | None = None
+    parts: tuple[str, ...] = ()
     slug: str | None = None
     title: str | None = None
     incident_slug: str | None = None
@@ -120,6 +123,29 @@ class Channel(abc.ABC):
     def render(cls, text: str, link: str | None = None) -> list[str]:
         """The exact posts this channel will carry for ``text`` (a thread has several)."""
 
+    @classmethod
+    @abc.abstractmethod
+    def part_problems(cls, part: str) -> list[str]:
+        """Why this channel cannot carry ``part``, one post exactly as rendered (empty if it can)."""
+
+    @classmethod
+    def stored_parts(cls, post: Post) -> list[str]:
+        """The verified posts of ``post``, exactly as stored; refused if the channel cannot carry them.
+
+        A text is never rendered again at send time: if the platform's rules
+        changed since the version was verified, the delivery fails with the
+        reason and a person sends a correction, instead of words nobody verified.
+        """
+        if not post.parts:
+            raise PermanentError("No verified text was stored for this post, so nothing was sent.")
+        for number, part in enumerate(post.parts, 1):
+            problems = cls.part_problems(part)
+            if problems:
+                where = f"part {number} of the verified text" if len(post.parts) > 1 else "the verified text"
+                raise PermanentError(f"This channel can no longer carry {where}: {' '.join(problems)} "
+                                     "Nothing was sent; send a correction with a text it accepts.")
+        return list(post.parts)
+
     # Platform -----------------------------------------------------------
     @abc.abstractmethod
     def publish(
@@ -170,6 +196,11 @@ def channel_class(kind: str) -> type[Channel]:
         return _REGISTRY[kind]
     except KeyError:
         raise KeyError(f"no channel adapter for {kind!r}") from None
+
+
+def rendered_post(kind: str, text: str, link: str | None = None, **fields: Any) -> Post:
+    """A :class:`Post` of ``text`` with its parts rendered now by ``kind``'s rules (version creation, tests)."""
+    return Post(text=text, link=link, parts=tuple(channel_class(kind).render(text, link)), **fields)
 
 
 def make_channel(kind: str, credentials: dict[str, Any], config: ChannelConfig) -> Channel:

@@ -205,6 +205,17 @@ class FacebookChannel(Channel):
         """The post exactly as Facebook carries it: the text alone (the link travels beside it)."""
         return [text]
 
+    @classmethod
+    def part_problems(cls, part: str) -> list[str]:
+        """A Page post must have text and fit Facebook's 63,206 characters."""
+        problems = []
+        if not part.strip():
+            problems.append("It is empty.")
+        length = _facebook_length(part)
+        if length > MAX_POST_CHARS:
+            problems.append(f"It is {length:,} characters long; Facebook allows {MAX_POST_CHARS:,}.")
+        return problems
+
     # Platform -----------------------------------------------------------
     def publish(
         self,
@@ -220,8 +231,7 @@ class FacebookChannel(Channel):
         """
         if posted_parts:
             return self._result(posted_parts[0])
-        self._refuse_unpublishable(post)
-        data = {"message": post.text}
+        data = {"message": self.stored_parts(post)[0]}
         if post.link:
             data["link"] = post.link
         answer = self._call("publish", self.graph.put_object, self.page_id, "feed", **data)
@@ -238,12 +248,12 @@ class FacebookChannel(Channel):
     def edit(self, remote_id: str, post: Post) -> PublishResult:
         """Replace the live post's text (Facebook keeps the original link)."""
         post_id = self._object_id(remote_id)
-        self._refuse_unpublishable(post)
+        message = self.stored_parts(post)[0]
         answer = self._call(
             "edit",
             self.graph.request,
             f"{self.graph.version}/{post_id}",
-            post_args={"message": post.text},
+            post_args={"message": message},
         )
         if not (isinstance(answer, dict) and answer.get("success") is True):
             raise PermanentError("Facebook did not accept the change to the post.")
@@ -258,8 +268,10 @@ class FacebookChannel(Channel):
             return
 
     def find_recent(self, post: Post, *, since: dt.datetime | None = None) -> PublishResult | None:
-        """The newest post on the Page whose text is ``post.text`` (made after ``since``), if any."""
-        wanted = _normalise(post.text)
+        """The newest post on the Page whose text is the stored post's (made after ``since``), if any."""
+        if not post.parts:
+            return None
+        wanted = _normalise(post.parts[0])
         args: dict[str, Any] = {"fields": "id,message,created_time", "limit": FEED_PAGE_SIZE}
         if since is not None:
             if since.tzinfo is None:
@@ -293,11 +305,6 @@ class FacebookChannel(Channel):
         if not _OBJECT_ID.match(post_id):
             raise PermanentError(f"{remote_id!r} is not a Facebook post id.")
         return post_id
-
-    def _refuse_unpublishable(self, post: Post) -> None:
-        errors = [p.message for p in self.check(post.text, post.link) if p.level == "error"]
-        if errors:
-            raise PermanentError(" ".join(errors))
 
     def _call(self, action: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one Graph call and turn its failures into Crier's channel errors."""

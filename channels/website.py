@@ -120,6 +120,11 @@ class WebsiteChannel(Channel):
         """The update exactly as the page shows it: the text alone (the page is the link)."""
         return [text]
 
+    @classmethod
+    def part_problems(cls, part: str) -> list[str]:
+        """A website update must have text; pages have no length limit."""
+        return [] if part.strip() else ["It is empty."]
+
     # Platform -----------------------------------------------------------
     def publish(
         self,
@@ -138,7 +143,7 @@ class WebsiteChannel(Channel):
         result = self._result(slug)
         if posted_parts:
             return result
-        self._refuse_unpublishable(post)
+        self.stored_parts(post)
         if self.webhook_url:
             self._send(EVENT_PUBLISHED, self._payload(EVENT_PUBLISHED, slug, post),
                        f"{slug}-v{post.version}-{EVENT_PUBLISHED}")
@@ -149,7 +154,7 @@ class WebsiteChannel(Channel):
     def edit(self, remote_id: str, post: Post) -> PublishResult:
         """Correct the page: tell the CMS (if configured); the page shows the new version once sent."""
         slug = self._slug(remote_id)
-        self._refuse_unpublishable(post)
+        self.stored_parts(post)
         if self.webhook_url:
             self._send(EVENT_CORRECTED, self._payload(EVENT_CORRECTED, slug, post),
                        f"{slug}-v{post.version}-{EVENT_CORRECTED}")
@@ -191,17 +196,12 @@ class WebsiteChannel(Channel):
         return PublishResult(remote_id=slug, url=page_url(self.config.public_base_url, slug),
                              part_ids=(slug,))
 
-    def _refuse_unpublishable(self, post: Post) -> None:
-        errors = [p.message for p in self.check(post.text, post.link) if p.level == "error"]
-        if errors:
-            raise PermanentError(" ".join(errors))
-
     def _payload(self, event: str, slug: str, post: Post | None) -> dict[str, Any]:
         return {
             "event": event,
             "slug": slug,
             "url": page_url(self.config.public_base_url, slug),
-            "text": post.text if post else None,
+            "text": post.parts[0] if post else None,
             "title": post.title if post else None,
             "incident": post.incident_slug if post else None,
             "version": post.version if post else None,

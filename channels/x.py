@@ -217,6 +217,20 @@ class XChannel(Channel):
         """The exact posts X will carry: one post, or a numbered thread with the link in the last part."""
         return split_thread(text, link)
 
+    @classmethod
+    def part_problems(cls, part: str) -> list[str]:
+        """An X post must have text, fit X's weighted 280 and hold only characters X accepts."""
+        problems = []
+        if not part.strip():
+            problems.append("It is empty.")
+        length = weighted_length(part)
+        if length > MAX_WEIGHTED_LENGTH:
+            problems.append(f"It is {length} of {MAX_WEIGHTED_LENGTH} characters as X counts them.")
+        bad = invalid_characters(part)
+        if bad:
+            problems.append(f"X does not accept {', '.join(f'U+{ord(c):04X}' for c in bad)}.")
+        return problems
+
     # Platform -----------------------------------------------------------
     @property
     def client(self) -> tweepy.Client:
@@ -262,9 +276,7 @@ class XChannel(Channel):
         Parts in ``posted_parts`` are live already and are never posted again. An
         error raised part-way carries every part id posted so far in ``posted_parts``.
         """
-        parts = self.render(post.text, post.link)
-        if not parts:
-            raise PermanentError("There is nothing to post on X.")
+        parts = self.stored_parts(post)
         done = [str(p) for p in posted_parts]
         try:
             # Known before posting, so that a failed look-up never follows a post that went out.
@@ -310,7 +322,7 @@ class XChannel(Channel):
 
         ``part_ids`` may be shorter than the thread: publish with them as ``posted_parts`` to finish it.
         """
-        parts = self.render(post.text, post.link)
+        parts = list(post.parts)
         if not parts:
             return None
         tweets = self._recent(since)

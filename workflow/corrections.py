@@ -24,7 +24,7 @@ from . import audit
 from .db import utcnow
 from .errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from .messages import (MAX_REASON, can_edit, cancel_unsent, checks_for, get_message, has_errors,
-                       new_version, validate_draft, void_approvals)
+                       new_version, refuse_while_publishing, validate_draft, void_approvals)
 from .models import ChannelAccount, ChannelKind, Delivery, DeliveryPurpose, DeliveryState, Message, User
 from .pause import hold_if_paused, is_pause_hold
 from .runtime import wake_after_commit
@@ -59,8 +59,9 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
         status = MessageState(message.status)
         if status == MessageState.WITHDRAWN:
             raise InvalidStateError("a withdrawn message cannot be corrected")
+        # A post in a worker's hands could otherwise be published again instead of corrected.
+        refuse_while_publishing(session, message)
         if status == MessageState.PUBLISHING:
-            # A post in a worker's hands could otherwise be published again instead of corrected.
             raise InvalidStateError("this message is still going out: correct it once it has finished")
         if status not in LIVE and not (status == MessageState.HELD and _has_live_post(session, message)):
             raise InvalidStateError(

@@ -36,7 +36,7 @@ from channels.base import (Channel, OutcomeUnknownError, PermanentError, Post, P
 from . import accounts, audit
 from .config import Settings
 from .db import utcnow
-from .errors import InvalidStateError
+from .errors import CrierError, InvalidStateError
 from .models import ChannelAccount, Delivery, DeliveryPurpose, DeliveryState, Message
 from .ratelimit import Limit, Limiter, NoLimiter, limits_for
 from .runtime import Runtime, channel_config, settings_of, wake_after_commit
@@ -322,8 +322,11 @@ def _prepare(session: Session, claim: Claim) -> Job:
     if job.operation != "delete":
         from .messages import post_for
 
-        job.post = post_for(session, message, d.version, account)
-        job.expected_parts = max(1, len(adapter.render(job.post.text, job.post.link)))
+        try:
+            job.post = post_for(message, d.version, account)
+        except CrierError as exc:
+            raise _Early("fail", exc.message) from None
+        job.expected_parts = len(job.post.parts)
         job.limits = limits_for(settings, job.kind, account.id)
     job.reconcile = needs_reconcile and job.operation == "publish"
     job.reconcile_only = withdrawn and job.operation == "publish"

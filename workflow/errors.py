@@ -47,6 +47,12 @@ class InvalidStateError(ConflictError):
     code = "invalid_state"
 
 
+class PublishingInProgressError(ConflictError):
+    """A post of the message is in a worker's hands: changing it now could let the old words out."""
+
+    code = "publishing_in_progress"
+
+
 class TwoPersonRuleError(PermissionDeniedError):
     code = "two_person_rule"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import secrets
 import unicodedata
@@ -26,7 +27,7 @@ from .audit import canonical_json
 from .checks import prejudice_warnings
 from .db import utcnow
 from .errors import (ConflictError, InvalidStateError, NotFoundError, PermissionDeniedError,
-                     StaleVersionError, TwoPersonRuleError, ValidationError)
+                     PublishingInProgressError, StaleVersionError, TwoPersonRuleError, ValidationError)
 from .models import (ChannelAccount, Decision, Delivery, DeliveryPurpose, DeliveryState,
                      Incident, Message, MessageVersion, Role, User)
 from .pause import active_pauses, hold_if_paused
@@ -37,6 +38,8 @@ from .text import clean_text, is_storable
 
 MAX_REASON = 2000
 UNSENT = (DeliveryState.PENDING, DeliveryState.RETRYING, DeliveryState.HELD)
+#: A post in one of these states may reach its platform at any moment (or already has).
+IN_FLIGHT = (DeliveryState.SENDING, DeliveryState.RETRYING, DeliveryState.UNKNOWN)
 
 
 # Input ----------------------------------------------------------------------
@@ -142,15 +145,45 @@ def render_for(account: ChannelAccount, text: str, link: str) -> list[str]:
     return channel_class(account.kind).render(text, link)
 
 
+@dataclass(frozen=True)
+class Rendering:
+    """What a version carries, as rendered once when it was made and covered by its hash."""
+
+    link: str | None
+    posts: dict[str, list[str]]  # target account id -> the exact posts, thread parts in order
+
+
+def stored_rendering(version: MessageVersion) -> Rendering:
+    """The link and each target's exact posts, read from the version's hashed content."""
+    content = json.loads(version.content)
+    return Rendering(content.get("link"),
+                     {key: list(value["posts"]) for key, value in (content.get("rendered") or {}).items()})
+
+
 def checks_for(session: Session, message: Message, version: MessageVersion) -> dict[str, list[dict]]:
-    """Problems per target account, plus ``"all"`` for warnings about the wording."""
-    link = link_for(session, message, version.targets)
+    """Problems per target account, plus ``"all"`` for warnings about the wording.
+
+    Each channel's stored posts are checked as they will be sent: a post the
+    channel can no longer carry is an error, never silently rendered again.
+    """
+    rendering = stored_rendering(version)
+    link = rendering.link
     accounts = _accounts_by_id(session, version.targets)
     out: dict[str, list[dict]] = {"all": [p.as_dict() for p in prejudice_warnings(version.body)]}
     for account_id in version.targets:
         account = accounts[account_id]
         text = version.variants.get(str(account_id), version.body)
-        problems: list[Problem] = channel_class(account.kind).check(text, link)
+        adapter = channel_class(account.kind)
+        problems: list[Problem] = adapter.check(text, link)
+        stored = rendering.posts.get(str(account_id))
+        if stored is None:
+            problems.append(Problem(f"nothing was rendered for {account.name} in this version",
+                                    code="not_rendered"))
+        else:
+            for number, part in enumerate(stored, 1):
+                for reason in adapter.part_problems(part):
+                    problems.append(Problem(f"{account.name} cannot carry post {number} as stored: {reason}",
+                                            code="unsendable"))
         if account.status == "reconnect":
             problems.append(Problem(f"{account.name} must be reconnected before it can post",
                                     level="error", code="reconnect"))
@@ -320,6 +353,35 @@ def cancel_unsent(session: Session, message: Message, reason: str) -> list[int]:
     return [d.id for d in rows]
 
 
+def publishing_blocker(session: Session, message: Message, *, lock: bool = False) -> str | None:
+    """Why ``message`` cannot be changed now, if one of its posts is claimed, retrying or of unknown outcome.
+
+    Such a post carries the verified words of the current version and may go
+    live at any moment: voiding its approval would not stop it, and the
+    message would then say one thing while the platforms said another. With
+    ``lock`` the deliveries are locked, so a worker cannot claim one between
+    this check and the change (on SQLite the write lock does the same).
+    """
+    stmt = select(Delivery).where(Delivery.message_id == message.id,
+                                  Delivery.purpose != DeliveryPurpose.WITHDRAW.value)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    busy = [d for d in session.execute(stmt).scalars() if d.state in [s.value for s in IN_FLIGHT]]
+    if not busy:
+        return None
+    names = _accounts_by_id(session, {d.account_id for d in busy})
+    where = ", ".join(sorted({names[d.account_id].name for d in busy if d.account_id in names}))
+    return (f"version {message.current_version} is being published right now ({where}): change it "
+            "with a correction once every channel has finished, so the words that go out are the ones verified")
+
+
+def refuse_while_publishing(session: Session, message: Message) -> None:
+    """Raise :class:`PublishingInProgressError` while a post of ``message`` is in flight (locks its deliveries)."""
+    reason = publishing_blocker(session, message, lock=True)
+    if reason:
+        raise PublishingInProgressError(reason)
+
+
 def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[str, Any],
                  expected_version: int | None = None) -> Message:
     """Edit: a new version. After submission or approval it voids approvals and
@@ -338,6 +400,7 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
         if expected_version is not None and expected_version != message.current_version:
             raise StaleVersionError(
                 f"you edited version {expected_version} but version {message.current_version} is the latest")
+        refuse_while_publishing(session, message)
         latest = message.latest
         draft = validate_draft(session, data, base=latest)
         if draft.recurrence and message.kind == "incident":
@@ -544,6 +607,7 @@ def reject(session: Session, reviewer: User, message_id: Any, reason: Any, versi
 # Views -------------------------------------------------------------------------
 
 def version_as_dict(version: MessageVersion) -> dict[str, Any]:
+    rendering = stored_rendering(version)
     return {
         "number": version.number,
         "editor": version.editor.username if version.editor else None,
@@ -554,6 +618,8 @@ def version_as_dict(version: MessageVersion) -> dict[str, Any]:
         "publish_at": version.publish_at.isoformat() if version.publish_at else None,
         "recurrence": version.recurrence,
         "change_note": version.change_note,
+        "link": rendering.link,
+        "posts": rendering.posts,
         "content_hash": version.content_hash,
     }
 
@@ -599,11 +665,17 @@ def message_as_dict(session: Session, message: Message, with_checks: bool = Fals
     return out
 
 
-def post_for(session: Session, message: Message, version: MessageVersion, account: ChannelAccount) -> Post:
-    """What ``account`` should carry for ``version`` of ``message``."""
+def post_for(message: Message, version: MessageVersion, account: ChannelAccount) -> Post:
+    """What ``account`` carries for ``version``: the posts stored and hashed when it was made."""
+    rendering = stored_rendering(version)
+    parts = rendering.posts.get(str(account.id))
+    if not parts:
+        raise ValidationError(f"version {version.number} has no verified text for {account.name}",
+                              field="accounts")
     return Post(
         text=version.variants.get(str(account.id), version.body),
-        link=link_for(session, message, version.targets),
+        link=rendering.link,
+        parts=tuple(parts),
         slug=message.slug,
         title=(message.incident.title if message.incident else None),
         incident_slug=message.incident.slug if message.incident else None,

@@ -14,6 +14,7 @@ import requests
 from flask import Flask, jsonify
 
 from channels.base import (
+    rendered_post,
     ChannelConfig,
     OutcomeUnknownError,
     PermanentError,
@@ -45,7 +46,7 @@ TEXT = "High Street is closed both ways at the junction with Mill Lane after a c
 
 
 def make_post(text: str = TEXT, link: str | None = LINK) -> Post:
-    return Post(text=text, link=link)
+    return rendered_post("facebook", text, link)
 
 
 # Text -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from channels.base import (
     Post,
     TransientError,
     channel_class,
+    rendered_post,
 )
 from channels.x import DuplicatePostError, XChannel, XSession
 from channels.xtext import MAX_WEIGHTED_LENGTH, weighted_length
@@ -26,7 +27,7 @@ LONG = " ".join(
 
 
 def _post(text: str = "The A38 is closed at junction 4 after a collision.", link: str | None = LINK) -> Post:
-    return Post(text=text, link=link)
+    return rendered_post("x", text, link)
 
 
 def _free_port() -> int:
@@ -243,17 +244,38 @@ def test_duplicate_is_permanent(x_sim, x_channel):
 
 
 class _UncheckedX(XChannel):
-    """An X channel whose own count disagrees with X's: it sends any text as one post."""
+    """An X channel whose own count disagrees with X's: it sends any stored text."""
 
     @classmethod
-    def render(cls, text, link=None):
-        return [text]
+    def part_problems(cls, part):
+        return []
 
 
 def test_text_x_finds_too_long_is_permanent(x_sim, x_credentials, x_config):
     channel = _UncheckedX(x_credentials, x_config)
+    too_long = "x" * (MAX_WEIGHTED_LENGTH + 1)
     with pytest.raises(PermanentError, match="too long"):
-        channel.publish(_post("x" * (MAX_WEIGHTED_LENGTH + 1)))
+        channel.publish(Post(text=too_long, parts=(too_long,)))
+    assert x_sim.create_count == 0
+
+
+def test_a_stored_post_x_can_no_longer_carry_is_refused_without_sending(x_sim, x_channel):
+    # Rendered under rules that have changed since (a library upgrade): never rendered again.
+    too_long = "x" * (MAX_WEIGHTED_LENGTH + 1)
+    with pytest.raises(PermanentError, match="can no longer carry the verified text"):
+        x_channel.publish(Post(text="short", link=LINK, parts=(too_long,)))
+    assert x_sim.create_count == 0
+
+
+def test_x_sends_the_stored_parts_not_a_fresh_rendering(x_sim, x_channel):
+    stored = ("The A38 is closed (1/2)", "Diversions via the A5 (2/2)")
+    x_channel.publish(Post(text="A different text that would render otherwise", link=LINK, parts=stored))
+    assert [p["text"] for p in x_sim.posts] == list(stored)
+
+
+def test_a_post_without_stored_parts_is_never_rendered_at_send_time(x_sim, x_channel):
+    with pytest.raises(PermanentError, match="No verified text"):
+        x_channel.publish(Post(text="The A38 is closed.", link=LINK))
     assert x_sim.create_count == 0
 
 

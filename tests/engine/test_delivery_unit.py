@@ -40,6 +40,10 @@ class Scripted(Channel):
     def render(cls, text, link=None):
         return [text]
 
+    @classmethod
+    def part_problems(cls, part):
+        return []
+
     def _next(self, script: list, *args: Any) -> Any:
         step = script.pop(0)
         if isinstance(step, BaseException):

@@ -134,7 +134,7 @@ def test_a_lapsed_lease_lets_another_worker_finish_without_resending(rt, people,
             assert delivery.claim_delivery(s, d.id, "dead-worker/1") is not None
         d = s.get(Delivery, rows[posted_then_died].id)
         account = s.get(ChannelAccount, posted_then_died)
-        post = messages.post_for(s, s.get(Message, message_id), d.version, account)
+        post = messages.post_for(s.get(Message, message_id), d.version, account)
         creds = accounts_service.account_credentials(s, account)
         s.rollback()
     make_channel("x", creds, channel_config(rt.settings)).publish(post)

@@ -96,7 +96,8 @@ def test_withdraw_takes_every_live_post_down_and_cancels_the_rest(session, offic
     message = live_message(session, officer, supervisor, accounts, sent=("x", "website"),
                            status="partially_published")
     facebook = deliveries(session, message.id)[1]
-    facebook.state = "retrying"
+    # Settled (a correction waits while a post is still retrying).
+    facebook.state = "failed"
     session.commit()
     # An X correction is a reply of its own; on the website it edited the page.
     corrections.correct(session, officer, message.id, "The ring road is closed at junction 5.", "Junction 5")
@@ -117,7 +118,9 @@ def test_withdraw_takes_every_live_post_down_and_cancels_the_rest(session, offic
     assert sorted(d.parent_id for d in pulls) == sorted(d.id for d in publish_live + x_reply)
     assert {(d.state, d.queue) for d in pulls} == {("pending", "incident")}
     assert all(d.account_id == d.parent.account_id for d in pulls)
-    assert {d.state for d in rows if d.purpose == "publish" and d.account.kind == "facebook"} == {"cancelled"}
+    # The failed first attempt stays on record; the unsent publication is cancelled.
+    assert {d.state for d in rows if d.purpose == "publish" and d.account.kind == "facebook"} == {
+        "failed", "cancelled"}
     assert sorted(dispatcher.ids) == sorted(d.id for d in pulls)
     event = audit_actions(session, message.id)[-1]
     assert (event.action, event.actor) == ("message.withdrawn", "olivia")

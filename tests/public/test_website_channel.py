@@ -10,13 +10,13 @@ import threading
 import pytest
 
 from channels.base import (ChannelConfig, OutcomeUnknownError, PermanentError, Post, PublishResult,
-                           TransientError, channel_class, make_channel)
+                           TransientError, channel_class, make_channel, rendered_post)
 from channels.simulators.server import ServerThread
 from tests.public.support import Receiver
 
 SECRET = "cms-shared-secret"
 CONFIG = ChannelConfig(public_base_url="https://police.example/", connect_timeout=0.5, read_timeout=0.5)
-POST = Post(text="The A1 is closed northbound.", link="https://police.example/news/a1-closed-1a2b3c",
+POST = rendered_post("website", "The A1 is closed northbound.", link="https://police.example/news/a1-closed-1a2b3c",
             slug="a1-closed-1a2b3c", title="A1 collision", incident_slug="a1-collision-9f8e7d",
             incident_title="A1 collision", version=1)
 
@@ -67,7 +67,7 @@ def test_without_a_webhook_the_page_is_the_result():
 
 
 def test_a_slug_is_quoted_in_the_page_url():
-    odd = Post(text="x", slug='a/b"<c>')
+    odd = rendered_post("website", "x", slug='a/b"<c>')
     assert channel().publish(odd).url == "https://police.example/news/a%2Fb%22%3Cc%3E"
 
 
@@ -98,7 +98,7 @@ def test_publish_posts_a_signed_update(receiver):
 
 def test_correction_and_withdrawal_events(receiver):
     site = channel(receiver.url)
-    corrected = Post(text="The A1 is closed southbound.", slug=POST.slug, version=2, change_note="Wrong direction.")
+    corrected = rendered_post("website", "The A1 is closed southbound.", slug=POST.slug, version=2, change_note="Wrong direction.")
     assert site.edit(POST.slug, corrected).url == "https://police.example/news/a1-closed-1a2b3c"
     site.delete(POST.slug)
     first, second = (json.loads(r["body"]) for r in receiver.requests)
@@ -210,7 +210,7 @@ def test_incomplete_webhook_credentials_are_refused():
 
 def test_an_update_without_text_or_slug_is_refused(receiver):
     with pytest.raises(PermanentError):
-        channel(receiver.url).publish(Post(text="  ", slug="x"))
+        channel(receiver.url).publish(rendered_post("website", "  ", slug="x"))
     with pytest.raises(PermanentError):
-        channel(receiver.url).publish(Post(text="Text", slug=None))
+        channel(receiver.url).publish(rendered_post("website", "Text", slug=None))
     assert receiver.requests == []

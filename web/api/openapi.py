@@ -220,6 +220,10 @@ def _schemas(max_body: int) -> dict[str, Any]:
             publish_at=_nullable(TIMESTAMP),
             recurrence=_nullable({"type": "string"}),
             change_note=_nullable({"type": "string"}),
+            link=_nullable({"type": "string", "description": "The website link the posts carry"}),
+            posts={"type": "object", "description": "Each target account's exact posts (thread parts in "
+                   "order), rendered once when the version was made and covered by content_hash",
+                   "additionalProperties": {"type": "array", "items": {"type": "string"}}},
             content_hash=SHA256,
         ),
         "Decision": _obj(

@@ -210,6 +210,9 @@ def edit(message_id: int):
         return redirect(url_for("console.status", message_id=message.id))
     if request.method == "POST":
         return _handle_post(message)
+    busy = messages.publishing_blocker(db(), message)
+    if busy:
+        flash(f"Editing is not possible now: {busy}.", "error")
     return _compose_page(message)
 
 

@@ -143,8 +143,12 @@ def _weighted_length(text: str) -> int | None:
 
 
 def account_preview(account: ChannelAccount, text: str, link: str | None,
-                    is_variant: bool = False) -> AccountPreview:
-    """The exact posts ``account`` would carry for ``text``, and its problems."""
+                    is_variant: bool = False, stored: Sequence[str] | None = None) -> AccountPreview:
+    """The exact posts ``account`` would carry for ``text``, and its problems.
+
+    ``stored`` are a saved version's posts as rendered when it was made: the
+    verifier sees exactly those, never a fresh rendering.
+    """
     from channels.base import Problem, channel_class
 
     try:
@@ -158,7 +162,8 @@ def account_preview(account: ChannelAccount, text: str, link: str | None,
         problems.append(Problem(f"{account.name} must be reconnected before it can post",
                                 level="error", code="reconnect").as_dict())
     posts = []
-    for post in (channel.render(text, link) if text.strip() else []):
+    rendered = list(stored) if stored is not None else (channel.render(text, link) if text.strip() else [])
+    for post in rendered:
         if str(account.kind) == "x":
             posts.append(PostPreview(post, _weighted_length(post), 280))
         else:
@@ -167,11 +172,13 @@ def account_preview(account: ChannelAccount, text: str, link: str | None,
 
 
 def previews_for(accounts: Sequence[ChannelAccount], body: str, variants: dict[str, str],
-                 link: str | None) -> list[AccountPreview]:
+                 link: str | None, stored: dict[str, list[str]] | None = None) -> list[AccountPreview]:
+    """Each account's preview; with ``stored`` (a saved version's posts), exactly those posts."""
     out = []
     for account in accounts:
         variant = (variants or {}).get(str(account.id))
-        out.append(account_preview(account, variant or body, link, is_variant=bool(variant)))
+        out.append(account_preview(account, variant or body, link, is_variant=bool(variant),
+                                   stored=None if stored is None else stored.get(str(account.id), [])))
     return out
 
 

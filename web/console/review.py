@@ -41,8 +41,10 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
     latest = message.latest
     previous = message.versions[-2] if len(message.versions) > 1 else None
     targets = _target_accounts(message)
-    link = messages.link_for(session, message, latest.targets)
-    previews = present.previews_for(targets, latest.body, dict(latest.variants or {}), link)
+    # Exactly what the workers will send: the posts stored and hashed with the version.
+    rendering = messages.stored_rendering(latest)
+    previews = present.previews_for(targets, latest.body, dict(latest.variants or {}), rendering.link,
+                                    rendering.posts)
     checks = messages.checks_for(session, message, latest)
     names = user_names([message.author_id] + [v.editor_id for v in message.versions]
                        + [d.reviewer_id for d in message.decisions])
