@@ -149,7 +149,7 @@ class Message(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[MessageState] = mapped_column(String(30), default=MessageState.DRAFT)
     current_version: Mapped[int] = mapped_column(Integer, default=0)
-    # Set when a rejection sends it back; cleared on the next submit.
+    # Why the desk must act: a rejection's reason, or why a series was parked; cleared on the next submit.
     rejection_reason: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

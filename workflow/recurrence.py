@@ -29,11 +29,11 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .errors import CrierError
-from .messages import get_message
+from .messages import get_message, void_approvals
 from .models import Decision, Delivery, DeliveryPurpose, DeliveryState, Message, MessageVersion
 from .pause import active_pauses, hold_for_decision, hold_if_paused
 from .runtime import settings_of
-from .schedule import LONDON, next_occurrence, occurrences_between
+from .schedule import LONDON, RecurrenceError, latest_occurrence, next_occurrence, occurrences_between
 from .states import MessageState, can_transition
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,9 @@ def _plan_series(session: Session, message_id: int, version_id: int, now: dt.dat
     if occurrence is None or occurrence > now:
         return []
     # After a long stop, publish at most the latest occurrence, never a backlog.
-    missed = occurrences_between(version.publish_at, version.recurrence, occurrence,
-                                 now + dt.timedelta(microseconds=1))
-    occurrence, skipped = missed[-1], missed[:-1]
+    latest = latest_occurrence(version.publish_at, version.recurrence, occurrence, now) or occurrence
+    skipped = occurrences_between(version.publish_at, version.recurrence, occurrence, latest)
+    occurrence = max(occurrence, latest)
     late = now - occurrence > dt.timedelta(seconds=settings_of(session).late_grace_seconds)
     queue = "incident" if message.kind == "incident" else "routine"
     rows = [Delivery(message_id=message.id, version_id=version.id, account_id=account_id,
@@ -113,6 +113,27 @@ def _plan_series(session: Session, message_id: int, version_id: int, now: dt.dat
     return [d.id for d in rows if d.state == DeliveryState.PENDING.value]
 
 
+def _park(session: Session, message_id: int, version_id: int, reason: str) -> None:
+    """Stop a series whose rule cannot be worked out, with the reason on the message.
+
+    A rule written before today's checks, or straight into the database, must
+    not hang the scheduler: its approval is voided (nothing more goes out),
+    the message is held, and the desk sees why and edits the repeat.
+    """
+    message = get_message(session, message_id, lock=True)
+    version = session.get(MessageVersion, version_id)
+    if version is None or version.number != message.current_version:
+        return
+    voided = void_approvals(message)
+    if can_transition(message.status, MessageState.HELD):
+        message.status = MessageState.HELD.value
+    message.rejection_reason = (f"The repeat rule of version {version.number} cannot be used: {reason}. "
+                                "Nothing more will go out: edit the repeat and send it for verification again.")
+    audit.record(session, None, "series.parked", message_id=message.id, version_number=version.number,
+                 content_hash=version.content_hash, recurrence=version.recurrence, reason=reason,
+                 voided_approvals=voided)
+
+
 def plan_due_occurrences(session: Session, now: dt.datetime) -> list[int]:
     """Plan the next occurrence of every verified series that is due at ``now``.
 
@@ -134,6 +155,12 @@ def plan_due_occurrences(session: Session, now: dt.datetime) -> list[int]:
         except IntegrityError:
             # A racing scheduler created this occurrence first.
             session.rollback()
+            continue
+        except RecurrenceError as exc:
+            session.rollback()
+            log.warning("parking the series of message %s: %s", message_id, exc.message)
+            _park(session, message_id, version_id, exc.message)
+            session.commit()
             continue
         except CrierError:
             session.rollback()  # the message went away meanwhile
