@@ -70,6 +70,22 @@ def user_add(name: str, role: str, display_name: str) -> None:
         click.echo(f"added {created.role} {created.username}")
 
 
+@user.command("reset-2fa")
+@click.argument("name")
+@with_appcontext
+def user_reset_2fa(name: str) -> None:
+    """Remove NAME's second factor (lost phone): they set it up again at their next sign-in."""
+    from workflow import twofactor
+
+    with _runtime().session() as session:
+        try:
+            person = accounts.get_user(session, name)
+        except CrierError as exc:
+            _fail(exc)
+        twofactor.reset(session, person)
+        click.echo(f"second factor of {person.username} reset; their console sessions have ended")
+
+
 @cli.group()
 def token() -> None:
     """API tokens."""
