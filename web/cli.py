@@ -330,6 +330,9 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         click.echo(f"  {len(made)} demo channel accounts. Sign in as:")
         for username, role, password in people:
             click.echo(f"    {username:<11} {password}   ({role})")
+        if runtime.settings.require_2fa:
+            click.echo("  Supervisors and admins set up an authenticator app at their first sign-in")
+            click.echo("  (lost it? crier user reset-2fa NAME).")
         click.echo("  Ctrl-C stops everything.")
         click.echo("")
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
