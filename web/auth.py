@@ -16,7 +16,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user, login_user
 
-from workflow import accounts
+from workflow import accounts, twofactor
 from workflow.errors import AuthenticationError, PermissionDeniedError
 from workflow.models import Role, User
 
@@ -47,16 +47,19 @@ class SessionUser:
 
 #: Keys of Crier's own in the signed session cookie.
 GENERATION, SIGNED_IN_AT, SEEN_AT = "crier_generation", "crier_signed_in_at", "crier_seen_at"
+SECOND_FACTOR = "crier_second_factor"
 
 
-def start_console_session(user: User) -> None:
-    """Sign ``user`` in to the console: a fresh session stamped with their generation."""
+def start_console_session(user: User, second_factor: bool = False) -> None:
+    """Sign ``user`` in to the console: a fresh session stamped with their
+    generation, and whether they gave a second factor."""
     session.clear()
     login_user(SessionUser(user))
     now = int(time.time())
     session[GENERATION] = user.session_generation or 0
     session[SIGNED_IN_AT] = now
     session[SEEN_AT] = now
+    session[SECOND_FACTOR] = bool(second_factor)
 
 
 def _session_alive(user: User) -> bool:
@@ -66,6 +69,8 @@ def _session_alive(user: User) -> bool:
         generation, signed_in, seen = int(session[GENERATION]), float(session[SIGNED_IN_AT]), float(session[SEEN_AT])
     except (KeyError, TypeError, ValueError):
         return False
+    if twofactor.required_for(settings, user) and session.get(SECOND_FACTOR) is not True:
+        return False  # e.g. signed in before the setting was turned on
     return (generation == (user.session_generation or 0)
             and now - signed_in <= settings.session_lifetime
             and now - seen <= settings.session_idle_timeout)

@@ -97,10 +97,16 @@ class SignInThrottle:
             return 0.0
         return min(FIRST_DELAY * 2 ** min(failures - self.slow_after, 16), self.max_delay)
 
-    def slow_down(self, key: str) -> float:
-        """Wait before checking an attempt for ``key``; returns the delay waited."""
+    def slow_down(self, key: str, session: Session | None = None) -> float:
+        """Wait before checking an attempt for ``key``; returns the delay waited.
+
+        The ``session``'s transaction is ended first: on SQLite it holds the
+        write lock, which nobody else should wait for.
+        """
         delay = self.delay_for(key)
         if delay > 0:
+            if session is not None:
+                session.rollback()
             self.sleep(delay)
         return delay
 
@@ -148,7 +154,7 @@ def check_password(session: Session, username: str, password: str, address: str)
     """
     throttle = throttle_of(session)
     throttle.check_address(address)
-    throttle.slow_down(username)
+    throttle.slow_down(username, session)
     try:
         user = accounts.authenticate(session, username, password)
     except AuthenticationError:
@@ -170,7 +176,7 @@ def check_second_factor(session: Session, user: User, code: str, address: str) -
     key = f"second-factor:{user.id}"
     throttle = throttle_of(session)
     throttle.check_address(address)
-    throttle.slow_down(key)
+    throttle.slow_down(key, session)
     used = twofactor.verify(session, user, code)
     if used is None:
         throttle.failed(address, key)

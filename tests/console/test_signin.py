@@ -401,3 +401,29 @@ def test_key_rotation_re_encrypts_totp_secrets(app2fa, session, supervisor):
     session.info["crier.vault"] = CredentialVault([new_key])
     user = session.get(User, supervisor.id)
     assert twofactor._secret_of(session, user) == secret
+
+
+def test_a_session_without_the_second_factor_ends_when_the_setting_is_turned_on(make_app, supervisor):
+    without = make_app()
+    console = sign_in(without, supervisor)
+    assert console.get("/").status_code == 200
+    with_2fa = make_app(REQUIRE_2FA=True)
+    browser = with_2fa.test_client()
+    browser.set_cookie("session", session_cookie(console.client))
+    assert browser.get("/").status_code == 302
+
+
+def test_a_slowed_attempt_waits_outside_any_transaction(app2fa, session, supervisor):
+    """On SQLite a transaction holds the write lock: nobody else may wait for a slowed sign-in."""
+    from flask import g
+
+    enrol(app2fa.test_client())
+    runtime = app2fa.extensions["crier"]
+    seen = []
+    runtime.sessions.kw["info"]["crier.signin"]["throttle"].sleep = (
+        lambda delay: seen.append((delay, g.crier_session.in_transaction())))
+    client = app2fa.test_client()
+    post_login(client, "sam", TEST_PASSWORD)
+    for _ in range(runtime.settings.login_slow_after + 2):
+        assert post_form(client, "/login/code", code="not-a-code").status_code == 401
+    assert len(seen) == 2 and all(delay > 0 and not in_tx for delay, in_tx in seen)

@@ -57,8 +57,8 @@ def _pending_user() -> User | None:
     return user
 
 
-def _finish(user: User, next_url: str | None):
-    start_console_session(user)
+def _finish(user: User, next_url: str | None, second_factor: bool = False):
+    start_console_session(user, second_factor=second_factor)
     return redirect(safe_next(next_url))
 
 
@@ -109,7 +109,7 @@ def second_factor():
             error, status = "That code is not right. Enter the current code from your app, or a recovery code.", 401
         else:
             next_url = session.get(PENDING)[3]
-            response = _finish(user, next_url)
+            response = _finish(user, next_url, second_factor=True)
             if used == "recovery_code":
                 left = twofactor.remaining_recovery_codes(db(), user)
                 flash(f"You signed in with a recovery code; {left} unused recovery code(s) left. "
@@ -145,7 +145,7 @@ def enrol():
             error, status = exc.message[0].upper() + exc.message[1:] + ".", 422
         else:
             next_url = session.get(PENDING)[3]
-            start_console_session(db().get(User, user.id))
+            start_console_session(db().get(User, user.id), second_factor=True)
             return render_template("console/recovery_codes.html", title="Your recovery codes", codes=codes,
                                    next_url=safe_next(next_url))
     secret = twofactor.pending_secret(db(), user)
