@@ -69,7 +69,7 @@ def login():
     error, status, username, retry_after = None, 200, "", 0
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()[:200]
-        password = (request.form.get("password") or "")[:1024]
+        password = request.form.get("password") or ""
         if not username or not password:
             error, status = "Enter your username and password.", 400
         else:
