@@ -102,15 +102,16 @@ class Settings:
             else:
                 values[f.name] = str(raw)
         settings = cls(**values)
-        settings.validate()
+        settings.check_signin_settings()
         return settings
 
-    def validate(self) -> None:
-        """Refuse settings that cannot work, naming the setting."""
+    def check_signin_settings(self) -> None:
+        """Refuse sign-in and session settings that cannot work, naming the setting."""
         from limits import parse_many
 
         try:
-            parse_many(self.login_rate_limit)
+            if self.login_rate_limit.strip():  # empty: no limit per address
+                parse_many(self.login_rate_limit)
         except ValueError:
             raise ValueError("CRIER_LOGIN_RATE_LIMIT is written like 20/minute;200/hour, "
                              f"not {self.login_rate_limit!r}") from None

@@ -63,10 +63,11 @@ class SignInThrottle:
     """Counts failed sign-ins by client address and by username."""
 
     def __init__(self, settings: Settings, storage: Storage | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] | None = None):
         self.storage = storage or storage_from_string(throttle_storage_url(settings))
         self.limiter = MovingWindowRateLimiter(self.storage)
-        self.address_limits = parse_many(settings.login_rate_limit)
+        spec = settings.login_rate_limit.strip()
+        self.address_limits = parse_many(spec) if spec else []
         self.slow_after = settings.login_slow_after
         self.max_delay = settings.login_max_delay
         self.sleep = sleep
@@ -107,7 +108,7 @@ class SignInThrottle:
         if delay > 0:
             if session is not None:
                 session.rollback()
-            self.sleep(delay)
+            (self.sleep or time.sleep)(delay)
         return delay
 
     def failed(self, address: str, key: str) -> None:

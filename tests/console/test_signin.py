@@ -427,3 +427,25 @@ def test_a_slowed_attempt_waits_outside_any_transaction(app2fa, session, supervi
     for _ in range(runtime.settings.login_slow_after + 2):
         assert post_form(client, "/login/code", code="not-a-code").status_code == 401
     assert len(seen) == 2 and all(delay > 0 and not in_tx for delay, in_tx in seen)
+
+
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(make_app, officer):
+    app = make_app(PROXY_HOPS=1, LOGIN_RATE_LIMIT="2/minute")
+    client = app.test_client()
+
+    def attempt(forwarded_for: str):
+        return post_login(client, "olivia", "wrong password!", headers={"X-Forwarded-For": forwarded_for})
+
+    assert [attempt("203.0.113.1").status_code for _ in range(3)] == [401, 401, 429]
+    assert attempt("203.0.113.2").status_code == 401
+    # Without trusting a proxy, the header is ignored: the peer's address counts.
+    direct = make_app(LOGIN_RATE_LIMIT="2/minute").test_client()
+    statuses = [post_login(direct, "olivia", "wrong password!", headers={"X-Forwarded-For": f"203.0.113.{i}"})
+                .status_code for i in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+def test_an_empty_rate_limit_means_no_limit_per_address(make_app, officer):
+    app = make_app(LOGIN_RATE_LIMIT="")
+    client = app.test_client()
+    assert {post_login(client, "olivia", "wrong password!").status_code for _ in range(25)} == {401}
