@@ -35,7 +35,7 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
-from . import accounts, audit
+from . import accounts, audit, twofactor
 from .config import Settings
 from .errors import AuthenticationError, ThrottledError
 from .models import User
@@ -172,8 +172,6 @@ def check_second_factor(session: Session, user: User, code: str, address: str) -
     Returns ``"totp"`` or ``"recovery_code"``; failures are throttled and
     audited like wrong passwords.
     """
-    from . import twofactor
-
     key = f"second-factor:{user.id}"
     throttle = throttle_of(session)
     throttle.check_address(address)
