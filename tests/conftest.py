@@ -141,6 +141,9 @@ def app_config(database_url: str, tmp_path, **extra: Any) -> dict[str, Any]:
         "PUBLIC_BASE_URL": "https://police.example",
         "BROKER_URL": "memory://",
         "WTF_CSRF_ENABLED": True,
+        # Most tests sign supervisors in with a password alone; the second
+        # factor has its own tests (tests/console/test_signin.py), with it on.
+        "REQUIRE_2FA": False,
     }
     config.update(extra)
     return config

@@ -14,7 +14,7 @@ from workflow.celery_app import create_celery
 from workflow.config import Settings
 from workflow.runtime import build_runtime
 
-from .auth import login_manager
+from .auth import ConsoleSessionInterface, login_manager
 from .context import close_session
 
 csrf = CSRFProtect()
@@ -42,6 +42,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         PUBLIC_BASE_URL="http://127.0.0.1:5000",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Sessions are never "remembered" beyond the browser's life, and the
+        # idle timeout and lifetime are checked on every request (web.auth).
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=1024 * 1024,
         JSON_SORT_KEYS=False,
@@ -61,6 +65,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["celery"] = create_celery(runtime, instance_path=instance, task_context=app.app_context)
     app.teardown_appcontext(close_session)
 
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's own address (sign-in throttling) and scheme (Secure cookies).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops,
+                                x_host=0)
+    app.session_interface = ConsoleSessionInterface()
     login_manager.init_app(app)
     csrf.init_app(app)
     logging.getLogger("crier").setLevel(app.config.get("LOG_LEVEL", "INFO"))

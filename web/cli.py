@@ -70,6 +70,22 @@ def user_add(name: str, role: str, display_name: str) -> None:
         click.echo(f"added {created.role} {created.username}")
 
 
+@user.command("reset-2fa")
+@click.argument("name")
+@with_appcontext
+def user_reset_2fa(name: str) -> None:
+    """Remove NAME's second factor (lost phone): they set it up again at their next sign-in."""
+    from workflow import twofactor
+
+    with _runtime().session() as session:
+        try:
+            person = accounts.get_user(session, name)
+        except CrierError as exc:
+            _fail(exc)
+        twofactor.reset(session, person)
+        click.echo(f"second factor of {person.username} reset; their console sessions have ended")
+
+
 @cli.group()
 def token() -> None:
     """API tokens."""
@@ -314,6 +330,9 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         click.echo(f"  {len(made)} demo channel accounts. Sign in as:")
         for username, role, password in people:
             click.echo(f"    {username:<11} {password}   ({role})")
+        if runtime.settings.require_2fa:
+            click.echo("  Supervisors and admins set up an authenticator app at their first sign-in")
+            click.echo("  (lost it? crier user reset-2fa NAME).")
         click.echo("  Ctrl-C stops everything.")
         click.echo("")
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

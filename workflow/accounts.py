@@ -7,16 +7,16 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event as sa_event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit
 from .db import utcnow
 from .errors import (AuthenticationError, ConflictError, NotFoundError,
-                     PermissionDeniedError, ThrottledError, ValidationError)
+                     PermissionDeniedError, ValidationError)
 from .models import ApiToken, ChannelAccount, ChannelKind, Role, User
-from .runtime import settings_of, vault_of
+from .runtime import vault_of
 from .security import hash_password, hash_token, new_api_token, password_needs_rehash, verify_password
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
@@ -79,31 +79,47 @@ def get_user(session: Session, username: str) -> User:
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    """Check a login. Repeated failures lock the account for a while."""
-    settings = settings_of(session)
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
-        # Still do the hashing work so that timing tells nothing.
-        verify_password(None, password)
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        raise ThrottledError(f"too many failed sign-ins; try again in {wait} seconds")
+    """Check a password; the same error, after the same work, for an unknown
+    user, a wrong password and a disabled account. Nothing is ever locked:
+    throttling lives in :mod:`workflow.signin`."""
+    user = None
+    if isinstance(username, str) and USERNAME_RE.match(username):
+        # Anything else (NUL bytes, 10 kB of text) names nobody and never reaches the database.
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= settings.login_max_failures:
-                user.locked_until = now + dt.timedelta(seconds=settings.login_lock_seconds)
-                user.failed_logins = 0
-                audit.record(session, None, "user.locked", username=user.username)
-            session.commit()
         raise AuthenticationError("wrong username or password")
-    user.failed_logins = 0
-    user.locked_until = None
     if password_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    session.commit()
+        # The same password under stronger parameters: not a password change,
+        # so written past the flush hook and the user's sessions live on.
+        session.execute(update(User).where(User.id == user.id).values(password_hash=hash_password(password)))
+        session.commit()
+        session.refresh(user)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every console session of ``user``: they must sign in again."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+#: Changing any of these ends the user's console sessions, whoever changes it.
+SESSION_ENDING = ("password_hash", "role", "active")
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _end_sessions_on_change(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in session.dirty:
+        if not isinstance(obj, User):
+            continue
+        state = inspect(obj)
+        if state.attrs.session_generation.history.has_changes():
+            continue  # already ended by whoever changed it
+        for name in SESSION_ENDING:
+            history = state.attrs[name].history
+            if history.added and list(history.added) != list(history.deleted or []):
+                end_sessions(obj)
+                break
 
 
 # API tokens --------------------------------------------------------------
@@ -202,13 +218,17 @@ def mark_reconnect(session: Session, account: ChannelAccount, reason: str) -> No
 
 
 def rotate_credentials(session: Session) -> int:
-    """Re-encrypt every account's credentials with the newest key."""
+    """Re-encrypt every account's credentials, and every TOTP secret, with the newest key."""
     vault = vault_of(session)
     count = 0
     for account in session.execute(select(ChannelAccount)).scalars():
         account.credentials_encrypted = vault.rotate(account.credentials_encrypted)
         count += 1
-    audit.record(session, None, "credentials.rotated", accounts=count)
+    secrets = 0
+    for user in session.execute(select(User).where(User.totp_secret_encrypted.is_not(None))).scalars():
+        user.totp_secret_encrypted = vault.rotate(user.totp_secret_encrypted)
+        secrets += 1
+    audit.record(session, None, "credentials.rotated", accounts=count, totp_secrets=secrets)
     session.commit()
     return count
 

@@ -65,8 +65,21 @@ class Settings:
     # An approval this long after the scheduled time waits for a decision.
     late_grace_seconds: int = 300
     max_body_chars: int = 5000
-    login_max_failures: int = 5
-    login_lock_seconds: int = 300
+    # Console sessions end after this many seconds without a request, and this
+    # many seconds after sign-in whatever happens.
+    session_idle_timeout: int = 3600
+    session_lifetime: int = 43200
+    # Supervisors and admins must use a second factor (TOTP) in the console.
+    require_2fa: bool = True
+    # Failed sign-ins allowed per client address, in the `limits` notation
+    # ("20/minute;200/hour"); past it every sign-in from there gets the same 429.
+    login_rate_limit: str = "20/minute;200/hour"
+    # Failures per username (known or not) before each further attempt is slowed,
+    # and the longest that slowdown can be, in seconds: never a lock-out.
+    login_slow_after: int = 5
+    login_max_delay: float = 3.0
+    # Reverse proxies in front of the console that set X-Forwarded-For/-Proto.
+    proxy_hops: int = 0
     demo: bool = False
 
     @classmethod
@@ -88,7 +101,27 @@ class Settings:
                 values[f.name] = _as_list(raw)
             else:
                 values[f.name] = str(raw)
-        return cls(**values)
+        settings = cls(**values)
+        settings.check_signin_settings()
+        return settings
+
+    def check_signin_settings(self) -> None:
+        """Refuse sign-in and session settings that cannot work, naming the setting."""
+        from limits import parse_many
+
+        try:
+            if self.login_rate_limit.strip():  # empty: no limit per address
+                parse_many(self.login_rate_limit)
+        except ValueError:
+            raise ValueError("CRIER_LOGIN_RATE_LIMIT is written like 20/minute;200/hour, "
+                             f"not {self.login_rate_limit!r}") from None
+        for name in ("session_idle_timeout", "session_lifetime", "login_slow_after"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"CRIER_{name.upper()} must be at least 1")
+        if not 0 <= self.login_max_delay <= 30:
+            raise ValueError("CRIER_LOGIN_MAX_DELAY is a few seconds: between 0 and 30")
+        if self.proxy_hops < 0:
+            raise ValueError("CRIER_PROXY_HOPS cannot be negative")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **defaults: Any) -> "Settings":

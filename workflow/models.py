@@ -72,8 +72,23 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Console sessions carry the generation they were signed in under; bumping
+    # it (sign-out, password, role, disable, second factor reset) ends them all.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # TOTP second factor: the secret encrypted like channel credentials, set at
+    # enrolment and confirmed (totp_enabled_at) by a first good code; the last
+    # time step accepted, so that a code is never accepted twice.
+    totp_secret_encrypted: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    totp_enabled_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[Optional[int]] = mapped_column(BigInteger)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_supervisor(self) -> bool:
@@ -98,6 +113,20 @@ class ApiToken(Base):
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the TOTP code; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
 class Incident(Base):

@@ -73,6 +73,8 @@ def build_runtime(settings: Settings, dispatcher: Dispatcher | None = None) -> R
             "crier.vault": vault,
             "crier.dispatcher": dispatcher,
             "crier.channel_config": channel_config(settings),
+            # Filled on first use by workflow.signin: one sign-in throttle per process.
+            "crier.signin": {},
         },
     )
     return Runtime(settings, engine, sessions, vault, dispatcher)

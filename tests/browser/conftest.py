@@ -36,14 +36,20 @@ def simulators() -> Iterator[dict]:
 
 
 @pytest.fixture
-def server(pg_url, simulators, tmp_path, monkeypatch) -> Iterator[dict]:
+def server_settings() -> dict:
+    """Settings over the tests' usual ones for the served app (a test module may override it)."""
+    return {}
+
+
+@pytest.fixture
+def server(pg_url, simulators, tmp_path, monkeypatch, server_settings) -> Iterator[dict]:
     """The Crier app on a free loopback port, in a thread, on this test's PostgreSQL database."""
     from web import create_app
 
     monkeypatch.setenv("CRIER_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(app_config(pg_url, tmp_path, X_API_URL=simulators["x"].url,
                                 FACEBOOK_GRAPH_URL=simulators["graph"].url,
-                                CONNECT_TIMEOUT=2, READ_TIMEOUT=5))
+                                CONNECT_TIMEOUT=2, READ_TIMEOUT=5, **server_settings))
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, name="crier-test-server", daemon=True)
     thread.start()

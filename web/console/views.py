@@ -1,21 +1,20 @@
 """Console pages shared by everyone: sign in and out, home, the pause control, errors."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from workflow import accounts
-from workflow.errors import AuthenticationError, CrierError, PermissionDeniedError, ThrottledError
+from workflow.errors import CrierError, PermissionDeniedError
 from workflow.models import ChannelAccount, Incident, Message, MessageVersion, User
 
-from ..auth import SessionUser, console_user
+from ..auth import console_user
 from ..context import db
 from . import bp, present
+from .signin import safe_next
 
 HOME_LIMIT = 50
 
@@ -75,48 +74,6 @@ def _console_context():
         "excerpt": present.excerpt,
         "can_pause": current_user.is_authenticated and console_user().is_supervisor,
     }
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if not target:
-        return url_for("console.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("console.home")
-    return target
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("console.home"))
-    error, status = None, 200
-    username = ""
-    if request.method == "POST":
-        username = (request.form.get("username") or "").strip()
-        password = request.form.get("password") or ""
-        if not username or not password:
-            error, status = "Enter your username and password.", 400
-        else:
-            try:
-                user = accounts.authenticate(db(), username, password)
-            except ThrottledError as exc:
-                error, status = f"Sign-in is paused for this account: {exc.message}.", 429
-            except AuthenticationError:
-                error, status = "Wrong username or password.", 401
-            else:
-                login_user(SessionUser(user))
-                return redirect(_safe_next(request.args.get("next")))
-    return render_template("console/login.html", title="Sign in", error=error,
-                           username=username), status
-
-
-@bp.post("/logout")
-def logout():
-    logout_user()
-    flash("You are signed out.")
-    return redirect(url_for("console.login"))
 
 
 def _latest_rows(stmt):
@@ -210,7 +167,7 @@ def lift_pause():
     pause_id = request.form.get("pause_id")
     _pause_service().lift_pause(db(), user, pause_id=int(pause_id) if pause_id and pause_id.isdigit() else None)
     flash("The pause is lifted: routine posts go out again.")
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 def user_names(ids) -> dict[int, str]:
