@@ -33,6 +33,18 @@ CONFORMANCE = SHARED / "conformance"
 CREDENTIAL_KEY = derive_fernet_key("crier-tests")
 
 
+def conformance_file(name: str) -> Path:
+    """A file of the shared conformance data; skips the test when it is missing (fails it in CI)."""
+    path = CONFORMANCE / name
+    if not path.exists():
+        reason = (f"conformance data {name} is missing: expected at {path} (the shared/ folder beside "
+                  "the checkout, or set CRIER_SHARED_DIR)")
+        if REQUIRE_SERVICES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
 def _service_missing(what: str, exc: Exception) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{what} is required for this test run and is not reachable: {exc}")

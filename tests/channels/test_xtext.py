@@ -8,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CONFORMANCE
+from tests.conftest import CONFORMANCE, conformance_file
 from channels.xtext import (
     MAX_WEIGHTED_LENGTH,
     _atoms,
@@ -26,6 +26,9 @@ LINK = "https://www.force.police.uk/news/a38-collision-road-closed"
 
 
 def _conformance_cases() -> list:
+    if not CONFORMANCE_FILE.exists():
+        # One case that skips (or, in CI, fails) saying what is missing.
+        return [pytest.param(None, id="conformance data missing")]
     suite = yaml.safe_load(CONFORMANCE_FILE.read_text(encoding="utf-8"))["tests"]
     return [pytest.param(case, id=f"{section}: {case['description']}")
             for section in SECTIONS for case in suite[section]]
@@ -33,11 +36,13 @@ def _conformance_cases() -> list:
 
 @pytest.mark.parametrize("case", _conformance_cases())
 def test_agrees_with_twitter_text_conformance(case):
+    conformance_file(CONFORMANCE_FILE.name)
     assert weighted_length(case["text"]) == case["expected"]["weightedLength"]
     assert is_valid(case["text"]) is case["expected"]["valid"]
 
 
 def test_conformance_sections_are_all_read():
+    conformance_file(CONFORMANCE_FILE.name)
     # Guards against the parametrised test silently running on an empty list.
     assert len(_conformance_cases()) >= 20
 

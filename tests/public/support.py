@@ -10,12 +10,11 @@ from flask import Flask, request
 from lxml import etree
 from sqlalchemy import select
 
-from tests.conftest import CONFORMANCE
+from tests.conftest import conformance_file
 from workflow import corrections, messages
 from workflow.models import Delivery, DeliveryState, Message
 
 UTC = dt.timezone.utc
-CAP_XSD = str(CONFORMANCE / "cap12.xsd")
 
 
 def at(text: str) -> dt.datetime:
@@ -80,7 +79,7 @@ def withdraw(session, actor, message: Message, when: dt.datetime, *, deliver: bo
 
 def cap_schema() -> etree.XMLSchema:
     """The OASIS CAP 1.2 schema, read where the shared conformance data lies."""
-    return etree.XMLSchema(etree.parse(CAP_XSD))
+    return etree.XMLSchema(etree.parse(str(conformance_file("cap12.xsd"))))
 
 
 class Receiver:
