@@ -18,6 +18,7 @@ from .errors import (AuthenticationError, ConflictError, NotFoundError,
 from .models import ApiToken, ChannelAccount, ChannelKind, Role, User
 from .runtime import vault_of
 from .security import hash_password, hash_token, new_api_token, password_needs_rehash, verify_password
+from .text import clean_text
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MIN_PASSWORD = 10
@@ -171,8 +172,11 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
         raise ValidationError("kind must be x, facebook or website", field="kind") from None
     if not isinstance(name, str) or not name.strip() or len(name) > 120 or not _storable(name):
         raise ValidationError("an account needs a name of 1-120 printable characters", field="name")
+    name = clean_text(name, "the account name", 120, "name")
     if area is not None and (not isinstance(area, str) or len(area) > 120 or not _storable(area)):
         raise ValidationError("an area is a name of up to 120 printable characters", field="area")
+    if area is not None and area.strip():
+        area = clean_text(area, "the area", 120, "area")
     if isinstance(credentials, (str, bytes)):
         try:
             credentials = json.loads(credentials or "{}")

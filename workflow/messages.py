@@ -289,9 +289,8 @@ def _resolve_incident(session: Session, actor: User, value: Any) -> Incident | N
     elif isinstance(value, dict):
         title = clean_text(value.get("title"), "the incident title", 200, "incident")
         area = value.get("area")
-        if area is not None and (not isinstance(area, str) or len(area) > 120 or "\x00" in area
-                                 or not is_storable(area)):
-            raise ValidationError("the incident area must be a short string", field="incident")
+        if area is not None and area != "":
+            area = clean_text(area, "the incident area", 120, "incident")
         incident = Incident(slug=f"{slugify(title, 6)}-{secrets.token_hex(3)}", title=title,
                             area=area or None, created_by_id=actor.id)
         session.add(incident)
