@@ -31,6 +31,29 @@ def _instance_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _protect_files(instance: Path, database_url: str) -> None:
+    """Keep the instance folder to Crier's own user: 0700 for folders, 0600 for files.
+
+    The folder holds the embedded database, the secret and audit keys and the
+    broker's messages. The umask covers every file this process creates from
+    now on (the SQLite journal, broker messages); files made before it are
+    tightened here.
+    """
+    os.umask(0o077)
+    instance.mkdir(parents=True, exist_ok=True)
+    instance.chmod(0o700)
+    files = [instance / name for name in ("secret_key", "audit_key")]
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        database = Path(database_url[len("sqlite:///"):])
+        files += [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+    for root, folders, names in os.walk(instance / "broker"):
+        Path(root).chmod(0o700)
+        files += [Path(root) / name for name in names]
+    for path in files:
+        if path.exists():
+            path.chmod(0o600)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: configuration from ``CRIER_*`` variables, then ``test_config``."""
     app = Flask(__name__, instance_path=os.environ.get("CRIER_INSTANCE_PATH") or None,
@@ -53,10 +76,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("CRIER")
     if test_config:
         app.config.from_mapping(test_config)
+    _protect_files(instance, str(app.config["DATABASE_URL"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
-    if str(app.config["DATABASE_URL"]).startswith("sqlite:///") and ":memory:" not in app.config["DATABASE_URL"]:
-        instance.mkdir(parents=True, exist_ok=True)
 
     settings = Settings.from_mapping(app.config)
     runtime = build_runtime(settings)
