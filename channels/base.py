@@ -18,6 +18,8 @@ class ChannelConfig:
     public_base_url: str = "http://127.0.0.1:5000"
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    #: Hosts a webhook may reach although they are local or plain http (the demo's simulators).
+    webhook_allowed_hosts: tuple[str, ...] = ()
 
     @property
     def timeout(self) -> tuple[float, float]:

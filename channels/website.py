@@ -32,10 +32,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import time
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, Callable, Collection, Mapping, Sequence
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -58,7 +61,6 @@ SIGNATURE_HEADER = "X-Crier-Signature"
 TIMESTAMP_HEADER = "X-Crier-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 #: How much of a refusing CMS's answer is quoted to the officer.
-REASON_CHARS = 200
 
 EVENT_PUBLISHED = "published"
 EVENT_CORRECTED = "corrected"
@@ -77,6 +79,56 @@ def page_url(public_base_url: str, slug: str) -> str:
     return f"{public_base_url.rstrip('/')}/news/{quote(slug, safe='')}"
 
 
+def _internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast
+            or ip.is_unspecified)
+
+
+def webhook_url_problem(url: str, allowed_hosts: Collection[str] = (), *, resolve: bool = True) -> str | None:
+    """Why Crier must not post to ``url`` (a few words), or None.
+
+    A webhook must use https and reach a public address: never loopback,
+    private, link-local or reserved ones, where it could be turned against
+    services inside the force's network. Hosts in ``allowed_hosts`` (the
+    demo's local simulator) are exempt. With ``resolve`` the host's addresses
+    are looked up, as they are just before each request.
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return "is not a web address"
+    if parts.scheme not in ("http", "https") or not host:
+        return "is not a web address"
+    if parts.username or parts.password:
+        return "must not carry a user name or password"
+    if host in allowed_hosts:
+        return None
+    if parts.scheme != "https":
+        return "must use https"
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        literal = None
+    if literal is not None:
+        return "points at an internal address" if _internal(str(literal)) else None
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return "points at an internal address"
+    if not resolve:
+        return None
+    try:
+        found = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return "has a host name that does not resolve"
+    if any(_internal(info[4][0]) for info in found):
+        return "points at an internal address"
+    return None
+
+
 @register
 class WebsiteChannel(Channel):
     """The force website. Credentials (all optional): ``webhook_url``, ``webhook_secret``."""
@@ -89,13 +141,10 @@ class WebsiteChannel(Channel):
         url = str(credentials.get("webhook_url") or "").strip()
         secret = str(credentials.get("webhook_secret") or "")
         if url:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise PermanentError(
-                    "The website's CMS webhook address is not a web address. Fix it in the "
-                    "website account's connection.",
-                    reconnect=True,
-                )
+            problem = webhook_url_problem(url, config.webhook_allowed_hosts, resolve=False)
+            if problem:
+                raise PermanentError(f"The website's CMS webhook address {problem}. Fix it in the "
+                                     "website account's connection.", reconnect=True)
             if not secret:
                 # An unsigned update could be forged by anyone who finds the address.
                 raise PermanentError(
@@ -216,6 +265,13 @@ class WebsiteChannel(Channel):
 
     def _send(self, event: str, payload: Mapping[str, Any], idempotency_key: str) -> None:
         """POST one signed update to the CMS and classify its answer."""
+        # Looked up again before every request: the host's addresses may have changed.
+        problem = webhook_url_problem(self.webhook_url, self.config.webhook_allowed_hosts)
+        if problem == "has a host name that does not resolve":
+            raise TransientError("The force CMS's address could not be looked up. Crier will try again.")
+        if problem:
+            raise PermanentError(f"The website's CMS webhook address {problem}: nothing was sent. "
+                                 "Fix it in the website account's connection.", reconnect=True)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         timestamp = str(int(time.time()))
         headers = {
@@ -266,17 +322,15 @@ def _answer_failure(response: requests.Response, event: str) -> ChannelError | N
 
 
 def _reason(response: requests.Response) -> str:
-    """A short, printable excerpt of the CMS's explanation, if it gave one."""
+    """The standard phrase of the answer's status (": Bad Request"); never the CMS's own words.
+
+    The answer's body and reason line are the CMS's to choose: copied into
+    the delivery's last error they would show whatever it sent to the desk.
+    """
     try:
-        text = response.text or ""
-    except Exception:  # an undecodable body explains nothing
+        return f": {HTTPStatus(response.status_code).phrase}"
+    except ValueError:
         return ""
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
-    if not text:
-        return ""
-    if len(text) > REASON_CHARS:
-        text = text[: REASON_CHARS - 1] + "…"
-    return f": {text}"
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

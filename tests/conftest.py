@@ -156,6 +156,8 @@ def app_config(database_url: str, tmp_path, **extra: Any) -> dict[str, Any]:
         # Most tests sign supervisors in with a password alone; the second
         # factor has its own tests (tests/console/test_signin.py), with it on.
         "REQUIRE_2FA": False,
+        # The tests' CMS receivers listen on loopback, like the demo's.
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
     }
     config.update(extra)
     return config

@@ -312,6 +312,8 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         os.environ["CRIER_FACEBOOK_GRAPH_URL"] = graph_sim.url
         os.environ.setdefault("CRIER_PUBLIC_BASE_URL", f"http://{host}:{port}")
         os.environ["CRIER_DEMO"] = "1"
+        # A CMS webhook of the demo may point at a receiver on this machine.
+        os.environ.setdefault("CRIER_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1,localhost")
         app = create_app()
         os.environ["CRIER_INSTANCE_PATH"] = app.instance_path
         runtime = app.extensions["crier"]

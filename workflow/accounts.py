@@ -11,12 +11,14 @@ from sqlalchemy import event as sa_event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from channels.website import webhook_url_problem
+
 from . import audit
 from .db import utcnow
 from .errors import (AuthenticationError, ConflictError, NotFoundError,
                      PermissionDeniedError, ValidationError)
 from .models import ApiToken, ChannelAccount, ChannelKind, Role, User
-from .runtime import vault_of
+from .runtime import channel_config_of, vault_of
 from .security import hash_password, hash_token, new_api_token, password_needs_rehash, verify_password
 from .text import clean_text
 
@@ -187,6 +189,11 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
     missing = [k for k in REQUIRED_CREDENTIALS[kind_value] if not credentials.get(k)]
     if missing:
         raise ValidationError(f"{kind_value} credentials need: {', '.join(missing)}", field="credentials")
+    if kind_value == ChannelKind.WEBSITE.value and credentials.get("webhook_url"):
+        problem = webhook_url_problem(str(credentials["webhook_url"]),
+                                      channel_config_of(session).webhook_allowed_hosts)
+        if problem:
+            raise ValidationError(f"the CMS webhook address {problem}", field="credentials")
     public = {k: credentials[k] for k in PUBLIC_SETTINGS[kind_value] if k in credentials}
     account = ChannelAccount(kind=kind_value, name=name.strip(), area=(area or "").strip() or None,
                              credentials_encrypted=vault_of(session).encrypt(credentials),

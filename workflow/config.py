@@ -64,6 +64,8 @@ class Settings:
     rate_limit_facebook_app: str = ""
     # An approval this long after the scheduled time waits for a decision.
     late_grace_seconds: int = 300
+    #: Comma-separated hosts a CMS webhook may reach although local or plain http (demo, tests).
+    webhook_allowed_hosts: str = ""
     max_body_chars: int = 5000
     # Console sessions end after this many seconds without a request, and this
     # many seconds after sign-in whatever happens.

@@ -57,6 +57,8 @@ def channel_config(settings: Settings) -> ChannelConfig:
         public_base_url=settings.public_base_url,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
+        webhook_allowed_hosts=tuple(h.strip().lower() for h in settings.webhook_allowed_hosts.split(",")
+                                    if h.strip()),
     )
 
 

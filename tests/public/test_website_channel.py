@@ -15,7 +15,8 @@ from channels.simulators.server import ServerThread
 from tests.public.support import Receiver
 
 SECRET = "cms-shared-secret"
-CONFIG = ChannelConfig(public_base_url="https://police.example/", connect_timeout=0.5, read_timeout=0.5)
+CONFIG = ChannelConfig(public_base_url="https://police.example/", connect_timeout=0.5, read_timeout=0.5,
+                       webhook_allowed_hosts=("127.0.0.1",))
 POST = rendered_post("website", "The A1 is closed northbound.", link="https://police.example/news/a1-closed-1a2b3c",
             slug="a1-closed-1a2b3c", title="A1 collision", incident_slug="a1-collision-9f8e7d",
             incident_title="A1 collision", version=1)
@@ -138,7 +139,9 @@ def test_cms_answers_are_classified(receiver, status, headers, kind, retry_after
     else:
         assert error.reconnect is reconnect
     if status == 422:
-        assert "HTTP 422: slug already used by another page" in error.message
+        # The status and its standard phrase; never the CMS's own words.
+        assert "HTTP 422: Unprocessable Entity" in error.message
+    assert "slug already used" not in error.message
     assert SECRET not in error.message
 
 
@@ -214,3 +217,58 @@ def test_an_update_without_text_or_slug_is_refused(receiver):
     with pytest.raises(PermanentError):
         channel(receiver.url).publish(rendered_post("website", "Text", slug=None))
     assert receiver.requests == []
+
+
+# Where a webhook may point ------------------------------------------------------------
+
+PUBLIC = ChannelConfig(public_base_url="https://police.example/", connect_timeout=0.5, read_timeout=0.5)
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("http://cms.example/hook", "must use https"),
+    ("https://127.0.0.1/hook", "internal address"),
+    ("https://localhost:8443/hook", "internal address"),
+    ("https://10.1.2.3/hook", "internal address"),
+    ("https://192.168.0.10/hook", "internal address"),
+    ("https://172.16.5.5/hook", "internal address"),
+    ("https://169.254.169.254/latest/meta-data", "internal address"),
+    ("https://[::1]/hook", "internal address"),
+    ("https://[fe80::1]/hook", "internal address"),
+    ("https://[::ffff:127.0.0.1]/hook", "internal address"),
+    ("https://0.0.0.0/hook", "internal address"),
+    ("https://user:pw@cms.example/hook", "user name or password"),
+    ("gopher://cms.example/hook", "not a web address"),
+])
+def test_a_webhook_may_not_point_inside_the_network(url, problem):
+    with pytest.raises(PermanentError, match=problem):
+        make_channel("website", {"webhook_url": url, "webhook_secret": SECRET}, PUBLIC)
+
+
+def test_a_host_that_resolves_to_an_internal_address_is_refused_before_sending(receiver, monkeypatch):
+    import socket
+
+    # A public-looking name whose address is (or has become) a loopback one.
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                                                                 ("127.0.0.1", 443))])
+    channel_ = make_channel("website", {"webhook_url": "https://cms.police.example/hook",
+                                        "webhook_secret": SECRET}, PUBLIC)
+    with pytest.raises(PermanentError, match="internal address"):
+        channel_.publish(POST)
+    assert receiver.requests == []
+
+
+def test_the_allow_list_admits_the_local_receiver(receiver):
+    assert channel(receiver.url).publish(POST).remote_id == POST.slug
+    assert len(receiver.requests) == 1
+
+
+def test_adding_a_website_account_checks_the_webhook(session):
+    from tests.conftest import make_account
+    from workflow.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="internal address"):
+        make_account(session, "website", "Internal CMS",
+                     credentials={"webhook_url": "https://169.254.169.254/x", "webhook_secret": SECRET})
+    with pytest.raises(ValidationError, match="https"):
+        make_account(session, "website", "Plain CMS",
+                     credentials={"webhook_url": "http://cms.example/x", "webhook_secret": SECRET})
