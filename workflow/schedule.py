@@ -23,8 +23,31 @@ LONDON = ZoneInfo("Europe/London")
 MIN_INTERVAL = dt.timedelta(hours=1)
 
 
+#: How far ahead a post may be scheduled.
+MAX_AHEAD = dt.timedelta(days=366)
+#: A time this little in the past is "now" (a clock a little behind, a slow form).
+PAST_TOLERANCE = dt.timedelta(minutes=2)
+
+
+def _local_time(naive: dt.datetime) -> dt.datetime:
+    """A wall-clock time in London, refused when the clocks skip it or pass it twice."""
+    first, second = naive.replace(tzinfo=LONDON, fold=0), naive.replace(tzinfo=LONDON, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    shown = naive.strftime("%d %b %Y %H:%M")
+    if first.astimezone(dt.timezone.utc).astimezone(LONDON).replace(tzinfo=None) != naive:
+        raise ValidationError(f"{shown} does not exist in London: the clocks go forward then. "
+                              "Choose another time", field="publish_at")
+    raise ValidationError(f"{shown} happens twice in London as the clocks go back: add the offset, "
+                          "+01:00 for the first or +00:00 for the second", field="publish_at")
+
+
 def parse_publish_at(value: object) -> dt.datetime | None:
-    """Parse an ISO 8601 time; a time without an offset is London local time."""
+    """Parse an ISO 8601 time; a time without an offset is London local time.
+
+    A local time the clocks skip is refused, and one they pass twice needs
+    its offset.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -39,11 +62,28 @@ def parse_publish_at(value: object) -> dt.datetime | None:
     else:
         raise ValidationError("publish_at must be a string with an ISO 8601 date and time",
                               field="publish_at")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=LONDON)
-    if not (2000 <= parsed.year <= 2200):
+    if not (2000 <= parsed.year <= 9000):
         raise ValidationError("publish_at is out of range", field="publish_at")
+    parsed = _local_time(parsed) if parsed.tzinfo is None else parsed
     return parsed.astimezone(dt.timezone.utc)
+
+
+def check_publish_window(value: object, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Parse a publish time a person asks for now: it must lie between now and a year ahead.
+
+    The API and the console call this on what they are sent; the services
+    themselves take any time, so that a stored or replayed one keeps working.
+    """
+    moment = parse_publish_at(value)
+    if moment is None:
+        return None
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if moment > now + MAX_AHEAD:
+        raise ValidationError("publish_at may be at most a year ahead", field="publish_at")
+    if moment < now - PAST_TOLERANCE:
+        raise ValidationError("publish_at is in the past: choose a time from now on, or leave it out "
+                              "to publish as soon as it is verified", field="publish_at")
+    return moment
 
 
 #: The RRULE parts a routine post needs. Others (BYSETPOS, BYYEARDAY, BYWEEKNO,

@@ -2,6 +2,8 @@
 what is wrong, and never loses or half-writes a draft."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,6 +11,8 @@ from tests.api.conftest import assert_error
 from workflow import messages
 from workflow.models import AuditEvent, Incident, Message, MessageVersion
 
+#: A valid publish time: within the year ahead that a new post may be scheduled.
+SOON = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).replace(microsecond=0).isoformat()
 GOOD = "Road closed on the A1 after a collision."
 
 
@@ -115,18 +119,18 @@ BAD_DRAFTS = [
     ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": "9999-12-31T23:59:59Z"}, "publish_at"),
     ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": {"at": "9am"}}, "publish_at"),
     ({"body": GOOD, "accounts": "ACCOUNTS", "recurrence": "FREQ=WEEKLY;BYDAY=MO"}, "recurrence"),
-    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": "2030-01-07T09:00:00Z", "recurrence": "EVERY MONDAY"},
+    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": SOON, "recurrence": "EVERY MONDAY"},
      "recurrence"),
-    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": "2030-01-07T09:00:00Z", "recurrence": "FREQ=MINUTELY"},
+    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": SOON, "recurrence": "FREQ=MINUTELY"},
      "recurrence"),
-    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": "2030-01-07T09:00:00Z",
+    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": SOON,
       "recurrence": "FREQ=DAILY;UNTIL=20200101T000000"}, "recurrence"),
-    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": "2030-01-07T09:00:00Z",
+    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": SOON,
       "recurrence": "DTSTART:20300107T090000\nRRULE:FREQ=DAILY"}, "recurrence"),
-    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": "2030-01-07T09:00:00Z", "recurrence": 7}, "recurrence"),
-    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": "2030-01-07T09:00:00Z",
+    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": SOON, "recurrence": 7}, "recurrence"),
+    ({"body": GOOD, "accounts": "ACCOUNTS", "publish_at": SOON,
       "recurrence": "FREQ=DAILY;" + "BYHOUR=9;" * 100}, "recurrence"),
-    ({"body": GOOD, "accounts": "ACCOUNTS", "kind": "incident", "publish_at": "2030-01-07T09:00:00Z",
+    ({"body": GOOD, "accounts": "ACCOUNTS", "kind": "incident", "publish_at": SOON,
       "recurrence": "FREQ=DAILY"}, "recurrence"),
     ({"body": GOOD, "accounts": "ACCOUNTS", "change_note": ""}, "change_note"),
     ({"body": GOOD, "accounts": "ACCOUNTS", "change_note": 3}, "change_note"),

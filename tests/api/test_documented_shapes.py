@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import update
 
 from tests.api.conftest import conforms
+from workflow import messages
 from workflow.models import Delivery, Message
 
 M = "/messages/{message_id}"
@@ -57,10 +58,15 @@ def test_correct_a_live_message(api, officer, supervisor, website_account, sessi
         2, "awaiting_verification", "Direction added")
 
 
-def test_decide_on_a_held_message(api, officer, supervisor, website_account):
+def test_decide_on_a_held_message(api, session, officer, supervisor, website_account):
     client, boss = api(officer), api(supervisor)
     past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat()
-    message_id = _approved(client, boss, [website_account.id], publish_at=past)
+    # Its time passed while it waited (the API takes only times from now on).
+    draft = messages.create_draft(session, officer, {"body": "Road closed on the A1.",
+                                                     "accounts": [website_account.id], "publish_at": past})
+    messages.submit(session, officer, draft.id)
+    message_id = draft.id
+    conforms(boss.post(f"/messages/{message_id}/approve", json={"version": 1}), "POST", M + "/approve")
     assert client.get(f"/messages/{message_id}").get_json()["status"] == "held"
     response = boss.post(f"/messages/{message_id}/schedule", json={"publish_now": True})
     assert response.status_code == 200, response.get_json()

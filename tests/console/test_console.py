@@ -211,7 +211,9 @@ def test_officer_cannot_approve_by_posting(console, session, officer, officer2, 
     message = _submitted(session, officer, [channel_accounts["website"]])
     response = console(officer2).post(f"/messages/{message.id}/approve", {
         "version": "1", "content_hash": message.latest.content_hash})
-    assert response.status_code == 302
+    # Refused as the API refuses it: 403, saying why.
+    assert response.status_code == 403
+    assert "only a supervisor can verify" in response.get_data(as_text=True)
     assert status_of(session, message.id) == "awaiting_verification"
 
 

@@ -14,12 +14,13 @@ from werkzeug.exceptions import HTTPException
 
 from workflow import accounts, messages
 from workflow.errors import CrierError, ValidationError
+from workflow.schedule import check_publish_window
 from workflow.models import Message, Role
 from workflow.states import MessageState
 
 from ..auth import api_roles
 from ..context import db
-from .openapi import openapi_document
+from .openapi import openapi_document, request_fields
 
 log = logging.getLogger("crier.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -93,13 +94,22 @@ def _bad_json_is_400(exc: ValidationError) -> ValidationError:
     return exc
 
 
-def _body() -> dict[str, Any]:
+def _body(schema: str) -> dict[str, Any]:
+    """The JSON object of the request, holding only fields the request body ``schema`` names."""
     try:
         data = json_body()
     except ValidationError as exc:
         raise _bad_json_is_400(exc) from None
+    allowed = request_fields(schema)
+    unknown = sorted(str(key) for key in data if key not in allowed)
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r}: this request takes {', '.join(sorted(allowed))}",
+                              field=unknown[0])
     for key, value in data.items():
         _check_storable(value, str(key))
+    if "publish_at" in data:
+        # Asked for now, so it must lie between now and a year ahead.
+        check_publish_window(data["publish_at"])
     return data
 
 
@@ -145,7 +155,7 @@ def list_accounts(user):
 @bp.post("/accounts")
 @api_roles(Role.ADMIN)
 def add_account(user):
-    data = _body()
+    data = _body("NewAccount")
     account = accounts.add_account(db(), data.get("kind"), data.get("name"), data.get("credentials", {}),
                                    area=data.get("area"), actor=user)
     return jsonify(accounts.account_as_dict(account)), 201
@@ -176,7 +186,7 @@ def list_messages(user):
 @api_roles(*OFFICER)
 def create_message(user):
     session = db()
-    message = messages.create_draft(session, user, _body())
+    message = messages.create_draft(session, user, _body("NewMessage"))
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status,
                     "slug": message.slug, "content_hash": message.latest.content_hash,
                     "checks": messages.checks_for(session, message, message.latest)}), 201
@@ -194,10 +204,12 @@ def get_message(user, message_id: int):
 @api_roles(*OFFICER)
 def edit_message(user, message_id: int):
     session = db()
-    data = _body()
+    data = _body("MessageEdit")
     expected = data.pop("version", None)
     if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
         raise ValidationError("version must be the integer number of the version you edited", field="version")
+    if not data:
+        raise ValidationError("nothing to change: send at least one field to edit, such as body", field="body")
     message = messages.edit_message(session, user, message_id, data, expected_version=expected)
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status,
                     "content_hash": message.latest.content_hash,
@@ -214,7 +226,7 @@ def submit_message(user, message_id: int):
 @bp.post("/messages/<int:message_id>/approve")
 @api_roles(*SUPERVISOR)
 def approve_message(user, message_id: int):
-    data = _body()
+    data = _body("Approval")
     if "version" not in data:
         raise ValidationError("name the version you verified: {\"version\": N}", field="version")
     content_hash = data.get("content_hash")
@@ -228,7 +240,7 @@ def approve_message(user, message_id: int):
 @bp.post("/messages/<int:message_id>/reject")
 @api_roles(*SUPERVISOR)
 def reject_message(user, message_id: int):
-    data = _body()
+    data = _body("Rejection")
     message = messages.reject(db(), user, message_id, data.get("reason"), data.get("version"))
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status,
                     "rejection_reason": message.rejection_reason})

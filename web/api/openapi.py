@@ -454,8 +454,21 @@ def _max_body() -> int:
     return DEFAULT_MAX_BODY
 
 
+#: Request bodies the API takes; a field none of them names is refused (web.api._body).
+REQUEST_SCHEMAS = ("NewAccount", "NewMessage", "MessageEdit", "Approval", "Rejection", "Withdrawal",
+                   "Correction", "HeldDecision", "NewPause")
+
+
+def request_fields(schema: str) -> frozenset[str]:
+    """The fields the request body ``schema`` may carry."""
+    return frozenset(_schemas(DEFAULT_MAX_BODY)[schema]["properties"])
+
+
 def openapi_document(max_body_chars: int | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``/api/v1``."""
+    schemas = _schemas(max_body_chars or _max_body())
+    for name in REQUEST_SCHEMAS:
+        schemas[name] = {**schemas[name], "additionalProperties": False}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -470,7 +483,7 @@ def openapi_document(max_body_chars: int | None = None) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "An API token from `crier token create NAME`"}},
-            "schemas": _schemas(max_body_chars or _max_body()),
+            "schemas": schemas,
             "responses": _responses(),
         },
     }

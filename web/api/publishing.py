@@ -16,7 +16,7 @@ from . import OFFICER, SUPERVISOR, _body, bp
 @bp.post("/messages/<int:message_id>/withdraw")
 @api_roles(*OFFICER)
 def withdraw_message(user, message_id: int):
-    data = _body()
+    data = _body("Withdrawal")
     session = db()
     message = corrections.withdraw(session, user, message_id, data.get("reason"))
     return jsonify(messages.message_as_dict(session, message))
@@ -25,7 +25,7 @@ def withdraw_message(user, message_id: int):
 @bp.post("/messages/<int:message_id>/correct")
 @api_roles(*OFFICER)
 def correct_message(user, message_id: int):
-    data = _body()
+    data = _body("Correction")
     if "body" not in data:
         raise ValidationError("send the corrected text as body", field="body")
     session = db()
@@ -39,7 +39,7 @@ def correct_message(user, message_id: int):
 @bp.post("/messages/<int:message_id>/schedule")
 @api_roles(*SUPERVISOR)
 def decide_held_message(user, message_id: int):
-    data = _body()
+    data = _body("HeldDecision")
     session = db()
     message = corrections.decide_held(session, user, message_id,
                                       publish_now=data.get("publish_now", False),
@@ -56,7 +56,7 @@ def list_pauses(user):
 @bp.post("/pause")
 @api_roles(*SUPERVISOR)
 def start_pause(user):
-    data = _body()
+    data = _body("NewPause")
     created = pause.pause_routine(db(), user, data.get("reason"), account_ids=data.get("accounts"),
                                   areas=data.get("areas"))
     return jsonify(pause.pause_as_dict(created)), 201

@@ -12,6 +12,7 @@ from workflow.checks import prejudice_warnings
 from workflow.errors import CrierError, InvalidStateError, PermissionDeniedError, ValidationError
 from workflow.models import Incident, Message
 from workflow.runtime import settings_of
+from workflow.schedule import check_publish_window, parse_publish_at
 from workflow.states import EDITABLE, MessageState
 
 from ..auth import console_user
@@ -120,9 +121,13 @@ def save(raw: Mapping[str, Any], message: Message | None) -> tuple[Message, bool
     """Create the draft or add a version; return it and whether anything was written."""
     session = db()
     user = console_user()
+    data = service_data(raw, creating=message is None)
+    # A time asked for now lies between now and a year ahead; an unchanged one stays as it was.
+    if data["publish_at"] and (message is None
+                               or parse_publish_at(data["publish_at"]) != message.latest.publish_at):
+        check_publish_window(data["publish_at"])
     if message is None:
-        return messages.create_draft(session, user, service_data(raw, creating=True)), True
-    data = service_data(raw, creating=False)
+        return messages.create_draft(session, user, data), True
     if _unchanged(session, message, data):
         return message, False
     expected = _int(raw.get("version"))

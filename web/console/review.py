@@ -61,6 +61,13 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
     ), status
 
 
+def _refused(message_id: int, exc: CrierError, prefix: str = ""):
+    """The message page again, saying why, with the status the API would answer (403, 409, 422)."""
+    field = "reason" if exc.field == "reason" else "action"
+    return message_page(messages.get_message(db(), message_id), {field: f"{prefix}{exc.message}"},
+                        request.form, exc.status if exc.status < 500 else 400)
+
+
 @bp.get("/messages/<int:message_id>")
 @login_required
 def message(message_id: int):
@@ -76,9 +83,8 @@ def submit(message_id: int):
         db().rollback()
         if exc.status in (403, 404):
             raise
-        flash(exc.message, "error")
-    else:
-        flash("Sent for verification.")
+        return _refused(message_id, exc)
+    flash("Sent for verification.")
     return redirect(url_for("console.message", message_id=message_id))
 
 
@@ -95,8 +101,7 @@ def approve(message_id: int):
         db().rollback()
         if exc.status == 404:
             raise
-        flash(f"Not approved: {exc.message}", "error")
-        return redirect(url_for("console.message", message_id=message_id))
+        return _refused(message_id, exc, "Not approved: ")
     flash(f"Version {version} approved: {present.state_label(message.status).lower()}.")
     return redirect(url_for("console.status", message_id=message_id))
 
@@ -116,11 +121,7 @@ def reject(message_id: int):
         db().rollback()
         if exc.status == 404:
             raise
-        if exc.field == "reason":
-            return message_page(messages.get_message(db(), message_id), {"reason": exc.message},
-                                request.form, exc.status)
-        flash(f"Not rejected: {exc.message}", "error")
-        return redirect(url_for("console.message", message_id=message_id))
+        return _refused(message_id, exc, "" if exc.field == "reason" else "Not rejected: ")
     flash("Rejected: the message is back with its author, with your reason.")
     return redirect(url_for("console.home"))
 
