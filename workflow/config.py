@@ -46,9 +46,11 @@ class Settings:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     # How long a worker's claim on a delivery lasts before another may take it.
-    lease_seconds: int = 120
+    # The worker renews it every third of that while a send is in flight, so
+    # it can be short: a dead worker's claims are taken over within seconds.
+    lease_seconds: int = 12
     # How often the sweeper looks for due deliveries, in seconds.
-    sweep_interval: float = 5.0
+    sweep_interval: float = 2.0
     # Transient failures: exponential backoff from retry_base_seconds up to
     # retry_max_seconds, giving up after retry_max_attempts attempts or once a
     # delivery is retry_window_seconds past its due time.
