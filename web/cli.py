@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 from flask import current_app
@@ -303,6 +304,12 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
     from workflow import demo
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def stop_on_sigterm(signum: int, frame: Any) -> None:
+        # SIGTERM (a service manager, `kill`) stops everything as Ctrl-C does.
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     x_sim, graph_sim = _start_simulators("127.0.0.1", x_port, graph_port)
     children: list[subprocess.Popen] = []
     try:
@@ -341,17 +348,35 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
     except KeyboardInterrupt:
         pass
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        _stop_children(children)
         x_sim.stop()
         graph_sim.stop()
         click.echo("Crier stopped.")
+
+
+#: How long the worker and scheduler get to finish after SIGTERM before they are killed.
+#: A worker in a warm shutdown finishes the sends it has started; one killed after
+#: this leaves short leases that another worker takes over and reconciles.
+STOP_GRACE_SECONDS = 8.0
+
+
+def _stop_children(children: list) -> None:
+    """SIGTERM every child, wait up to STOP_GRACE_SECONDS in all, then SIGKILL what is left."""
+    import signal
+    import subprocess
+    import time
+
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=5)
 
 
 def main() -> None:

@@ -115,3 +115,44 @@ def test_crier_run_publishes_a_verified_message_everywhere_and_stops_cleanly(cri
         return False
 
     _wait_for(group_gone, 15, "crier run left processes behind after Ctrl-C", output)
+
+
+def _children_of(pid: int) -> set[int]:
+    """Every descendant process of ``pid`` (read from /proc)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                kids = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for kid in map(int, kids):
+                if kid not in found:
+                    found.add(kid)
+                    todo.append(kid)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigterm_to_crier_run_stops_every_child_within_10_seconds(crier_run):
+    proc, port, output = crier_run["proc"], crier_run["port"], crier_run["output"]
+    _wait_for(lambda: _healthy(port), 120, "the console to answer", output)
+    _wait_for(lambda: len(_children_of(proc.pid)) >= 2, 60, "the worker and scheduler to start", output)
+    children = _children_of(proc.pid)
+
+    # Only the parent is told, as a service manager or `kill PID` would.
+    os.kill(proc.pid, signal.SIGTERM)
+    # The contract: within 10 s, the parent and every child are gone.
+    _wait_for(lambda: proc.poll() is not None and not any(_alive(pid) for pid in children), 10,
+              "crier run and every child to stop after SIGTERM", output)
+    assert "Crier stopped." in "".join(output)
+    assert not _healthy(port)
