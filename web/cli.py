@@ -13,6 +13,8 @@ from workflow import accounts, audit
 from workflow.errors import CrierError
 from workflow.migrate import upgrade as migrate_upgrade
 
+from workflow.config import SettingsError
+
 from . import create_app
 
 
@@ -380,7 +382,12 @@ def _stop_children(children: list) -> None:
 
 
 def main() -> None:
-    cli(prog_name="crier")
+    """The ``crier`` command. A malformed ``CRIER_*`` setting stops it with one clear line."""
+    try:
+        cli(prog_name="crier")
+    except SettingsError as exc:
+        click.echo(f"crier: {exc}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

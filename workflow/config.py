@@ -7,18 +7,44 @@ CLI all build the same :class:`Settings` from the same mapping.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 DEFAULT_X_API_URL = "https://api.twitter.com"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_GRAPH_VERSION = "v21.0"
 
 
+class SettingsError(ValueError):
+    """A ``CRIER_*`` setting that cannot work; the message names it. Every process refuses to start."""
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
 def _as_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise ValueError("expected true or false")
+    return text in _TRUE
+
+
+def parse_rate_limit(spec: str | None) -> tuple[int, float] | None:
+    """Parse ``"100/900"`` (posts per seconds); empty means no limit."""
+    if spec is None or not str(spec).strip():
+        return None
+    try:
+        count_text, window_text = str(spec).split("/", 1)
+        count, window = int(count_text), float(window_text)
+    except ValueError:
+        raise ValueError(f"a rate limit is written posts/seconds, e.g. 100/900, not {spec!r}") from None
+    if count < 1 or not window > 0:
+        raise ValueError(f"a rate limit needs at least one post and a positive window, not {spec!r}")
+    return count, window
 
 
 def _as_list(value: Any) -> list[str]:
@@ -88,44 +114,93 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":
-        """Build settings from a mapping of upper-case names (Flask config style)."""
+        """Build settings from a mapping of upper-case names (Flask config style).
+
+        Raises :class:`SettingsError` naming the first setting that is malformed.
+        """
         values: dict[str, Any] = {}
         for f in fields(cls):
             key = f.name.upper()
             if key not in mapping or mapping[key] is None:
                 continue
             raw = mapping[key]
-            if f.type in ("bool", bool):
-                values[f.name] = _as_bool(raw)
-            elif f.type in ("int", int):
-                values[f.name] = int(raw)
-            elif f.type in ("float", float):
-                values[f.name] = float(raw)
-            elif f.name == "credential_keys":
-                values[f.name] = _as_list(raw)
-            else:
-                values[f.name] = str(raw)
+            try:
+                if f.type in ("bool", bool):
+                    values[f.name] = _as_bool(raw)
+                elif f.type in ("int", int):
+                    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                        raise ValueError("expected a whole number")
+                    values[f.name] = int(raw)
+                elif f.type in ("float", float):
+                    if isinstance(raw, bool):
+                        raise ValueError("expected a number")
+                    values[f.name] = float(raw)
+                elif f.name == "credential_keys":
+                    values[f.name] = _as_list(raw)
+                else:
+                    values[f.name] = str(raw)
+            except (TypeError, ValueError) as exc:
+                kinds = {"int": "a whole number", "float": "a number", "bool": "true or false"}
+                reason = str(exc) if str(exc).startswith("expected") else f"expected {kinds.get(str(f.type), 'text')}"
+                raise SettingsError(f"CRIER_{key} is malformed: {reason}, not {raw!r}") from None
         settings = cls(**values)
-        settings.check_signin_settings()
+        settings.check()
         return settings
 
-    def check_signin_settings(self) -> None:
-        """Refuse sign-in and session settings that cannot work, naming the setting."""
+    def check(self) -> None:
+        """Refuse settings that cannot work, naming the first one (:class:`SettingsError`)."""
+        for name in ("public_base_url", "x_api_url", "facebook_graph_url"):
+            parts = urlsplit(getattr(self, name))
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise SettingsError(f"CRIER_{name.upper()} must be an http(s) address such as "
+                                    f"https://example.org, not {getattr(self, name)!r}")
+        if not re.fullmatch(r"v\d+\.\d+", self.facebook_graph_version):
+            raise SettingsError("CRIER_FACEBOOK_GRAPH_VERSION is a Graph API version such as v21.0, "
+                                f"not {self.facebook_graph_version!r}")
+        for name in ("rate_limit_x", "rate_limit_facebook", "rate_limit_x_app", "rate_limit_facebook_app"):
+            try:
+                parse_rate_limit(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(f"CRIER_{name.upper()} is malformed: {exc}") from None
+        self._check_keys()
+        positive = ("connect_timeout", "read_timeout", "lease_seconds", "sweep_interval", "retry_max_attempts",
+                    "retry_base_seconds", "retry_max_seconds", "retry_window_seconds", "max_body_chars",
+                    "session_idle_timeout", "session_lifetime", "login_slow_after")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise SettingsError(f"CRIER_{name.upper()} must be more than 0, not {getattr(self, name)!r}")
+        if self.lease_seconds < 3:
+            raise SettingsError("CRIER_LEASE_SECONDS must be at least 3: the worker renews it every third")
+        if self.late_grace_seconds < 0:
+            raise SettingsError("CRIER_LATE_GRACE_SECONDS cannot be negative")
+        if self.retry_base_seconds > self.retry_max_seconds:
+            raise SettingsError("CRIER_RETRY_BASE_SECONDS cannot be more than CRIER_RETRY_MAX_SECONDS")
         from limits import parse_many
 
         try:
             if self.login_rate_limit.strip():  # empty: no limit per address
                 parse_many(self.login_rate_limit)
         except ValueError:
-            raise ValueError("CRIER_LOGIN_RATE_LIMIT is written like 20/minute;200/hour, "
-                             f"not {self.login_rate_limit!r}") from None
-        for name in ("session_idle_timeout", "session_lifetime", "login_slow_after"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"CRIER_{name.upper()} must be at least 1")
+            raise SettingsError("CRIER_LOGIN_RATE_LIMIT is written like 20/minute;200/hour, "
+                                f"not {self.login_rate_limit!r}") from None
         if not 0 <= self.login_max_delay <= 30:
-            raise ValueError("CRIER_LOGIN_MAX_DELAY is a few seconds: between 0 and 30")
+            raise SettingsError("CRIER_LOGIN_MAX_DELAY is a few seconds: between 0 and 30")
         if self.proxy_hops < 0:
-            raise ValueError("CRIER_PROXY_HOPS cannot be negative")
+            raise SettingsError("CRIER_PROXY_HOPS cannot be negative")
+
+    def _check_keys(self) -> None:
+        import base64
+        import binascii
+
+        for number, key in enumerate(self.credential_keys, 1):
+            try:
+                valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+            except (binascii.Error, ValueError, UnicodeEncodeError):
+                valid = False
+            if not valid:
+                # Never echo a key: it is a secret even when malformed.
+                raise SettingsError(f"CRIER_CREDENTIAL_KEYS: key {number} is not a Fernet key "
+                                    "(crier keys generate makes one)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **defaults: Any) -> "Settings":

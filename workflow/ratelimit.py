@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from .config import Settings
+from .config import Settings, parse_rate_limit
 from .sqlite import ensure_wal
 
 log = logging.getLogger(__name__)
@@ -37,18 +37,8 @@ class Limit:
     window: float
 
 
-def parse_limit(spec: str | None) -> tuple[int, float] | None:
-    """Parse ``"100/900"`` (posts per seconds); empty means no limit."""
-    if spec is None or not str(spec).strip():
-        return None
-    try:
-        count_text, window_text = str(spec).split("/", 1)
-        count, window = int(count_text), float(window_text)
-    except ValueError:
-        raise ValueError(f"a rate limit is written posts/seconds, e.g. 100/900, not {spec!r}") from None
-    if count < 1 or window <= 0:
-        raise ValueError(f"a rate limit needs at least one post and a positive window, not {spec!r}")
-    return count, window
+#: ``"100/900"``: posts per seconds; parsed where settings are checked.
+parse_limit = parse_rate_limit
 
 
 def limits_for(settings: Settings, kind: str, account_id: int) -> list[Limit]:
