@@ -172,6 +172,10 @@ class Channel(abc.ABC):
     def find_recent(self, post: Post, *, since: dt.datetime | None = None) -> PublishResult | None:
         """Find this post among the account's recent posts (reconciliation)."""
 
+    def verify(self) -> str:
+        """Check the credentials against the platform; return what they open (a name). Raises a ChannelError."""
+        return ""
+
     def close(self) -> None:
         """Release connections."""
 

@@ -267,6 +267,17 @@ class FacebookChannel(Channel):
         except PostGoneError:
             return
 
+    def verify(self) -> str:
+        """The Page's name, read with its own token: the id must be numeric and the token must open it."""
+        if not str(self.page_id or "").isdigit():
+            raise PermanentError(f"{self.page_id!r} is not a Facebook Page id: Page ids are numbers.",
+                                 reconnect=True)
+        answer = self._call("read", self.graph.request, f"{self.graph.version}/{self.page_id}",
+                            args={"fields": "id,name"})
+        if not isinstance(answer, dict) or str(answer.get("id")) != str(self.page_id):
+            raise PermanentError("This token does not open that Facebook Page.", reconnect=True)
+        return str(answer.get("name") or self.page_id)
+
     def find_recent(self, post: Post, *, since: dt.datetime | None = None) -> PublishResult | None:
         """The newest post on the Page whose text is the stored post's (made after ``since``), if any."""
         if not post.parts:

@@ -259,6 +259,19 @@ class XChannel(Channel):
             self._account = (str(user_id), str(username))
         return self._account
 
+    def verify(self) -> str:
+        """The account's @username, from X's ``users/me``; it must be the given ``user_id``."""
+        try:
+            me = self.client.get_me(user_auth=True).data
+        except _TWEEPY_ERRORS as exc:
+            raise classify_error(exc, creating=False) from exc
+        if me is None:
+            raise PermanentError("X did not say whose credentials these are.", reconnect=True)
+        wanted = str(self.credentials.get("user_id") or "")
+        if wanted and str(me.id) != wanted:
+            raise PermanentError(f"These X credentials belong to user {me.id}, not {wanted}.", reconnect=True)
+        return f"@{me.username}"
+
     def status_url(self, post_id: str) -> str:
         """The public address of one of this account's posts."""
         return f"https://x.com/{self._me()[1]}/status/{post_id}"

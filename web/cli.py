@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from workflow import accounts, audit
+from workflow import accounts, people, audit
 from workflow.errors import CrierError
 from workflow.migrate import upgrade as migrate_upgrade
 
@@ -61,16 +61,87 @@ def _read_secret(prompt: str) -> str:
 @click.argument("name")
 @click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), required=True)
 @click.option("--display-name", default="")
+@click.option("--email", default=None, help="Where notices to this person go.")
 @with_appcontext
-def user_add(name: str, role: str, display_name: str) -> None:
+def user_add(name: str, role: str, display_name: str, email: str | None) -> None:
     """Add a user; the password is read from standard input."""
     password = _read_secret("Password")
     with _runtime().session() as session:
         try:
+            address = people.check_email(email)
             created = accounts.create_user(session, name, password, role, display_name)
+            if address:
+                people.update_user(session, None, created.username, email=address)
         except CrierError as exc:
             _fail(exc)
         click.echo(f"added {created.role} {created.username}")
+
+
+@user.command("list")
+@with_appcontext
+def user_list() -> None:
+    """One user a line: name, role, active or disabled, email, second factor."""
+    with _runtime().session() as session:
+        for person in people.list_users(session):
+            click.echo("\t".join([person.username, str(person.role), "active" if person.active else "disabled",
+                                  person.email or "-", "2fa" if person.totp_enabled_at else "no-2fa"]))
+
+
+def _update_user(name: str, done: str, **change) -> None:
+    with _runtime().session() as session:
+        try:
+            people.update_user(session, None, name, **change)
+        except CrierError as exc:
+            _fail(exc)
+    click.echo(done)
+
+
+@user.command("disable")
+@click.argument("name")
+@with_appcontext
+def user_disable(name: str) -> None:
+    """Disable NAME at once: console sessions end and API tokens are revoked."""
+    _update_user(name, f"disabled {name}; their sessions and API tokens have ended", active=False)
+
+
+@user.command("enable")
+@click.argument("name")
+@with_appcontext
+def user_enable(name: str) -> None:
+    """Let NAME sign in again (old API tokens stay revoked)."""
+    _update_user(name, f"enabled {name}", active=True)
+
+
+@user.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["officer", "supervisor", "admin"]))
+@with_appcontext
+def user_set_role(name: str, role: str) -> None:
+    """Change NAME's role at once: console sessions end and API tokens are revoked."""
+    _update_user(name, f"{name} is now {role}; their sessions and API tokens have ended", role=role)
+
+
+@user.command("set-email")
+@click.argument("name")
+@click.argument("email")
+@with_appcontext
+def user_set_email(name: str, email: str) -> None:
+    """Set where notices to NAME go."""
+    _update_user(name, f"email of {name} set", email=email)
+
+
+@user.command("set-password")
+@click.argument("name")
+@with_appcontext
+def user_set_password(name: str) -> None:
+    """Set NAME's password, read from standard input; their console sessions end."""
+    password = _read_secret("New password")
+    with _runtime().session() as session:
+        try:
+            people.set_password(session, None, name, password)
+        except CrierError as exc:
+            _fail(exc)
+    click.echo(f"password of {name} set; their console sessions have ended")
 
 
 @user.command("reset-2fa")
@@ -108,6 +179,35 @@ def token_create(name: str, label: str) -> None:
         click.echo(accounts.create_token(session, owner, label))
 
 
+@token.command("list")
+@click.argument("name", required=False)
+@with_appcontext
+def token_list(name: str | None) -> None:
+    """One API token a line, its id first (never the token itself); only NAME's if given."""
+    with _runtime().session() as session:
+        try:
+            rows = people.list_tokens(session, name)
+        except CrierError as exc:
+            _fail(exc)
+        for row in rows:
+            state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
+            used = row.last_used_at.isoformat() if row.last_used_at else "never used"
+            click.echo(f"{row.id}\t{row.user.username}\t{row.name}\t{row.prefix}…\t{state}\t{used}")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@with_appcontext
+def token_revoke(token_id: str) -> None:
+    """Revoke the API token with id TOKEN_ID (see crier token list): it stops working at once."""
+    with _runtime().session() as session:
+        try:
+            row = people.revoke_token(session, None, token_id)
+        except CrierError as exc:
+            _fail(exc)
+        click.echo(f"revoked token {row.id} of {row.user.username}")
+
+
 @cli.group()
 def account() -> None:
     """Channel accounts."""
@@ -141,6 +241,59 @@ def account_list() -> None:
     with _runtime().session() as session:
         for a in accounts.list_accounts(session):
             click.echo(f"{a.id}\t{a.kind}\t{a.name}\t{a.area or 'force-wide'}\t{a.status}")
+
+
+def _account_change(action, done: str, *args) -> None:
+    with _runtime().session() as session:
+        try:
+            account = action(session, None, *args)
+        except CrierError as exc:
+            _fail(exc)
+        click.echo(done.format(account=account))
+
+
+@account.command("disable")
+@click.argument("account_id")
+@with_appcontext
+def account_disable(account_id: str) -> None:
+    """Disable an account: nothing new targets it and its unsent posts fail with the reason."""
+    _account_change(people.set_account_enabled, "disabled {account.name}", account_id, False)
+
+
+@account.command("enable")
+@click.argument("account_id")
+@with_appcontext
+def account_enable(account_id: str) -> None:
+    """Enable a disabled account."""
+    _account_change(people.set_account_enabled, "enabled {account.name}", account_id, True)
+
+
+@account.command("set-credentials")
+@click.argument("account_id")
+@with_appcontext
+def account_set_credentials(account_id: str) -> None:
+    """Replace an account's credentials with JSON from standard input, checked against the platform."""
+    raw = sys.stdin.read() if not sys.stdin.isatty() else click.prompt("Credentials JSON", hide_input=True)
+    try:
+        credentials = json.loads(raw or "{}")
+    except ValueError:
+        click.echo("error: credentials must be a JSON object on standard input", err=True)
+        sys.exit(1)
+    _account_change(people.set_account_credentials, "credentials of {account.name} replaced", account_id,
+                    credentials)
+
+
+@account.command("remove")
+@click.argument("account_id")
+@with_appcontext
+def account_remove(account_id: str) -> None:
+    """Remove an account; refused while it has unsettled deliveries."""
+    with _runtime().session() as session:
+        try:
+            people.remove_account(session, None, account_id)
+        except CrierError as exc:
+            _fail(exc)
+    click.echo(f"removed account {account_id}")
 
 
 @cli.group()

@@ -212,7 +212,8 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
 
 def list_accounts(session: Session) -> list[ChannelAccount]:
     """Every channel account, force-wide first, then by area and name."""
-    rows = session.execute(select(ChannelAccount).order_by(ChannelAccount.name)).scalars().all()
+    rows = session.execute(select(ChannelAccount).where(ChannelAccount.status != "removed")
+                           .order_by(ChannelAccount.name)).scalars().all()
     return sorted(rows, key=lambda a: (a.area is not None, a.area or "", a.kind, a.name))
 
 

@@ -66,6 +66,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[Optional[str]] = mapped_column(String(254))
     role: Mapped[Role] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -401,6 +401,18 @@ def create_graph_simulator(state: GraphState | None = None) -> Flask:
             post = state.create_post(page.page_id, message, link, version=version)
         return finish(fault, {"id": post["id"]})
 
+    @app.get("/<version>/<object_id>")
+    def read_object(version: str, object_id: str):
+        """A Page read with its own token: ``GET /{page-id}?fields=id,name``."""
+        fault, page = begin(version, is_write=False, page_id=object_id)
+        if object_id != page.page_id:
+            raise GraphError(100, f"(#100) Unsupported get request. Object with ID '{object_id}' does not "
+                                  "exist, cannot be loaded due to missing permissions, or does not support "
+                                  "this operation", type_="GraphMethodException")
+        fields = [f.strip() for f in request.args.get("fields", "id,name").split(",") if f.strip()]
+        values = {"id": page.page_id, "name": page.name}
+        return finish(fault, {name: values[name] for name in fields if name in values} or {"id": page.page_id})
+
     @app.get("/<version>/<page_id>/feed")
     def feed(version: str, page_id: str):
         _fault, page = begin(version, is_write=False, page_id=page_id)

@@ -246,4 +246,4 @@ def reject_message(user, message_id: int):
                     "rejection_reason": message.rejection_reason})
 
 
-from . import publishing  # noqa
+from . import publishing, users  # noqa

@@ -178,6 +178,21 @@ def _schemas(max_body: int) -> dict[str, Any]:
             "description": "An RRULE such as FREQ=WEEKLY;BYDAY=MO, starting at publish_at; "
                            "routine posts only, at most hourly",
         }),
+        "User": _obj(
+            username={"type": "string"}, display_name={"type": "string"},
+            role={"type": "string", "enum": ["officer", "supervisor", "admin"]},
+            active={"type": "boolean"}, email=_nullable({"type": "string"}),
+            two_factor={"type": "boolean"}, created_at=_nullable(TIMESTAMP),
+        ),
+        "UserEdit": {
+            "type": "object",
+            "description": "Fields left out stay as they are.",
+            "properties": {
+                "role": {"type": "string", "enum": ["officer", "supervisor", "admin"]},
+                "active": {"type": "boolean"},
+                "email": _nullable({"type": "string", "maxLength": 254}),
+            },
+        },
         "Approval": {
             "type": "object",
             "required": ["version"],
@@ -419,6 +434,21 @@ def _paths() -> dict[str, Any]:
                 _json(_ref("Message"), "Released"),
                 400, 401, 403, 404, 409, 413, 422, body=_ref("HeldDecision"), roles=verifiers),
         },
+        "/users": {
+            "get": _operation(
+                "List the people who use Crier (never a password or a second-factor secret)",
+                _json(_obj(users={"type": "array", "items": _ref("User")}), "Every user"),
+                401, 403, roles="admin"),
+        },
+        "/users/{username}": {
+            "patch": _operation(
+                "Change a user's role, access or email, effective at once: disabling or a new role "
+                "ends their console sessions and revokes their API tokens",
+                _json(_ref("User"), "The user"),
+                400, 401, 403, 404, 409, 413, 422, body=_ref("UserEdit"), roles="admin",
+                parameters=[{"name": "username", "in": "path", "required": True,
+                             "schema": {"type": "string", "maxLength": 80}}]),
+        },
         "/pause": {
             "get": _operation(
                 "The active pauses of routine posts",
@@ -456,7 +486,7 @@ def _max_body() -> int:
 
 #: Request bodies the API takes; a field none of them names is refused (web.api._body).
 REQUEST_SCHEMAS = ("NewAccount", "NewMessage", "MessageEdit", "Approval", "Rejection", "Withdrawal",
-                   "Correction", "HeldDecision", "NewPause")
+                   "Correction", "HeldDecision", "NewPause", "UserEdit")
 
 
 def request_fields(schema: str) -> frozenset[str]:
