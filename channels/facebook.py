@@ -103,9 +103,9 @@ class PageGraphAPI(facebook.GraphAPI):
         if post_args is not None:
             post_args = dict(post_args)
             method = "POST"
-        # Credentials go where the library puts them: the form body for POST, else the query.
+        # The token travels in the Authorization header, never in a URL, where
+        # HTTP libraries and proxies log it; the proof is no secret.
         signed = post_args if post_args is not None else args
-        signed.setdefault("access_token", self.access_token)
         if self.appsecret_proof:
             signed.setdefault("appsecret_proof", self.appsecret_proof)
         response = self.session.request(
@@ -116,6 +116,7 @@ class PageGraphAPI(facebook.GraphAPI):
             data=post_args,
             files=files,
             proxies=self.proxies,
+            headers={"Authorization": f"OAuth {self.access_token}"},
         )
         try:
             result = response.json()
@@ -163,12 +164,15 @@ class FacebookChannel(Channel):
         super().__init__(credentials, config)
         page_id = str(credentials.get("page_id") or "").strip()
         token = str(credentials.get("page_access_token") or "").strip()
-        if not _OBJECT_ID.match(page_id) or not token:
+        if not page_id or not token:
             raise PermanentError(
                 "This Facebook page's connection is incomplete (its page ID or access token "
                 "is missing). Reconnect the page in Crier.",
                 reconnect=True,
             )
+        if not page_id.isdigit():
+            raise PermanentError(f"{page_id!r} is not a Facebook Page id: Page ids are numbers.",
+                                 reconnect=True)
         self.page_id = page_id
         self.graph = PageGraphAPI(
             token,
@@ -269,9 +273,6 @@ class FacebookChannel(Channel):
 
     def verify(self) -> str:
         """The Page's name, read with its own token: the id must be numeric and the token must open it."""
-        if not str(self.page_id or "").isdigit():
-            raise PermanentError(f"{self.page_id!r} is not a Facebook Page id: Page ids are numbers.",
-                                 reconnect=True)
         answer = self._call("read", self.graph.request, f"{self.graph.version}/{self.page_id}",
                             args={"fields": "id,name"})
         if not isinstance(answer, dict) or str(answer.get("id")) != str(self.page_id):

@@ -35,6 +35,10 @@ from .base import (
 from .xtext import MAX_WEIGHTED_LENGTH, invalid_characters, split_thread, weighted_length
 
 log = logging.getLogger(__name__)
+# oauthlib logs each signing client at DEBUG, consumer key and access token
+# included: credentials are never logged, whatever the log level.
+for _name in ("oauthlib", "requests_oauthlib"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 #: The hosts tweepy sends requests to; XSession redirects them to the configured URL.
 TWEEPY_HOSTS = ("https://api.twitter.com", "https://api.x.com")

@@ -228,10 +228,12 @@ def account_add(kind: str, name: str, area: str | None) -> None:
         sys.exit(1)
     with _runtime().session() as session:
         try:
+            opened = people.verify_credentials(session, kind, credentials)
             created = accounts.add_account(session, kind, name, credentials, area=area)
         except CrierError as exc:
             _fail(exc)
-        click.echo(f"added {created.kind} account {created.name} (id {created.id})")
+        click.echo(f"added {created.kind} account {created.name} (id {created.id})"
+                   + (f": {opened}" if opened else ""))
 
 
 @account.command("list")

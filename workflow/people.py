@@ -248,9 +248,14 @@ def remove_account(session: Session, actor: User | None, account_id: Any) -> Non
 
 
 def verify_credentials(session: Session, kind: str, credentials: Any) -> str:
-    """Check channel credentials against the platform; what they open, or a 4xx naming credentials."""
-    if not isinstance(credentials, dict):
-        raise ValidationError("credentials must be a JSON object", field="credentials")
+    """Check channel credentials against the platform; what they open, or a 4xx naming credentials.
+
+    Credentials of an unknown kind, or missing a required key, are left to
+    :func:`workflow.accounts.add_account`, which refuses them saying what is missing.
+    """
+    if kind not in REQUIRED_CREDENTIALS or not isinstance(credentials, dict) or any(
+            not credentials.get(key) for key in REQUIRED_CREDENTIALS[kind]):
+        return ""
     try:
         channel = make_channel(kind, credentials, channel_config_of(session))
     except ChannelError as exc:

@@ -126,13 +126,14 @@ class GraphState:
         *,
         app_secret: str | None = None,
         permissions: frozenset[str] | set[str] | None = None,
+        access_token: str | None = None,
     ) -> GraphPage:
-        """Create a Page with a fresh Page access token."""
+        """Create a Page with a fresh Page access token (or ``access_token``)."""
         with self.lock:
             page = GraphPage(
                 page_id=str(next(self._page_ids)),
                 name=name,
-                access_token="EAAsim" + secrets.token_urlsafe(24),
+                access_token=access_token or "EAAsim" + secrets.token_urlsafe(24),
                 app_secret=app_secret,
                 permissions=frozenset(DEFAULT_PERMISSIONS if permissions is None else permissions),
             )
@@ -654,9 +655,11 @@ class GraphSimulator(Simulator):
         *,
         app_secret: str | None = None,
         permissions: frozenset[str] | set[str] | None = None,
+        access_token: str | None = None,
     ) -> dict[str, str]:
         """Create a Page and return the credentials Crier stores for it."""
-        return self.state.add_page(name, app_secret=app_secret, permissions=permissions).credentials()
+        return self.state.add_page(name, app_secret=app_secret, permissions=permissions,
+                                   access_token=access_token).credentials()
 
     def fault(self, kind: str, **spec: Any) -> Fault:
         """Queue a fault for the next matching calls (see the module docstring)."""

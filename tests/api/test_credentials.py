@@ -5,7 +5,12 @@ import logging
 
 from sqlalchemy import text
 
+import pytest
+
+from channels.simulators.graph import GraphSimulator
+from channels.simulators.xapi import XSimulator
 from tests.api.conftest import assert_error, conforms
+from tests.conftest import app_config
 
 SECRETS = {
     "consumer_key": "ck-SECRET-4f1d9a7e",
@@ -16,6 +21,24 @@ SECRETS = {
 PAGE_TOKEN = "EAAG-SECRET-page-token-93c1"
 
 
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    """The app talking to local X and Graph simulators that know these credentials (they are checked)."""
+    from web import create_app
+
+    with XSimulator(consumer_key=SECRETS["consumer_key"], consumer_secret=SECRETS["consumer_secret"]) as x_sim, \
+            GraphSimulator() as graph_sim:
+        x_sim.add_account("ExamplePolice", access_token=SECRETS["access_token"],
+                          access_token_secret=SECRETS["access_token_secret"])
+        page = graph_sim.add_page("Force Facebook", access_token=PAGE_TOKEN)
+        monkeypatch.setenv("CRIER_INSTANCE_PATH", str(tmp_path / "instance"))
+        application = create_app(app_config(database_url, tmp_path, X_API_URL=x_sim.url,
+                                            FACEBOOK_GRAPH_URL=graph_sim.url))
+        application.config["TEST_PAGE_ID"] = page["page_id"]
+        yield application
+        application.extensions["crier"].engine.dispose()
+
+
 def assert_no_secret(where: str, *haystacks: str) -> None:
     for haystack in haystacks:
         for secret in (*SECRETS.values(), PAGE_TOKEN):
@@ -23,7 +46,7 @@ def assert_no_secret(where: str, *haystacks: str) -> None:
             assert secret[:10] not in haystack, f"{where} shows part of a credential"
 
 
-def test_no_endpoint_shows_or_logs_credentials(api, admin, officer, supervisor, runtime, caplog, session):
+def test_no_endpoint_shows_or_logs_credentials(app, api, admin, officer, supervisor, runtime, caplog, session):
     caplog.set_level(logging.DEBUG)
     client = api(admin)
     seen: list[str] = []
@@ -41,7 +64,8 @@ def test_no_endpoint_shows_or_logs_credentials(api, admin, officer, supervisor, 
     assert x_account["settings"] == {"username": "ExamplePolice"}
 
     fb = client.post("/accounts", json={"kind": "facebook", "name": "Force Facebook", "area": "North",
-                                         "credentials": {"page_id": "1001", "page_access_token": PAGE_TOKEN}})
+                                         "credentials": {"page_id": app.config["TEST_PAGE_ID"],
+                                                         "page_access_token": PAGE_TOKEN}})
     assert fb.status_code == 201
     keep(fb)
     site = keep(client.post("/accounts", json={"kind": "website", "name": "Force website"}))
@@ -85,7 +109,5 @@ def test_no_endpoint_shows_or_logs_credentials(api, admin, officer, supervisor, 
 
 
 def test_the_secret_check_itself_notices_a_secret():
-    import pytest
-
     with pytest.raises(AssertionError):
         assert_no_secret("a sample", f"token={SECRETS['access_token_secret']}")

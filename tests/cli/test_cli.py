@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_SERVER_URL, _service_missing, app_config
 from web import create_app
+from channels.simulators.graph import GraphSimulator
+from channels.simulators.xapi import XSimulator
 from web.cli import cli
 from workflow.db import Base, make_session_factory
 from workflow.models import AuditEvent, ChannelAccount, User
@@ -36,10 +38,12 @@ class Crier:
         self.instance = instance
         self.keys = keys or Fernet.generate_key().decode()
 
+    platform_env: dict[str, str] = {}
+
     def env(self, **extra: str) -> dict[str, str]:
         return {"CRIER_DATABASE_URL": self.database_url, "CRIER_SECRET_KEY": "crier-cli-tests",
                 "CRIER_INSTANCE_PATH": str(self.instance), "CRIER_CREDENTIAL_KEYS": self.keys,
-                "CRIER_BROKER_URL": "memory://", **extra}
+                "CRIER_BROKER_URL": "memory://", **self.platform_env, **extra}
 
     def __call__(self, *args: str, input: str | None = None, **env: str):
         result = CliRunner().invoke(cli, list(args), input=input, env=self.env(**env), catch_exceptions=False)
@@ -62,9 +66,22 @@ class Crier:
             engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def platforms():
+    """Local X and Graph simulators that know the credentials these tests add."""
+    with XSimulator(consumer_key=X_SECRETS["consumer_key"], consumer_secret=X_SECRETS["consumer_secret"]) as x_sim, \
+            GraphSimulator() as graph_sim:
+        x_sim.add_account(X_SECRETS["username"], access_token=X_SECRETS["access_token"],
+                          access_token_secret=X_SECRETS["access_token_secret"])
+        page = graph_sim.add_page("Force FB", access_token="fb-CLI-SECRET")
+        yield {"CRIER_X_API_URL": x_sim.url, "CRIER_FACEBOOK_GRAPH_URL": graph_sim.url}, page
+
+
 @pytest.fixture
-def crier(database_url, tmp_path):
-    return Crier(database_url, tmp_path / "instance")
+def crier(database_url, tmp_path, platforms):
+    runner = Crier(database_url, tmp_path / "instance")
+    runner.platform_env = platforms[0]
+    return runner
 
 
 def output(result) -> str:
@@ -203,11 +220,12 @@ def test_account_add_refuses_bad_credentials(crier, stdin, message):
     assert crier.rows(select(ChannelAccount)) == []
 
 
-def test_key_rotation_re_encrypts_with_the_new_key(crier):
+def test_key_rotation_re_encrypts_with_the_new_key(crier, platforms):
     old = crier.keys
-    crier("account", "add", "x", "--name", "Force X", input=json.dumps(X_SECRETS))
-    crier("account", "add", "facebook", "--name", "Force FB", "--area", "North",
-          input=json.dumps({"page_id": "1001", "page_access_token": "fb-CLI-SECRET"}))
+    page = platforms[1]
+    assert crier("account", "add", "x", "--name", "Force X", input=json.dumps(X_SECRETS)).exit_code == 0
+    assert crier("account", "add", "facebook", "--name", "Force FB", "--area", "North",
+                 input=json.dumps(page)).exit_code == 0
     before = {a.id: bytes(a.credentials_encrypted) for (a,) in crier.rows(select(ChannelAccount))}
 
     new = Fernet.generate_key().decode()
@@ -221,8 +239,7 @@ def test_key_rotation_re_encrypts_with_the_new_key(crier):
         assert blob != before[account_id]
         with pytest.raises(CredentialsError):
             CredentialVault([old]).decrypt(blob)
-        assert CredentialVault([new]).decrypt(blob) in (X_SECRETS, {"page_id": "1001",
-                                                                    "page_access_token": "fb-CLI-SECRET"})
+        assert CredentialVault([new]).decrypt(blob) in (X_SECRETS, page)
     # The old blobs were readable by the old key only: rotation really changed the key.
     with pytest.raises(CredentialsError):
         CredentialVault([new]).decrypt(next(iter(before.values())))
@@ -278,3 +295,31 @@ def test_the_installed_crier_command_checks_the_audit_chain(crier):
                             timeout=120)
     assert broken.returncode == 1
     assert f"BROKEN at event {ids[3]}" in broken.stderr
+
+
+@pytest.mark.parametrize("kind, credentials, says", [
+    ("facebook", {"page_id": "force-page", "page_access_token": "fb-CLI-SECRET"}, "Page ids are numbers"),
+    ("facebook", {"page_id": "999", "page_access_token": "fb-CLI-SECRET"}, "refused"),
+    ("facebook", {"page_id": "PAGE", "page_access_token": "wrong-token"}, "refused"),
+    ("x", {**X_SECRETS, "access_token_secret": "wrong"}, "refused"),
+    ("x", {**X_SECRETS, "user_id": "123"}, "not 123"),
+])
+def test_account_add_checks_credentials_with_the_platform(crier, platforms, kind, credentials, says):
+    if credentials.get("page_id") == "PAGE":
+        credentials = {**credentials, "page_id": platforms[1]["page_id"]}
+    result = crier("account", "add", kind, "--name", "Checked", input=json.dumps(credentials))
+    assert result.exit_code == 1, output(result)
+    assert says in result.output
+    assert crier.rows(select(ChannelAccount)) == []
+
+
+def test_set_credentials_checks_them_and_stores_nothing_when_refused(crier, platforms):
+    page = platforms[1]
+    assert crier("account", "add", "facebook", "--name", "Force FB", input=json.dumps(page)).exit_code == 0
+    ((account,),) = crier.rows(select(ChannelAccount))
+    refused = crier("account", "set-credentials", str(account.id),
+                    input=json.dumps({"page_id": "not-a-number", "page_access_token": "x"}))
+    assert refused.exit_code == 1 and "Page ids are numbers" in refused.output
+    ((after,),) = crier.rows(select(ChannelAccount))
+    assert bytes(after.credentials_encrypted) == bytes(account.credentials_encrypted)
+    assert crier("account", "set-credentials", str(account.id), input=json.dumps(page)).exit_code == 0

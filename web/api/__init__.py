@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from workflow import accounts, messages
+from workflow import accounts, messages, people
 from workflow.errors import CrierError, ValidationError
 from workflow.schedule import check_publish_window
 from workflow.models import Message, Role
@@ -156,6 +156,7 @@ def list_accounts(user):
 @api_roles(Role.ADMIN)
 def add_account(user):
     data = _body("NewAccount")
+    people.verify_credentials(db(), str(data.get("kind")), data.get("credentials", {}))
     account = accounts.add_account(db(), data.get("kind"), data.get("name"), data.get("credentials", {}),
                                    area=data.get("area"), actor=user)
     return jsonify(accounts.account_as_dict(account)), 201
