@@ -143,11 +143,11 @@ def api_roles(*roles: Role) -> Callable:
     return wrap
 
 
-def require_console_role(*roles: Role) -> None:
-    """Raise unless the signed-in console user has one of ``roles``."""
+def require_console_role(*roles: Role) -> User:
+    """The signed-in console user; raise unless they have one of ``roles``."""
     if not current_user.is_authenticated:
         raise AuthenticationError("please sign in")
     user = console_user()
     if user.role == Role.ADMIN or user.role in roles:
-        return
+        return user
     raise PermissionDeniedError("you do not have the role this needs")

@@ -1,0 +1,71 @@
+"""Admin pages: people (role, access, email) and channel accounts (enable, disable).
+
+Thin views over :mod:`workflow.people`; every change there is audited and
+takes effect at once. Refusals answer with the status the API would (403, 404,
+409, 422) and say why.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from workflow import accounts, people
+from workflow.errors import CrierError
+from workflow.models import Role
+
+from ..auth import require_console_role
+from ..context import db
+from . import bp
+
+
+def _users_page(errors: dict[str, str] | None = None, status: int = 200):
+    return render_template("console/users.html", title="People", people=people.list_users(db()),
+                           errors=errors or {}), status
+
+
+@bp.get("/users")
+@login_required
+def users():
+    require_console_role(Role.ADMIN)
+    return _users_page()
+
+
+@bp.post("/users/<username>")
+@login_required
+def update_user(username: str):
+    actor = require_console_role(Role.ADMIN)
+    form = request.form
+    try:
+        people.update_user(db(), actor, username, role=form.get("role") or None,
+                           active={"yes": True, "no": False}.get(form.get("active", "")),
+                           email=form.get("email", ""))
+    except CrierError as exc:
+        db().rollback()
+        return _users_page({exc.field or "user": f"{username}: {exc.message}"}, exc.status)
+    flash(f"{username} updated. A new role or disabled access ends their sessions and API tokens now.")
+    return redirect(url_for("console.users"))
+
+
+def _accounts_page(errors: dict[str, str] | None = None, status: int = 200):
+    return render_template("console/accounts.html", title="Channel accounts",
+                           channel_accounts=accounts.list_accounts(db()), errors=errors or {}), status
+
+
+@bp.get("/accounts")
+@login_required
+def channel_accounts():
+    require_console_role(Role.ADMIN)
+    return _accounts_page()
+
+
+@bp.post("/accounts/<int:account_id>")
+@login_required
+def update_account(account_id: int):
+    actor = require_console_role(Role.ADMIN)
+    try:
+        account = people.set_account_enabled(db(), actor, account_id, request.form.get("enabled") == "yes")
+    except CrierError as exc:
+        db().rollback()
+        return _accounts_page({"account": exc.message}, exc.status)
+    flash(f"{account.name} is {'enabled' if account.status == 'active' else 'disabled'}.")
+    return redirect(url_for("console.channel_accounts"))
