@@ -15,6 +15,7 @@ from workflow.config import Settings
 from workflow.runtime import build_runtime
 
 from .auth import ConsoleSessionInterface, login_manager
+from . import headers
 from .context import close_session
 
 csrf = CSRFProtect()
@@ -96,6 +97,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.session_interface = ConsoleSessionInterface()
     login_manager.init_app(app)
     csrf.init_app(app)
+    headers.init_app(app)
     logging.getLogger("crier").setLevel(app.config.get("LOG_LEVEL", "INFO"))
 
     from . import api, console, health, public
