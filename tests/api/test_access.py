@@ -21,6 +21,7 @@ BODIES = {
     ("POST", "/messages/{message_id}/correct"): {"body": "Road open.", "change_note": "Reopened"},
     ("POST", "/messages/{message_id}/schedule"): {"publish_now": True},
     ("POST", "/pause"): {"reason": "Major incident"},
+    ("PATCH", "/users/{username}"): {"email": "olivia@police.example"},
 }
 #: Operations only some roles may call; every other one is open to every signed-in user.
 RESTRICTED = {
@@ -30,6 +31,8 @@ RESTRICTED = {
     ("POST", "/messages/{message_id}/schedule"): {"supervisor", "admin"},
     ("POST", "/pause"): {"supervisor", "admin"},
     ("DELETE", "/pause"): {"supervisor", "admin"},
+    ("GET", "/users"): {"admin"},
+    ("PATCH", "/users/{username}"): {"admin"},
 }
 
 
@@ -44,7 +47,8 @@ OPERATIONS = sorted(operations())
 
 
 def call(client: ApiClient, method: str, path: str, message_id: int = 1):
-    return client._call(method, path.format(message_id=message_id), json=BODIES.get((method, path)))
+    return client._call(method, path.format(message_id=message_id, username="olivia"),
+                        json=BODIES.get((method, path)))
 
 
 def test_every_operation_is_listed_here():
@@ -65,7 +69,7 @@ def test_every_operation_needs_a_valid_token(app, header):
     client = ApiClient(app.test_client(), None)
     headers = {"Authorization": header} if header is not None else {}
     for method, path in OPERATIONS:
-        response = client._call(method, path.format(message_id=1), json=BODIES.get((method, path)),
+        response = client._call(method, path.format(message_id=1, username="olivia"), json=BODIES.get((method, path)),
                                 headers=headers)
         assert_error(response, 401, "unauthorized")
         assert response.headers["WWW-Authenticate"].startswith("Bearer"), (method, path)
