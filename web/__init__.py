@@ -21,9 +21,9 @@ from .context import close_session
 csrf = CSRFProtect()
 
 
-def _instance_secret(instance: Path) -> str:
-    """The embedded default's secret key: made once and kept in the instance folder."""
-    path = instance / "secret_key"
+def _instance_secret(instance: Path, name: str = "secret_key") -> str:
+    """A key of the embedded default (secret or audit key): made once and kept in the instance folder."""
+    path = instance / name
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -80,6 +80,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _protect_files(instance, str(app.config["DATABASE_URL"]))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+    if not app.config.get("AUDIT_KEY"):
+        app.config["AUDIT_KEY"] = _instance_secret(instance, "audit_key")
+    if not app.config.get("AUDIT_CHECKPOINTS"):
+        app.config["AUDIT_CHECKPOINTS"] = str(instance / "audit-checkpoints")
 
     settings = Settings.from_mapping(app.config)
     runtime = build_runtime(settings)

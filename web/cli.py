@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from workflow import accounts, people, audit
+from workflow import accounts, audit, audit_checkpoints, people
+from workflow.runtime import audit_key
 from workflow.errors import CrierError
 from workflow.migrate import upgrade as migrate_upgrade
 
@@ -327,14 +328,29 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check the hash chain; report the first broken link."""
-    with _runtime().session() as session:
-        count, broken = audit.verify_chain(session)
+    """Check the chain, its seals, the newest checkpoint, and every version and decision row.
+
+    Names the first bad event or row and exits 1; on success writes a new checkpoint.
+    """
+    runtime = _runtime()
+    key, folder = audit_key(runtime.settings), runtime.settings.audit_checkpoints
+    with runtime.session() as session:
+        count, broken = audit.verify_chain(session, key)
+        if broken is None and folder:
+            broken = audit_checkpoints.check_against_checkpoint(session, key, folder)
+        bad_row = audit_checkpoints.check_rows(session) if broken is None else None
     if broken:
-        click.echo(f"audit chain BROKEN at event {broken.event_id}: {broken.reason} "
-                   f"({count} event(s) checked)", err=True)
+        where = f"event {broken.event_id}" if broken.event_id else "the checkpoints"
+        click.echo(f"audit chain BROKEN at {where}: {broken.reason} ({count} event(s) checked)", err=True)
         sys.exit(1)
-    click.echo(f"audit chain intact: {count} event(s)")
+    if bad_row:
+        kind, row_id, why = bad_row
+        click.echo(f"audit BROKEN at {kind} {row_id}: {why}", err=True)
+        sys.exit(1)
+    if folder:
+        with runtime.session() as session:
+            audit_checkpoints.write_checkpoint(session, key, folder)
+    click.echo(f"audit chain intact: {count} event(s), every version and decision recorded")
 
 
 # The delivery engine ------------------------------------------------------------

@@ -1,9 +1,18 @@
 """The audit trail: append-only events, each chained to the one before by a
-SHA-256 over its own fields and the previous event's hash."""
+SHA-256 over its own fields and the previous event's hash, and sealed with an
+HMAC under the audit key, which is kept outside the database.
+
+Someone who can write to the database but does not hold the key cannot
+rewrite the trail and re-hash it: the seals would not match. Deleting the
+newest events leaves a shorter chain that is still valid, so signed
+checkpoints of the chain's head are written outside the database
+(:mod:`workflow.audit_checkpoints`) and verification compares against them.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -36,6 +45,23 @@ def _payload(prev_hash: str, created_at: dt.datetime, actor: str, action: str,
         "content_hash": content_hash,
         "details": details,
     })
+
+
+def seal(key: bytes, event_id: int, event_hash: str) -> str:
+    """The HMAC that binds an event's id and hash to the audit key."""
+    return hmac.new(key, f"{event_id}:{event_hash}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _seal(session: Session, event: AuditEvent) -> None:
+    key = session.info.get(AUDIT_KEY)
+    if key is None:
+        return
+    event.mac = seal(key, event.id, event.hash)
+    session.execute(text("UPDATE audit_events SET mac = :mac WHERE id = :id"), {"mac": event.mac, "id": event.id})
+
+
+#: Where a runtime's sessions carry the audit key (workflow.runtime).
+AUDIT_KEY = "crier.audit_key"
 
 
 def _event_hash(prev_hash: str, created_at: dt.datetime, actor: str, action: str,
@@ -96,6 +122,7 @@ def record(session: Session, actor: User | str | None, action: str, *,
     )
     if session.get_bind().dialect.name == "postgresql":
         _append_postgresql(session, event)
+        _seal(session, event)
         return event
     lock_chain(session)
     event.prev_hash = session.execute(
@@ -103,8 +130,12 @@ def record(session: Session, actor: User | str | None, action: str, *,
     ).scalar_one_or_none() or GENESIS
     event.hash = _event_hash(event.prev_hash, created_at, actor_name, action, message_id,
                              version_number, content_hash, body)
+    key = session.info.get(AUDIT_KEY)
     session.add(event)
     session.flush()
+    if key is not None:
+        event.mac = seal(key, event.id, event.hash)
+        session.flush()
     return event
 
 
@@ -178,10 +209,15 @@ def iter_events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
-    """Check every link; return how many events were checked and the first break."""
+def verify_chain(session: Session, key: bytes | None = None) -> tuple[int, ChainBreak | None]:
+    """Check every link and, with ``key``, every seal; return how many events were checked and the first break.
+
+    Events written before sealing began (no seal, all before the first sealed
+    one) are checked by their links alone; once one is sealed, all later ones must be.
+    """
     prev = GENESIS
     count = 0
+    sealed = False
     for event in iter_events(session):
         count += 1
         if event.prev_hash != prev:
@@ -190,6 +226,14 @@ def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
                                event.version_number, event.content_hash, event.details)
         if expected != event.hash:
             return count, ChainBreak(event.id, "its contents were changed after it was written")
+        if key is not None:
+            if event.mac is None and sealed:
+                return count, ChainBreak(event.id, "its seal was removed")
+            if event.mac is not None:
+                sealed = True
+                if not hmac.compare_digest(event.mac, seal(key, event.id, event.hash)):
+                    return count, ChainBreak(event.id, "its seal does not match: the chain was rewritten "
+                                                       "without the audit key")
         prev = event.hash
     return count, None
 

@@ -108,6 +108,10 @@ class Settings:
     # and the longest that slowdown can be, in seconds: never a lock-out.
     login_slow_after: int = 5
     login_max_delay: float = 3.0
+    # Seals each audit event (HMAC); kept outside the database. Default: made once
+    # in the instance folder. Signed checkpoints of the chain go to this folder.
+    audit_key: str = ""
+    audit_checkpoints: str = ""
     # Reverse proxies in front of the console that set X-Forwarded-For/-Proto.
     proxy_hops: int = 0
     demo: bool = False
@@ -187,6 +191,9 @@ class Settings:
             raise SettingsError("CRIER_LOGIN_MAX_DELAY is a few seconds: between 0 and 30")
         if self.proxy_hops < 0:
             raise SettingsError("CRIER_PROXY_HOPS cannot be negative")
+        if self.audit_key and len(self.audit_key) < 32:
+            # Never echo a key: it is a secret even when too short.
+            raise SettingsError("CRIER_AUDIT_KEY must be at least 32 characters (e.g. from crier keys generate)")
 
     def _check_keys(self) -> None:
         import base64

@@ -339,6 +339,9 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC of the event's id and hash with the audit key, which is kept outside
+    # the database: a chain rewritten and re-hashed without the key is detected.
+    mac: Mapped[Optional[str]] = mapped_column(String(64))
 
 
 Index("ix_audit_message", AuditEvent.message_id)

@@ -5,6 +5,9 @@ Sessions carry these in ``session.info`` so that services need only a session.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import dataclasses
 from typing import Protocol, Sequence
 
@@ -62,6 +65,13 @@ def channel_config(settings: Settings) -> ChannelConfig:
     )
 
 
+def audit_key(settings: Settings) -> bytes:
+    """The key that seals audit events: CRIER_AUDIT_KEY, else one derived from the secret key."""
+    if settings.audit_key:
+        return settings.audit_key.encode("utf-8")
+    return hmac.new(settings.secret_key.encode("utf-8"), b"crier audit key", hashlib.sha256).digest()
+
+
 def build_runtime(settings: Settings, dispatcher: Dispatcher | None = None) -> Runtime:
     """Create the engine and session factory for ``settings``."""
     engine = make_engine(settings.database_url)
@@ -73,6 +83,7 @@ def build_runtime(settings: Settings, dispatcher: Dispatcher | None = None) -> R
         **{
             "crier.settings": settings,
             "crier.vault": vault,
+            "crier.audit_key": audit_key(settings),
             "crier.dispatcher": dispatcher,
             "crier.channel_config": channel_config(settings),
             # Filled on first use by workflow.signin: one sign-in throttle per process.

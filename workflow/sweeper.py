@@ -27,7 +27,8 @@ from sqlalchemy import and_, func, or_, select, update
 
 from .db import utcnow
 from .models import Delivery, DeliveryState
-from .runtime import Dispatcher, Runtime
+from .audit_checkpoints import write_checkpoint
+from .runtime import Dispatcher, Runtime, audit_key
 
 log = logging.getLogger("crier.sweeper")
 
@@ -117,6 +118,12 @@ def sweep(runtime: Runtime, dispatcher: Dispatcher | None = None, *, now: dt.dat
         # A broken series must not stop the wake-ups of everything else.
         log.exception("planning recurring occurrences failed")
     woken = wake_due(runtime, dispatcher, now=now)
+    if runtime.settings.audit_checkpoints:
+        try:
+            with runtime.session() as session:
+                write_checkpoint(session, audit_key(runtime.settings), runtime.settings.audit_checkpoints)
+        except Exception:
+            log.exception("writing the audit checkpoint failed")
     return SweepReport(planned, woken)
 
 
