@@ -45,8 +45,12 @@ class Settings:
     # Outbound HTTP timeouts for the channel adapters, in seconds.
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    # How long a worker's claim on a delivery lasts before another may take it.
-    lease_seconds: int = 120
+    # How long a worker's claim on a delivery lasts unless its heartbeat renews
+    # it; a dead worker's deliveries are taken over about this much (plus one
+    # sweep) later.
+    lease_seconds: int = 10
+    # How often a worker renews the leases of the deliveries it is sending.
+    heartbeat_seconds: float = 3.0
     # How often the sweeper looks for due deliveries, in seconds.
     sweep_interval: float = 5.0
     # Transient failures: exponential backoff from retry_base_seconds up to
