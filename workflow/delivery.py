@@ -156,10 +156,14 @@ def heartbeat_interval(settings: Settings) -> float:
 
 
 def in_flight_until(settings: Settings, lapsed_at: dt.datetime) -> dt.datetime:
-    """Until when a platform call of a worker whose lease lapsed at ``lapsed_at``
-    may still land: every call starts under a live lease and is bounded by the
-    adapters' timeouts (plus a margin for clocks and scheduling)."""
-    bound = settings.connect_timeout + settings.read_timeout + IN_FLIGHT_MARGIN
+    """Until when a post by a worker whose lease lapsed at ``lapsed_at`` may still land.
+
+    Every posting call (a post, each part of a thread) starts just after its
+    worker renewed the lease for a full ``lease_seconds``, so it started at
+    least that long before the lapse; and it ends within the adapters'
+    timeouts (plus a margin for clocks and scheduling).
+    """
+    bound = settings.connect_timeout + settings.read_timeout + IN_FLIGHT_MARGIN - settings.lease_seconds
     return lapsed_at + dt.timedelta(seconds=bound)
 
 
@@ -181,11 +185,15 @@ class _Heartbeat:
         self.thread = threading.Thread(target=self._run, name=f"lease-{claim.delivery_id}", daemon=True)
 
     def __enter__(self) -> "_Heartbeat":
+        self.confirm()
+        self.thread.start()
+        return self
+
+    def confirm(self) -> None:
+        """Renew the lease now, or raise :class:`LeaseLostError`: called before every post."""
         with self.runtime.session() as session:
             if not renew_lease(session, self.claim.delivery_id, self.claim.owner):
                 raise LeaseLostError("the lease lapsed before the platform call")
-        self.thread.start()
-        return self
 
     def __exit__(self, *exc: Any) -> None:
         self.stop_event.set()
@@ -387,7 +395,8 @@ def _merge(parts: Sequence[str], more: Sequence[str]) -> list[str]:
     return out
 
 
-def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None]) -> _Result:
+def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None],
+                   confirm_lease: Callable[[], None] = lambda: None) -> _Result:
     try:
         if job.operation == "delete":
             for remote_id in job.delete_ids:
@@ -413,6 +422,8 @@ def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None]) -
             waiting = _previous_attempt_in_flight(job)
             if waiting is not None:
                 return _Result("unknown", error=waiting)
+            # The look-up took time: post only with a full lease ahead (see in_flight_until).
+            confirm_lease()
         result = channel.publish(job.post, reply_to=job.reply_to, posted_parts=tuple(job.posted_parts),
                                  on_part=on_part)
         return _Result("sent", result)
@@ -784,8 +795,8 @@ def _send(runtime: Runtime, job: Job, limiter: Limiter, channel_factory: Callabl
             raise LeaseLostError("the lease was lost while posting the thread")
 
     try:
-        with _Heartbeat(runtime, job.claim, hard, logger):
-            res = _call_platform(channel, job, on_part)
+        with _Heartbeat(runtime, job.claim, hard, logger) as heartbeat:
+            res = _call_platform(channel, job, on_part, heartbeat.confirm)
     except LeaseLostError as exc:
         logger.warning("%s; the worker that took it over reconciles", exc)
         return Outcome("lease_lost", job.delivery_id, job.queue)

@@ -93,7 +93,11 @@ def test_a_thread_stops_at_the_part_where_its_lease_was_lost(runtime, session, a
 def test_a_lapsed_lease_is_reconciled_at_once_but_not_reposted_while_its_call_may_land(runtime, website_account,
                                                                                      approved):
     (d_id,) = approved([website_account.id])
-    lapsed_at = lapse_lease_of_dead_worker(runtime, d_id)
+    settings = runtime.settings
+    # A post started just before the lease was last renewed may land up to
+    # the adapters' timeouts after that; take the lease over well inside it.
+    lapsed_at = lapse_lease_of_dead_worker(
+        runtime, d_id, ago=max(0.0, settings.connect_timeout + settings.read_timeout - settings.lease_seconds) / 2)
     # Taken over: the platform has no post yet, but the old call may still land.
     early = Scripted(find=[None], publish=[PublishResult("page-2")])
     assert run(runtime, d_id, early, owner="worker-b/1").status == "unknown"
@@ -114,8 +118,26 @@ def test_a_lapsed_lease_whose_call_can_no_longer_land_is_posted_after_reconcilin
                                                                                  approved):
     (d_id,) = approved([website_account.id])
     settings = runtime.settings
-    bound = settings.connect_timeout + settings.read_timeout + delivery.IN_FLIGHT_MARGIN + 1
+    bound = settings.connect_timeout + settings.read_timeout + delivery.IN_FLIGHT_MARGIN - settings.lease_seconds + 1
     lapse_lease_of_dead_worker(runtime, d_id, ago=bound)
     absent = Scripted(find=[None], publish=[PublishResult("page-2")])
     assert run(runtime, d_id, absent, owner="worker-b/1").status == "sent"
     assert [c[0] for c in absent.calls] == ["find_recent", "publish"]
+
+
+def test_a_post_after_a_long_look_up_starts_only_under_a_renewed_lease(runtime, website_account, approved):
+    (d_id,) = approved([website_account.id])
+    settings = runtime.settings
+    lapse_lease_of_dead_worker(runtime, d_id, ago=settings.connect_timeout + settings.read_timeout + 5)
+
+    def slow_look_up_meanwhile_taken_over(post):
+        # This worker stalled in the look-up long enough to lose its lease.
+        with runtime.session() as s:
+            s.execute(update(Delivery).where(Delivery.id == d_id).values(lease_owner="worker-c/1"))
+            s.commit()
+        return None
+
+    channel = Scripted(find=[slow_look_up_meanwhile_taken_over], publish=[PublishResult("page-2")])
+    assert run(runtime, d_id, channel, owner="worker-b/1").status == "lease_lost"
+    assert [c[0] for c in channel.calls] == ["find_recent"]
+    assert fresh(runtime, d_id).lease_owner == "worker-c/1"
