@@ -11,7 +11,12 @@ database, runs the X and Graph simulators with every platform call delayed by
    time, both written by Crier): p50 and p99, and their ratio to L;
 2. deliveries per second for fan-outs to 1, 50 and 500 accounts, beside a
    no-op Celery task sent the same number of times on the same broker and
-   worker, and the ratio of the two.
+   worker, and the ratio of the two;
+3. crash recovery: one message to 51 accounts (X, Facebook, the website)
+   while a worker with 4 processes is SIGKILLed mid fan-out and a second one
+   and the scheduler take over on the shipped lease settings: seconds from
+   the kill, and from the approval, until every channel is live, and that
+   each post is on its platform exactly once.
 
 Nothing here is a test: it prints numbers for docs/benchmarks.md.
 """
@@ -93,7 +98,7 @@ class Bench:
 
         self.x_sim, self.graph_sim = XSimulator(), GraphSimulator()
         for sim in (self.x_sim, self.graph_sim):
-            sim.app.wsgi_app = Latency(sim.app.wsgi_app, self.args.latency)
+            sim.app.wsgi_app = sim.latency = Latency(sim.app.wsgi_app, self.args.latency)
             sim.start()
         self.env = {
             "CRIER_DATABASE_URL": self.db_url,
@@ -116,11 +121,12 @@ class Bench:
         self._people_and_accounts()
         crier = str(ROOT / ".venv" / "bin" / "crier")
         self.worker_name = f"bench-{uuid.uuid4().hex[:6]}@localhost"
-        self.procs.append(subprocess.Popen(
+        self.main_worker = subprocess.Popen(
             [crier, "worker", "-Q", "incident,routine", "-P", "threads", "-c", str(self.args.concurrency),
              "-n", self.worker_name, "-l", "WARNING"],
             env={**os.environ, **self.env}, cwd=str(ROOT),
-            stdout=open(self.tmp / "worker.log", "ab"), stderr=subprocess.STDOUT))
+            stdout=open(self.tmp / "worker.log", "ab"), stderr=subprocess.STDOUT)
+        self.procs.append(self.main_worker)
         self._wait_for_worker()
 
     def _people_and_accounts(self) -> None:
@@ -135,7 +141,7 @@ class Bench:
                 add_account(s, "website", "Force website", {}).id,
             ]
             self.wards: list[int] = []
-            for i in range(max(self.args.sizes)):
+            for i in range(max(self.args.sizes + [50])):
                 if i % 2 == 0:
                     creds = self.x_sim.add_account(f"ward{i}")
                     self.wards.append(add_account(s, "x", f"Ward {i} X", creds, area=f"Ward {i}").id)
@@ -214,6 +220,59 @@ class Bench:
         stats = self.celery.control.inspect(destination=[self.worker_name], timeout=1.0, limit=1).stats() or {}
         return int(stats.get(self.worker_name, {}).get("total", {}).get("crier.ping", 0))
 
+    def crash_recovery(self, size: int = 51) -> tuple[float, float, int]:
+        """(seconds kill -> all live, seconds approval -> all live, deliveries the dead worker held)."""
+        from workflow.models import Decision, Delivery
+
+        accounts = self.wards[:size - 1] + [self.force[2]]
+        x_before, fb_before = len(self.x_sim.posts), len(self.graph_sim.posts)
+        # The measuring worker steps aside; slow posts keep several in flight at the kill.
+        self.main_worker.terminate()
+        self.main_worker.wait(timeout=30)
+        self.x_sim.latency.seconds = self.graph_sim.latency.seconds = 0.3
+        first = self._process(["worker", "-Q", "incident,routine", "-P", "prefork", "-c", "4",
+                               "-n", f"crash-a-{uuid.uuid4().hex[:6]}@localhost", "-l", "WARNING"], "crash-a")
+        time.sleep(3)  # the processes fork and connect before the approval
+        m = self.approve(accounts, "Crash run: have you seen this man near the Quay?")
+
+        def sent() -> int:
+            with self.rt.session() as s:
+                return s.execute(select(func.count()).select_from(Delivery).where(
+                    Delivery.message_id == m, Delivery.state == "sent")).scalar_one()
+
+        while sent() < 10:
+            time.sleep(0.01)
+        os.killpg(first.pid, 9)
+        first.wait()
+        killed = time.monotonic()
+        with self.rt.session() as s:
+            held = s.execute(select(func.count()).select_from(Delivery).where(
+                Delivery.message_id == m, Delivery.state == "sending")).scalar_one()
+        self._process(["worker", "-Q", "incident,routine", "-P", "prefork", "-c", "4",
+                       "-n", f"crash-b-{uuid.uuid4().hex[:6]}@localhost", "-l", "WARNING"], "crash-b")
+        self._process(["scheduler"], "scheduler")
+        while sent() < size:
+            if time.monotonic() - killed > 600:
+                raise SystemExit("the crash run did not finish within 10 minutes")
+            time.sleep(0.05)
+        from_kill = time.monotonic() - killed
+        with self.rt.session() as s:
+            approved = s.execute(select(Decision.created_at).where(
+                Decision.message_id == m, Decision.decision == "approved")).scalar_one()
+            last = s.execute(select(func.max(Delivery.sent_at)).where(Delivery.message_id == m)).scalar_one()
+        new_x, new_fb = len(self.x_sim.posts) - x_before, len(self.graph_sim.posts) - fb_before
+        if new_x + new_fb != size - 1:
+            raise SystemExit(f"crash run: {new_x + new_fb} platform posts for {size - 1} deliveries")
+        return from_kill, (last - approved).total_seconds(), held
+
+    def _process(self, args: list[str], log: str) -> subprocess.Popen:
+        # Its own process group, so that SIGKILL takes the pool's children too.
+        p = subprocess.Popen([str(ROOT / ".venv" / "bin" / "crier"), *args], env={**os.environ, **self.env},
+                             cwd=str(ROOT), stdout=open(self.tmp / f"{log}.log", "ab"),
+                             stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append(p)
+        return p
+
     # Tear-down ------------------------------------------------------------------------------
     def stop(self) -> None:
         for p in reversed(self.procs):
@@ -235,6 +294,13 @@ class Bench:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def crash(bench: Bench) -> None:
+    from_kill, total, held = bench.crash_recovery()
+    print("\ncrash recovery, 51 accounts, worker SIGKILLed mid fan-out (shipped lease settings)")
+    print(f"  kill -> all live     {from_kill:6.1f} s  ({held} deliveries in the dead worker's hands)")
+    print(f"  approval -> all live {total:6.1f} s  (every post exactly once)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=0.1, help="simulated platform latency L, seconds")
@@ -242,6 +308,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")], default=[1, 50, 500])
     parser.add_argument("--repeats", type=int, default=3, help="runs per fan-out size (the median is shown)")
     parser.add_argument("--concurrency", type=int, default=32, help="worker threads")
+    parser.add_argument("--crash-only", action="store_true", help="run only the crash-recovery measurement")
     parser.add_argument("--postgres", default=os.environ.get(
         "CRIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
@@ -255,6 +322,9 @@ def main() -> None:
         L = args.latency
         print(f"platform latency L = {L * 1000:.0f} ms; one worker, {args.concurrency} threads; "
               f"Redis broker; PostgreSQL; {os.cpu_count()} CPUs")
+        if args.crash_only:
+            crash(bench)
+            return
         lat = bench.latency_rounds()
         p50, p99 = statistics.median(lat), percentile(lat, 99)
         print(f"\napproval -> published, one message to X + Facebook + website ({len(lat)} messages)")
@@ -267,6 +337,7 @@ def main() -> None:
             noops = [bench.noop(size) for _ in range(args.repeats)]
             rate, noop = statistics.median(rates), statistics.median(noops)
             print(f"  {size:>8}  {rate:>12.1f}  {noop:>13.1f}  {rate / noop:>6.2f}")
+        crash(bench)
     finally:
         bench.stop()
 

@@ -71,10 +71,12 @@ class Settings:
     # Outbound HTTP timeouts for the channel adapters, in seconds.
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    # How long a worker's claim on a delivery lasts before another may take it.
-    # The worker renews it every third of that while a send is in flight, so
-    # it can be short: a dead worker's claims are taken over within seconds.
-    lease_seconds: int = 12
+    # How long a worker's claim on a delivery lasts unless its heartbeat renews
+    # it; a dead worker's deliveries are taken over about this much (plus one
+    # sweep) later.
+    lease_seconds: int = 10
+    # How often a worker renews the leases of the deliveries it is sending.
+    heartbeat_seconds: float = 3.0
     # How often the sweeper looks for due deliveries, in seconds.
     sweep_interval: float = 2.0
     # Transient failures: exponential backoff from retry_base_seconds up to
@@ -167,7 +169,7 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"CRIER_{name.upper()} is malformed: {exc}") from None
         self._check_keys()
-        positive = ("connect_timeout", "read_timeout", "lease_seconds", "sweep_interval", "retry_max_attempts",
+        positive = ("connect_timeout", "read_timeout", "lease_seconds", "heartbeat_seconds", "sweep_interval", "retry_max_attempts",
                     "retry_base_seconds", "retry_max_seconds", "retry_window_seconds", "max_body_chars",
                     "session_idle_timeout", "session_lifetime", "login_slow_after")
         for name in positive:

@@ -6,8 +6,9 @@ A worker takes a delivery in three steps, each short:
    the delivery is due, in a sendable state and under no live lease. Two
    workers (or a worker and a redelivered message) never both win.
 2. **Call the platform** outside any database transaction. A heartbeat keeps
-   the lease alive while the call runs, so a lease only lapses when its worker
-   has died; the next claim of a lapsed lease reconciles first.
+   the short lease alive while the call runs, so a lease only lapses when its
+   worker has died or stalled; the next claim of a lapsed lease reconciles
+   first, and posts only once the old attempt can no longer be in flight.
 3. **Record the outcome** in a short transaction that first checks the lease
    is still ours: sent, retrying (transient, with backoff), failed
    (permanent, with the reason) or unknown (reconcile with the platform before
@@ -52,6 +53,9 @@ ACTIVE = frozenset({DS.PENDING.value, DS.SENDING.value, DS.RETRYING.value, DS.UN
 #: How far before a delivery's due time reconciliation looks for its post
 #: (clock differences between Crier and the platform).
 RECONCILE_MARGIN = dt.timedelta(minutes=2)
+#: Seconds added to the adapters' timeouts when bounding how long a lapsed
+#: lease's platform call may still land.
+IN_FLIGHT_MARGIN = 2.0
 #: How soon a correction or withdrawal looks again while the post it changes is still in flight.
 PARENT_WAIT_SECONDS = 3.0
 MAX_ERROR_CHARS = 2000
@@ -85,6 +89,12 @@ class Claim:
     previous_state: str
     attempts: int
     message_id: int | None = None
+    #: When the lease taken over here lapsed (a ``sending`` delivery whose worker died or stalled).
+    lapsed_at: dt.datetime | None = None
+
+
+class LeaseLostError(Exception):
+    """This worker no longer holds the delivery's lease: it must not call the platform again."""
 
 
 def _wake_at():
@@ -103,7 +113,8 @@ def claim_delivery(session: Session, delivery_id: int, owner: str, *,
     now = now or utcnow()
     lease = dt.timedelta(seconds=settings_of(session).lease_seconds)
     row = session.execute(
-        select(Delivery.state, Delivery.attempts, Delivery.message_id).where(Delivery.id == delivery_id)
+        select(Delivery.state, Delivery.attempts, Delivery.message_id, Delivery.lease_expires_at)
+        .where(Delivery.id == delivery_id)
     ).one_or_none()
     if row is None or row.state not in CLAIMABLE:
         session.rollback()
@@ -120,7 +131,8 @@ def claim_delivery(session: Session, delivery_id: int, owner: str, *,
     session.commit()
     if result.rowcount != 1:
         return None
-    return Claim(delivery_id, owner, row.state, row.attempts + 1, row.message_id)
+    lapsed_at = row.lease_expires_at if row.state == DS.SENDING.value else None
+    return Claim(delivery_id, owner, row.state, row.attempts + 1, row.message_id, lapsed_at)
 
 
 def renew_lease(session: Session, delivery_id: int, owner: str, *, now: dt.datetime | None = None) -> bool:
@@ -137,21 +149,51 @@ def renew_lease(session: Session, delivery_id: int, owner: str, *, now: dt.datet
     return result.rowcount == 1
 
 
+def heartbeat_interval(settings: Settings) -> float:
+    """Seconds between lease renewals: the setting, but never more than a third
+    of the lease, so that one late beat does not lose it."""
+    return max(0.2, min(settings.heartbeat_seconds, settings.lease_seconds / 3))
+
+
+def in_flight_until(settings: Settings, lapsed_at: dt.datetime) -> dt.datetime:
+    """Until when a post by a worker whose lease lapsed at ``lapsed_at`` may still land.
+
+    Every posting call (a post, each part of a thread) starts just after its
+    worker renewed the lease for a full ``lease_seconds``, so it started at
+    least that long before the lapse; and it ends within the adapters'
+    timeouts (plus a margin for clocks and scheduling).
+    """
+    bound = settings.connect_timeout + settings.read_timeout + IN_FLIGHT_MARGIN - settings.lease_seconds
+    return lapsed_at + dt.timedelta(seconds=bound)
+
+
 class _Heartbeat:
-    """Keeps a lease alive while the platform call runs, for at most ``max_hold`` seconds."""
+    """Keeps a lease alive while the platform call runs, for at most ``max_hold`` seconds.
+
+    Entering renews the lease at once (raising :class:`LeaseLostError` if it is
+    no longer ours), so a platform call never starts under a lapsed lease; the
+    renewals then run in a thread with its own database session.
+    """
 
     def __init__(self, runtime: Runtime, claim: Claim, max_hold: float, logger: "_Log"):
         self.runtime = runtime
         self.claim = claim
-        self.interval = max(0.2, runtime.settings.lease_seconds / 3)
+        self.interval = heartbeat_interval(runtime.settings)
         self.deadline = utcnow() + dt.timedelta(seconds=max_hold)
         self.log = logger
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"lease-{claim.delivery_id}", daemon=True)
 
     def __enter__(self) -> "_Heartbeat":
+        self.confirm()
         self.thread.start()
         return self
+
+    def confirm(self) -> None:
+        """Renew the lease now, or raise :class:`LeaseLostError`: called before every post."""
+        with self.runtime.session() as session:
+            if not renew_lease(session, self.claim.delivery_id, self.claim.owner):
+                raise LeaseLostError("the lease lapsed before the platform call")
 
     def __exit__(self, *exc: Any) -> None:
         self.stop_event.set()
@@ -212,6 +254,8 @@ class Job:
     since: dt.datetime | None = None
     expected_parts: int = 1
     limits: list[Limit] = dataclasses.field(default_factory=list)
+    # A lapsed lease's platform call may land until then: no new post before it.
+    in_flight_until: dt.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -354,7 +398,8 @@ def _merge(parts: Sequence[str], more: Sequence[str]) -> list[str]:
     return out
 
 
-def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None]) -> _Result:
+def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None],
+                   confirm_lease: Callable[[], None] = lambda: None) -> _Result:
     try:
         if job.operation == "delete":
             for remote_id in job.delete_ids:
@@ -377,6 +422,11 @@ def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None]) -
             if job.reconcile_only:
                 return _Result("absent") if found is None and not job.posted_parts else _Result(
                     "sent", PublishResult(job.posted_parts[0], None, tuple(job.posted_parts)), reconciled=True)
+            waiting = _previous_attempt_in_flight(job)
+            if waiting is not None:
+                return _Result("unknown", error=waiting)
+            # The look-up took time: post only with a full lease ahead (see in_flight_until).
+            confirm_lease()
         result = channel.publish(job.post, reply_to=job.reply_to, posted_parts=tuple(job.posted_parts),
                                  on_part=on_part)
         return _Result("sent", result)
@@ -387,6 +437,25 @@ def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None]) -
     except OutcomeUnknownError as exc:
         # Editing and deleting are safe to repeat; only a new post needs reconciling.
         return _Result("unknown" if job.operation == "publish" else "transient", error=exc)
+
+
+class _StillInFlightError(OutcomeUnknownError):
+    """The worker whose lease lapsed may still be posting: look again after its call's time bound."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _previous_attempt_in_flight(job: Job) -> _StillInFlightError | None:
+    # Reconciliation found nothing, but a stalled (not dead) worker's call may
+    # still land: posting now could double it. The next attempt reconciles again.
+    if job.in_flight_until is None:
+        return None
+    wait = (job.in_flight_until - utcnow()).total_seconds()
+    if wait <= 0:
+        return None
+    return _StillInFlightError("the previous attempt's platform call may still be in flight", wait)
 
 
 # Recording ------------------------------------------------------------------------
@@ -643,8 +712,10 @@ def _defer(runtime: Runtime, job: Job, wait: float, reason: str, logger: _Log) -
     return Outcome("deferred", job.delivery_id, job.queue, wake_in=wait, detail=reason)
 
 
-def _store_part(runtime: Runtime, claim: Claim, part_id: str, logger: _Log) -> None:
-    """Persist one posted thread part at once, so a killed worker's successor resumes after it."""
+def _store_part(runtime: Runtime, claim: Claim, part_id: str, logger: _Log) -> bool:
+    """Persist one posted thread part at once, so a killed worker's successor resumes after it.
+
+    False if the lease is no longer ours (then no further part may be posted)."""
     now = utcnow()
     with runtime.session() as session:
         d = session.execute(select(Delivery).where(
@@ -653,10 +724,11 @@ def _store_part(runtime: Runtime, claim: Claim, part_id: str, logger: _Log) -> N
         if d is None:
             session.rollback()
             logger.warning("lease lost while posting the thread; part %s not recorded here", part_id)
-            return
+            return False
         d.posted_parts = _merge(d.posted_parts or [], [part_id])
         d.lease_expires_at = now + dt.timedelta(seconds=runtime.settings.lease_seconds)
         session.commit()
+        return True
 
 
 # The whole delivery -------------------------------------------------------------------
@@ -691,6 +763,8 @@ def deliver(runtime: Runtime, delivery_id: int, *, owner: str, limiter: Limiter 
         finally:
             # Nothing stays open while the platform answers.
             session.rollback()
+    if claim.lapsed_at is not None:
+        job.in_flight_until = in_flight_until(runtime.settings, claim.lapsed_at)
     config = channel_config(runtime.settings)
     return _send(runtime, job, limiter, channel_factory, config, logger)
 
@@ -719,12 +793,16 @@ def _send(runtime: Runtime, job: Job, limiter: Limiter, channel_factory: Callabl
         posted.append(part_id)
         # Only a thread has parts to resume from; a single post is settled by
         # its outcome (or, if the worker dies first, by reconciliation).
-        if job.expected_parts > 1 or job.posted_parts:
-            _store_part(runtime, job.claim, part_id, logger)
+        if (job.expected_parts > 1 or job.posted_parts) and not _store_part(runtime, job.claim, part_id, logger):
+            # Another worker holds the delivery now: it resumes after the parts it finds.
+            raise LeaseLostError("the lease was lost while posting the thread")
 
     try:
-        with _Heartbeat(runtime, job.claim, hard, logger):
-            res = _call_platform(channel, job, on_part)
+        with _Heartbeat(runtime, job.claim, hard, logger) as heartbeat:
+            res = _call_platform(channel, job, on_part, heartbeat.confirm)
+    except LeaseLostError as exc:
+        logger.warning("%s; the worker that took it over reconciles", exc)
+        return Outcome("lease_lost", job.delivery_id, job.queue)
     except Exception as exc:
         # A fault outside the adapter's classification (a bug, a library
         # surprise): a post may or may not have been made, so reconcile.

@@ -6,12 +6,11 @@ platform exactly once, or failed with a reason.
 from __future__ import annotations
 
 import collections
-import time
+import dataclasses
 
 import pytest
 
-from workflow.config import Settings
-from tests.engine.conftest import (add_facebook, add_x, all_settled, approve_message, delivery_rows,
+from tests.engine.conftest import (add_facebook, add_website, add_x, all_settled, approve_message, delivery_rows,
                                    describe, message_status, wait_for)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -59,6 +58,47 @@ def test_a_worker_killed_mid_fan_out_loses_and_doubles_nothing(rt, people, x_sim
     wait_for(lambda: all_settled(rt), "every delivery to settle after the kill", describe=describe(rt, processes))
     assert_exactly_once(rt, x_sim, graph_sim, 50, 50, processes)
     assert message_status(rt, message_id) == "published"
+
+
+def production_lease_env() -> dict[str, str]:
+    """The shipped lease, heartbeat, sweep and timeout settings (the suite's own are shorter)."""
+    from workflow.config import Settings
+
+    defaults = {f.name: f.default for f in dataclasses.fields(Settings)}
+    names = ("lease_seconds", "heartbeat_seconds", "sweep_interval", "connect_timeout", "read_timeout")
+    return {f"CRIER_{name.upper()}": str(defaults[name]) for name in names}
+
+
+def test_a_crashed_worker_costs_seconds_not_a_minute(rt, people, x_sim, graph_sim, processes):
+    """51 channels, the worker SIGKILLed mid fan-out with posts in flight, on the
+    shipped lease settings: a second worker takes the dead one's claims over and
+    every channel is live, exactly once, within 60 seconds of the kill."""
+    env = production_lease_env()
+    accounts = fan_out_accounts(rt, x_sim, graph_sim, 25, 25) + [add_website(rt)]
+    x_sim.latency.seconds = graph_sim.latency.seconds = 0.3
+    first = processes.worker(pool="prefork", concurrency=4, extra_env=env)
+    message_id = approve_message(rt, people, accounts, "Missing person: have you seen Mary, 75, near the Park?")
+    wait_for(lambda: sent_count(rt) >= 10, "10 deliveries to go out before the kill",
+             describe=describe(rt, processes))
+    assert sent_count(rt) < 51, "the fan-out finished before the worker could be killed"
+    first.kill()
+    claimed_by_the_dead = [d.id for d in delivery_rows(rt) if d.state == "sending"]
+    processes.worker(pool="prefork", concurrency=4, extra_env=env)
+    processes.scheduler(extra_env=env)
+    # The contract, not a benchmark: all live within a minute of the crash.
+    wait_for(lambda: sent_count(rt) == 51, "every channel to be live within 60 s of the crash", timeout=60,
+             interval=0.2, describe=describe(rt, processes))
+    rows = delivery_rows(rt)
+    xs, fbs = x_counts(x_sim), graph_counts(graph_sim)
+    assert len(xs) == 25 and set(xs.values()) == {1}, f"X posts per account: {xs}"
+    assert len(fbs) == 25 and set(fbs.values()) == {1}, f"Facebook posts per page: {fbs}"
+    platform_ids = {p["id"] for p in x_sim.posts} | {p["id"] for p in graph_sim.posts}
+    (website,) = [d for d in rows if d.account_id == accounts[-1]]
+    assert {d.remote_id for d in rows if d is not website} == platform_ids
+    assert website.state == "sent" and website.remote_id
+    assert claimed_by_the_dead, "no delivery was in the dead worker's hands"
+    wait_for(lambda: message_status(rt, message_id) == "published", "the message to roll up to published",
+             describe=describe(rt, processes))
 
 
 def test_a_redis_restart_mid_fan_out_loses_and_doubles_nothing(rt, people, x_sim, graph_sim, processes,
@@ -208,29 +248,3 @@ def test_the_sweeper_wakes_a_delivery_whose_broker_message_was_lost(rt, people, 
     assert [d.state for d in delivery_rows(rt, message_id)] == ["sent"]
     assert len(graph_sim.posts) == 1
 
-
-def test_a_crashed_worker_costs_seconds_with_the_default_leases(rt, people, x_sim, graph_sim, processes):
-    """51 channels, the worker SIGKILLed mid fan-out: all live exactly once within 60 s of the kill.
-
-    Runs with Crier's default lease and sweep settings: the worker renews its
-    leases while a send is in flight, so they can be short, and a dead
-    worker's claims are taken over within about 15 s.
-    """
-    defaults = {"CRIER_LEASE_SECONDS": str(Settings.lease_seconds),
-                "CRIER_SWEEP_INTERVAL": str(Settings.sweep_interval)}
-    accounts = fan_out_accounts(rt, x_sim, graph_sim, 26, 25)
-    x_sim.latency.seconds = graph_sim.latency.seconds = 0.3
-    first = processes.worker(pool="prefork", concurrency=4, extra_env=defaults)
-    message_id = approve_message(rt, people, accounts, "Missing person: have you seen Ann, 79, near the Quay?")
-    wait_for(lambda: sent_count(rt) >= 8, "8 deliveries to go out before the kill", describe=describe(rt, processes))
-    assert sent_count(rt) < 51, "the fan-out finished before the worker could be killed"
-    first.kill()
-    killed_at = time.monotonic()
-    processes.worker(pool="prefork", concurrency=4, extra_env=defaults)
-    processes.scheduler(extra_env=defaults)
-    # The contract: within 60 s of the kill every channel is live.
-    wait_for(lambda: all_settled(rt), "every delivery to settle within 60 s of the kill", timeout=60,
-             describe=describe(rt, processes))
-    took = time.monotonic() - killed_at
-    assert_exactly_once(rt, x_sim, graph_sim, 26, 25, processes)
-    assert message_status(rt, message_id) == "published", f"settled {took:.1f}s after the kill"
