@@ -1,20 +1,21 @@
 """The ``crier`` command: a Flask CLI group over Crier's app factory."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from typing import Any
+from typing import Any, Iterator
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.orm import Session
 
 from workflow import accounts, audit, audit_checkpoints, people
-from workflow.runtime import audit_key
+from workflow.config import SettingsError
 from workflow.errors import CrierError
 from workflow.migrate import upgrade as migrate_upgrade
-
-from workflow.config import SettingsError
+from workflow.runtime import audit_key
 
 from . import create_app
 
@@ -26,6 +27,16 @@ def _runtime():
 def _fail(exc: CrierError) -> None:
     click.echo(f"error: {exc.message}", err=True)
     sys.exit(1)
+
+
+@contextlib.contextmanager
+def _service() -> Iterator[Session]:
+    """A session for one command; a domain error ends the command with its message."""
+    with _runtime().session() as session:
+        try:
+            yield session
+        except CrierError as exc:
+            _fail(exc)
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
@@ -67,14 +78,11 @@ def _read_secret(prompt: str) -> str:
 def user_add(name: str, role: str, display_name: str, email: str | None) -> None:
     """Add a user; the password is read from standard input."""
     password = _read_secret("Password")
-    with _runtime().session() as session:
-        try:
-            address = people.check_email(email)
-            created = accounts.create_user(session, name, password, role, display_name)
-            if address:
-                people.update_user(session, None, created.username, email=address)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        address = people.check_email(email)
+        created = accounts.create_user(session, name, password, role, display_name)
+        if address:
+            people.update_user(session, None, created.username, email=address)
         click.echo(f"added {created.role} {created.username}")
 
 
@@ -89,11 +97,8 @@ def user_list() -> None:
 
 
 def _update_user(name: str, done: str, **change) -> None:
-    with _runtime().session() as session:
-        try:
-            people.update_user(session, None, name, **change)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        people.update_user(session, None, name, **change)
     click.echo(done)
 
 
@@ -137,11 +142,8 @@ def user_set_email(name: str, email: str) -> None:
 def user_set_password(name: str) -> None:
     """Set NAME's password, read from standard input; their console sessions end."""
     password = _read_secret("New password")
-    with _runtime().session() as session:
-        try:
-            people.set_password(session, None, name, password)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        people.set_password(session, None, name, password)
     click.echo(f"password of {name} set; their console sessions have ended")
 
 
@@ -152,11 +154,8 @@ def user_reset_2fa(name: str) -> None:
     """Remove NAME's second factor (lost phone): they set it up again at their next sign-in."""
     from workflow import twofactor
 
-    with _runtime().session() as session:
-        try:
-            person = accounts.get_user(session, name)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        person = accounts.get_user(session, name)
         twofactor.reset(session, person)
         click.echo(f"second factor of {person.username} reset; their console sessions have ended")
 
@@ -172,11 +171,8 @@ def token() -> None:
 @with_appcontext
 def token_create(name: str, label: str) -> None:
     """Create an API token for user NAME and print it (it is shown only once)."""
-    with _runtime().session() as session:
-        try:
-            owner = accounts.get_user(session, name)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        owner = accounts.get_user(session, name)
         click.echo(accounts.create_token(session, owner, label))
 
 
@@ -185,11 +181,8 @@ def token_create(name: str, label: str) -> None:
 @with_appcontext
 def token_list(name: str | None) -> None:
     """One API token a line, its id first (never the token itself); only NAME's if given."""
-    with _runtime().session() as session:
-        try:
-            rows = people.list_tokens(session, name)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        rows = people.list_tokens(session, name)
         for row in rows:
             state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
             used = row.last_used_at.isoformat() if row.last_used_at else "never used"
@@ -201,11 +194,8 @@ def token_list(name: str | None) -> None:
 @with_appcontext
 def token_revoke(token_id: str) -> None:
     """Revoke the API token with id TOKEN_ID (see crier token list): it stops working at once."""
-    with _runtime().session() as session:
-        try:
-            row = people.revoke_token(session, None, token_id)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        row = people.revoke_token(session, None, token_id)
         click.echo(f"revoked token {row.id} of {row.user.username}")
 
 
@@ -227,12 +217,9 @@ def account_add(kind: str, name: str, area: str | None) -> None:
     except ValueError:
         click.echo("error: credentials must be a JSON object on standard input", err=True)
         sys.exit(1)
-    with _runtime().session() as session:
-        try:
-            opened = people.verify_credentials(session, kind, credentials)
-            created = accounts.add_account(session, kind, name, credentials, area=area)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        opened = people.verify_credentials(session, kind, credentials)
+        created = accounts.add_account(session, kind, name, credentials, area=area)
         click.echo(f"added {created.kind} account {created.name} (id {created.id})"
                    + (f": {opened}" if opened else ""))
 
@@ -247,11 +234,8 @@ def account_list() -> None:
 
 
 def _account_change(action, done: str, *args) -> None:
-    with _runtime().session() as session:
-        try:
-            account = action(session, None, *args)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        account = action(session, None, *args)
         click.echo(done.format(account=account))
 
 
@@ -291,11 +275,8 @@ def account_set_credentials(account_id: str) -> None:
 @with_appcontext
 def account_remove(account_id: str) -> None:
     """Remove an account; refused while it has unsettled deliveries."""
-    with _runtime().session() as session:
-        try:
-            people.remove_account(session, None, account_id)
-        except CrierError as exc:
-            _fail(exc)
+    with _service() as session:
+        people.remove_account(session, None, account_id)
     click.echo(f"removed account {account_id}")
 
 
