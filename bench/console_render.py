@@ -25,12 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event, select  # noqa: E402
 
-from workflow import accounts, messages  # noqa: E402
-from workflow.db import Base, utcnow  # noqa: E402
-from workflow.migrate import upgrade  # noqa: E402
-from workflow.models import Delivery, User  # noqa: E402
-from workflow.runtime import NullDispatcher  # noqa: E402
-from workflow.security import hash_password  # noqa: E402
+from workflow.accounts import channel_accounts as accounts
+from workflow.accounts.models import User
+from workflow.core.database import Base, utcnow
+from workflow.core.migrate import upgrade
+from workflow.core.runtime import NullDispatcher
+from workflow.core.security import hash_password
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts as messages_drafts
+from workflow.messages import review
 
 PASSWORD = "bench password 1234"
 AREAS = ["North", "South", "East", "West", "City Centre", "Riverside"]
@@ -84,23 +87,23 @@ def fill(session, count: int, seed: int = 7) -> dict:
         data = {"body": _text(rng, rng.randint(20, 90)), "accounts": [a.id for a in chosen]}
         if i % 10 == 0:
             data["incident"] = {"title": f"Incident {i}", "area": rng.choice(AREAS)}
-        message = messages.create_draft(session, author, data)
+        message = messages_drafts.create_draft(session, author, data)
         for _ in range(rng.randint(0, 3)):
-            messages.edit_message(session, author, message.id, {"body": _text(rng, rng.randint(20, 90))})
+            messages_drafts.edit_message(session, author, message.id, {"body": _text(rng, rng.randint(20, 90))})
         roll = i % 10
         if roll <= 1:
             continue  # a draft
-        messages.submit(session, author, message.id)
+        review.submit(session, author, message.id)
         if roll <= 3:
             # awaiting verification, one with a supervisor's edit too
             if roll == 3:
-                messages.edit_message(session, supervisors[1], message.id, {"body": _text(rng, 40)})
+                messages_drafts.edit_message(session, supervisors[1], message.id, {"body": _text(rng, 40)})
             verify_ids.append(message.id)
             continue
         if roll == 4:
-            messages.reject(session, supervisors[0], message.id, "Say which road")
+            review.reject(session, supervisors[0], message.id, "Say which road")
             continue
-        messages.approve(session, supervisors[0], message.id, message.current_version)
+        review.approve(session, supervisors[0], message.id, message.current_version)
         rows = session.execute(select(Delivery).where(Delivery.message_id == message.id)).scalars().all()
         for n, d in enumerate(rows):
             if roll == 9 and n == 0:

@@ -30,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -80,8 +79,8 @@ class Bench:
     def start(self) -> None:
         from channels.simulators.graph import GraphSimulator
         from channels.simulators.xapi import XSimulator
-        from workflow.migrate import upgrade
-        from workflow.security import derive_fernet_key
+        from workflow.core.migrate import upgrade
+        from workflow.core.security import derive_fernet_key
 
         port = free_port()
         self.procs.append(subprocess.Popen(
@@ -130,7 +129,8 @@ class Bench:
         self._wait_for_worker()
 
     def _people_and_accounts(self) -> None:
-        from workflow.accounts import add_account, create_user
+        from workflow.accounts.channel_accounts import add_account
+        from workflow.accounts.users import create_user
 
         with self.rt.session() as s:
             self.officer = create_user(s, "bench-officer", "bench-password-1", "officer").id
@@ -159,20 +159,21 @@ class Bench:
 
     # Measurements -------------------------------------------------------------------------
     def approve(self, accounts: list[int], body: str) -> int:
-        from workflow import messages
-        from workflow.models import User
+        from workflow.accounts.models import User
+        from workflow.messages import drafts, review
 
         with self.rt.session() as s:
             author, reviewer = s.get(User, self.officer), s.get(User, self.supervisor)
-            m = messages.create_draft(s, author, {"body": body, "accounts": accounts, "incident": None,
+            m = drafts.create_draft(s, author, {"body": body, "accounts": accounts, "incident": None,
                                                   "kind": "incident"})
-            messages.submit(s, author, m.id)
-            messages.approve(s, reviewer, m.id, m.current_version)
+            review.submit(s, author, m.id)
+            review.approve(s, reviewer, m.id, m.current_version)
             return m.id
 
     def wait_published(self, message_id: int, count: int) -> float:
         """Seconds from the approval to the last delivery's sent time."""
-        from workflow.models import Decision, Delivery
+        from workflow.delivery.models import Delivery
+        from workflow.messages.models import Decision
 
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
@@ -222,7 +223,8 @@ class Bench:
 
     def crash_recovery(self, size: int = 51) -> tuple[float, float, int]:
         """(seconds kill -> all live, seconds approval -> all live, deliveries the dead worker held)."""
-        from workflow.models import Decision, Delivery
+        from workflow.delivery.models import Delivery
+        from workflow.messages.models import Decision
 
         accounts = self.wards[:size - 1] + [self.force[2]]
         x_before, fb_before = len(self.x_sim.posts), len(self.graph_sim.posts)

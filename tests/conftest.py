@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from workflow.db import Base
-from workflow.migrate import upgrade
-from workflow.models import ChannelAccount, User
-from workflow.security import derive_fernet_key, hash_password
+from workflow.accounts.models import ChannelAccount, User
+from workflow.core.database import Base
+from workflow.core.migrate import upgrade
+from workflow.core.security import derive_fernet_key, hash_password
 
 PG_SERVER_URL = os.environ.get("CRIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CRIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -206,7 +206,7 @@ def make_user(session, username: str, role: str = "officer") -> User:
 
 def make_account(session, kind: str = "website", name: str | None = None, area: str | None = None,
                  credentials: dict | None = None) -> ChannelAccount:
-    from workflow.accounts import add_account
+    from workflow.accounts.channel_accounts import add_account
 
     defaults = {
         "x": {"consumer_key": "ck", "consumer_secret": "cs", "access_token": "at",
@@ -275,7 +275,7 @@ class ApiClient:
 @pytest.fixture
 def api(app, session):
     """``api(user)`` gives an :class:`ApiClient` holding a fresh token of ``user``."""
-    from workflow.accounts import create_token
+    from workflow.accounts.tokens import create_token
 
     def for_user(user: User | None) -> ApiClient:
         token = create_token(session, user, "tests") if user is not None else None

@@ -10,12 +10,12 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from workflow.celery_app import create_celery
-from workflow.config import Settings
-from workflow.runtime import build_runtime
+from workflow.core.config import Settings
+from workflow.core.runtime import build_runtime
+from workflow.delivery.workers import create_celery
 
-from .auth import ConsoleSessionInterface, login_manager
 from . import headers
+from .auth import ConsoleSessionInterface, login_manager
 from .context import close_session
 
 csrf = CSRFProtect()

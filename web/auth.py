@@ -16,9 +16,10 @@ from flask import Flask, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user, login_user
 
-from workflow import accounts, twofactor
-from workflow.errors import AuthenticationError, PermissionDeniedError
-from workflow.models import Role, User
+from workflow.accounts import policy, twofactor
+from workflow.accounts import tokens as accounts_tokens
+from workflow.accounts.models import Role, User
+from workflow.core.errors import AuthenticationError, PermissionDeniedError
 
 from .context import db
 
@@ -123,7 +124,7 @@ def api_user() -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("send an API token as 'Authorization: Bearer <token>'")
-    g.api_user = accounts.user_for_token(db(), token.strip())
+    g.api_user = accounts_tokens.user_for_token(db(), token.strip())
     return g.api_user
 
 
@@ -135,7 +136,7 @@ def api_roles(*roles: Role) -> Callable:
         def inner(*args, **kwargs):
             user = api_user()
             if roles:
-                accounts.require_role(user, *roles)
+                policy.require_role(user, *roles)
             return view(user, *args, **kwargs)
 
         return inner

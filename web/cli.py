@@ -11,11 +11,14 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 
-from workflow import accounts, audit, audit_checkpoints, people
-from workflow.config import SettingsError
-from workflow.errors import CrierError
-from workflow.migrate import upgrade as migrate_upgrade
-from workflow.runtime import audit_key
+from workflow.accounts import channel_accounts, users
+from workflow.accounts import tokens as accounts_tokens
+from workflow.audit import chain as audit
+from workflow.audit import checkpoints as audit_checkpoints
+from workflow.core.config import SettingsError
+from workflow.core.errors import CrierError
+from workflow.core.migrate import upgrade as migrate_upgrade
+from workflow.core.runtime import audit_key
 
 from . import create_app
 
@@ -79,10 +82,10 @@ def user_add(name: str, role: str, display_name: str, email: str | None) -> None
     """Add a user; the password is read from standard input."""
     password = _read_secret("Password")
     with _service() as session:
-        address = people.check_email(email)
-        created = accounts.create_user(session, name, password, role, display_name)
+        address = users.check_email(email)
+        created = users.create_user(session, name, password, role, display_name)
         if address:
-            people.update_user(session, None, created.username, email=address)
+            users.update_user(session, None, created.username, email=address)
         click.echo(f"added {created.role} {created.username}")
 
 
@@ -91,14 +94,14 @@ def user_add(name: str, role: str, display_name: str, email: str | None) -> None
 def user_list() -> None:
     """One user a line: name, role, active or disabled, email, second factor."""
     with _runtime().session() as session:
-        for person in people.list_users(session):
+        for person in users.list_users(session):
             click.echo("\t".join([person.username, str(person.role), "active" if person.active else "disabled",
                                   person.email or "-", "2fa" if person.totp_enabled_at else "no-2fa"]))
 
 
 def _update_user(name: str, done: str, **change) -> None:
     with _service() as session:
-        people.update_user(session, None, name, **change)
+        users.update_user(session, None, name, **change)
     click.echo(done)
 
 
@@ -143,7 +146,7 @@ def user_set_password(name: str) -> None:
     """Set NAME's password, read from standard input; their console sessions end."""
     password = _read_secret("New password")
     with _service() as session:
-        people.set_password(session, None, name, password)
+        users.set_password(session, None, name, password)
     click.echo(f"password of {name} set; their console sessions have ended")
 
 
@@ -152,10 +155,10 @@ def user_set_password(name: str) -> None:
 @with_appcontext
 def user_reset_2fa(name: str) -> None:
     """Remove NAME's second factor (lost phone): they set it up again at their next sign-in."""
-    from workflow import twofactor
+    from workflow.accounts import twofactor
 
     with _service() as session:
-        person = accounts.get_user(session, name)
+        person = users.get_user(session, name)
         twofactor.reset(session, person)
         click.echo(f"second factor of {person.username} reset; their console sessions have ended")
 
@@ -172,8 +175,8 @@ def token() -> None:
 def token_create(name: str, label: str) -> None:
     """Create an API token for user NAME and print it (it is shown only once)."""
     with _service() as session:
-        owner = accounts.get_user(session, name)
-        click.echo(accounts.create_token(session, owner, label))
+        owner = users.get_user(session, name)
+        click.echo(accounts_tokens.create_token(session, owner, label))
 
 
 @token.command("list")
@@ -182,7 +185,7 @@ def token_create(name: str, label: str) -> None:
 def token_list(name: str | None) -> None:
     """One API token a line, its id first (never the token itself); only NAME's if given."""
     with _service() as session:
-        rows = people.list_tokens(session, name)
+        rows = accounts_tokens.list_tokens(session, name)
         for row in rows:
             state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
             used = row.last_used_at.isoformat() if row.last_used_at else "never used"
@@ -195,7 +198,7 @@ def token_list(name: str | None) -> None:
 def token_revoke(token_id: str) -> None:
     """Revoke the API token with id TOKEN_ID (see crier token list): it stops working at once."""
     with _service() as session:
-        row = people.revoke_token(session, None, token_id)
+        row = accounts_tokens.revoke_token(session, None, token_id)
         click.echo(f"revoked token {row.id} of {row.user.username}")
 
 
@@ -218,8 +221,8 @@ def account_add(kind: str, name: str, area: str | None) -> None:
         click.echo("error: credentials must be a JSON object on standard input", err=True)
         sys.exit(1)
     with _service() as session:
-        opened = people.verify_credentials(session, kind, credentials)
-        created = accounts.add_account(session, kind, name, credentials, area=area)
+        opened = channel_accounts.verify_credentials(session, kind, credentials)
+        created = channel_accounts.add_account(session, kind, name, credentials, area=area)
         click.echo(f"added {created.kind} account {created.name} (id {created.id})"
                    + (f": {opened}" if opened else ""))
 
@@ -229,7 +232,7 @@ def account_add(kind: str, name: str, area: str | None) -> None:
 def account_list() -> None:
     """List channel accounts (never their credentials)."""
     with _runtime().session() as session:
-        for a in accounts.list_accounts(session):
+        for a in channel_accounts.list_accounts(session):
             click.echo(f"{a.id}\t{a.kind}\t{a.name}\t{a.area or 'force-wide'}\t{a.status}")
 
 
@@ -244,7 +247,7 @@ def _account_change(action, done: str, *args) -> None:
 @with_appcontext
 def account_disable(account_id: str) -> None:
     """Disable an account: nothing new targets it and its unsent posts fail with the reason."""
-    _account_change(people.set_account_enabled, "disabled {account.name}", account_id, False)
+    _account_change(channel_accounts.set_account_enabled, "disabled {account.name}", account_id, False)
 
 
 @account.command("enable")
@@ -252,7 +255,7 @@ def account_disable(account_id: str) -> None:
 @with_appcontext
 def account_enable(account_id: str) -> None:
     """Enable a disabled account."""
-    _account_change(people.set_account_enabled, "enabled {account.name}", account_id, True)
+    _account_change(channel_accounts.set_account_enabled, "enabled {account.name}", account_id, True)
 
 
 @account.command("set-credentials")
@@ -266,7 +269,7 @@ def account_set_credentials(account_id: str) -> None:
     except ValueError:
         click.echo("error: credentials must be a JSON object on standard input", err=True)
         sys.exit(1)
-    _account_change(people.set_account_credentials, "credentials of {account.name} replaced", account_id,
+    _account_change(channel_accounts.set_account_credentials, "credentials of {account.name} replaced", account_id,
                     credentials)
 
 
@@ -276,7 +279,7 @@ def account_set_credentials(account_id: str) -> None:
 def account_remove(account_id: str) -> None:
     """Remove an account; refused while it has unsettled deliveries."""
     with _service() as session:
-        people.remove_account(session, None, account_id)
+        channel_accounts.remove_account(session, None, account_id)
     click.echo(f"removed account {account_id}")
 
 
@@ -290,7 +293,7 @@ def keys() -> None:
 def keys_rotate() -> None:
     """Re-encrypt every account's credentials with the first key of CRIER_CREDENTIAL_KEYS."""
     with _runtime().session() as session:
-        click.echo(f"re-encrypted {accounts.rotate_credentials(session)} account(s)")
+        click.echo(f"re-encrypted {channel_accounts.rotate_credentials(session)} account(s)")
 
 
 @keys.command("generate")
@@ -352,7 +355,7 @@ def _celery():
 @with_appcontext
 def worker(queues: str, concurrency: int | None, pool: str, hostname: str | None, loglevel: str) -> None:
     """Run a Celery worker that delivers posts."""
-    from workflow.celery_app import QUEUES
+    from workflow.delivery.workers import QUEUES
 
     names = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = [q for q in names if q not in QUEUES]
@@ -379,7 +382,7 @@ def scheduler(interval: float | None, once: bool) -> None:
     import signal
     import threading
 
-    from workflow import sweeper
+    from workflow.delivery import sweeper
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runtime = _runtime()
@@ -414,7 +417,7 @@ def simulate(host: str, x_port: int, graph_port: int) -> None:
     """Run only the local X and Facebook simulators, printing their URLs and demo credentials."""
     import threading
 
-    from workflow import demo
+    from workflow.accounts import demo
 
     x_sim, graph_sim = _start_simulators(host, x_port, graph_port)
     click.echo(f"X API simulator:     {x_sim.url}   (CRIER_X_API_URL)")
@@ -455,7 +458,7 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
 
     from werkzeug.serving import run_simple
 
-    from workflow import demo
+    from workflow.accounts import demo
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from workflow.runtime import Runtime
+from workflow.core.runtime import Runtime
 
 
 def runtime() -> Runtime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from workflow.celery_app import broker_ready
+from workflow.delivery.workers import broker_ready
 
 from .context import db
 

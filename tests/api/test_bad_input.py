@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.conftest import assert_error
-from workflow import messages
-from workflow.models import AuditEvent, Incident, Message, MessageVersion
+from workflow.audit.models import AuditEvent
+from workflow.messages import drafts, review
+from workflow.messages.models import Incident, Message, MessageVersion
 
 #: A valid publish time: within the year ahead that a new post may be scheduled.
 SOON = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).replace(microsecond=0).isoformat()
@@ -19,9 +20,9 @@ GOOD = "Road closed on the A1 after a collision."
 @pytest.fixture
 def world(session, api, officer, supervisor, website_account, snapshot, runtime):
     """An officer's draft and a submitted message, and a way to check nothing changed."""
-    draft = messages.create_draft(session, officer, {"body": GOOD, "accounts": [website_account.id]})
-    waiting = messages.create_draft(session, officer, {"body": GOOD + " Second.", "accounts": [website_account.id]})
-    messages.submit(session, officer, waiting.id)
+    draft = drafts.create_draft(session, officer, {"body": GOOD, "accounts": [website_account.id]})
+    waiting = drafts.create_draft(session, officer, {"body": GOOD + " Second.", "accounts": [website_account.id]})
+    review.submit(session, officer, waiting.id)
 
     def counts():
         session.rollback()

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import text
-
 import pytest
+from sqlalchemy import text
 
 from channels.simulators.graph import GraphSimulator
 from channels.simulators.xapi import XSimulator

@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import update
 
 from tests.api.conftest import conforms
-from workflow import messages
-from workflow.models import Delivery, Message
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
+from workflow.messages.models import Message
 
 M = "/messages/{message_id}"
 
@@ -62,9 +63,9 @@ def test_decide_on_a_held_message(api, session, officer, supervisor, website_acc
     client, boss = api(officer), api(supervisor)
     past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat()
     # Its time passed while it waited (the API takes only times from now on).
-    draft = messages.create_draft(session, officer, {"body": "Road closed on the A1.",
+    draft = drafts.create_draft(session, officer, {"body": "Road closed on the A1.",
                                                      "accounts": [website_account.id], "publish_at": past})
-    messages.submit(session, officer, draft.id)
+    review.submit(session, officer, draft.id)
     message_id = draft.id
     conforms(boss.post(f"/messages/{message_id}/approve", json={"version": 1}), "POST", M + "/approve")
     assert client.get(f"/messages/{message_id}").get_json()["status"] == "held"

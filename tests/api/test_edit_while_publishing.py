@@ -13,8 +13,9 @@ from sqlalchemy import select
 from tests.api.conftest import assert_error, conforms
 from tests.conftest import make_account
 from tests.console.conftest import sign_in
-from workflow import delivery
-from workflow.models import Decision, Delivery, Message, MessageVersion
+from workflow.delivery import leases as delivery
+from workflow.delivery.models import Delivery
+from workflow.messages.models import Decision, Message, MessageVersion
 
 TEXT = "Road closed on the A1 after a collision. Please avoid the area."
 M = "/messages/{message_id}"

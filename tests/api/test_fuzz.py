@@ -16,14 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.conftest import make_account
-from workflow import accounts, messages
-from workflow.models import Message
-
 from web.api.openapi import openapi_document
+from workflow.accounts import tokens as accounts
+from workflow.messages import drafts, review
+from workflow.messages.models import Message
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
@@ -41,15 +44,15 @@ def seed(session, officer, supervisor, supervisor2) -> dict[str, list[int]]:
                make_account(session, "facebook", "North Facebook", area="North").id]
     ids = []
     for i, author in enumerate([officer, officer, officer, supervisor, officer, officer]):
-        m = messages.create_draft(session, author, {"body": f"Road closed number {i}.",
+        m = drafts.create_draft(session, author, {"body": f"Road closed number {i}.",
                                                     "accounts": targets[: 1 + i % len(targets)]})
         ids.append(m.id)
-    messages.submit(session, officer, ids[1])
-    messages.submit(session, officer, ids[2])
-    messages.approve(session, supervisor, ids[2], 1)
-    messages.submit(session, supervisor, ids[3])
-    messages.submit(session, officer, ids[4])
-    messages.reject(session, supervisor2, ids[4], "Too vague")
+    review.submit(session, officer, ids[1])
+    review.submit(session, officer, ids[2])
+    review.approve(session, supervisor, ids[2], 1)
+    review.submit(session, supervisor, ids[3])
+    review.submit(session, officer, ids[4])
+    review.reject(session, supervisor2, ids[4], "Too vague")
     return {"messages": ids, "accounts": targets}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.api.conftest import assert_error
 from tests.console.conftest import sign_in
-from workflow.models import Message, MessageVersion
+from workflow.messages.models import Message, MessageVersion
 
 HIDDEN = [
     ("\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from tests.api.conftest import assert_error, conforms
 from tests.conftest import make_account
 from tests.console.conftest import sign_in
-from workflow.models import AuditEvent, ChannelAccount, Delivery
 from web.cli import cli
-from workflow import messages
+from workflow.accounts.models import ChannelAccount
+from workflow.audit.models import AuditEvent
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
 
 
 def test_only_admins_see_and_change_users(api, officer, supervisor, admin):
@@ -100,9 +102,9 @@ def test_account_commands(crier, session, officer, supervisor):
     assert f"{page.id}\tfacebook\tNorth Facebook\tNorth\tdisabled" in crier("account", "list").output
     assert crier("account", "enable", str(page.id)).exit_code == 0
     # Unsettled deliveries keep an account.
-    m = messages.create_draft(session, officer, {"body": "Road closed.", "accounts": [site.id, page.id]})
-    messages.submit(session, officer, m.id)
-    messages.approve(session, supervisor, m.id, 1)
+    m = drafts.create_draft(session, officer, {"body": "Road closed.", "accounts": [site.id, page.id]})
+    review.submit(session, officer, m.id)
+    review.approve(session, supervisor, m.id, 1)
     assert crier("account", "remove", str(page.id)).exit_code != 0
     for d in session.execute(select(Delivery)).scalars():
         d.state = "sent"

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.conftest import assert_error
-from tests.console.conftest import sign_in
 from tests.conftest import make_account
-from workflow.models import Decision, Message, MessageVersion
+from tests.console.conftest import sign_in
+from workflow.messages.models import Decision, Message, MessageVersion
 
 NOW = dt.datetime.now(dt.timezone.utc)
 

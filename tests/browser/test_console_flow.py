@@ -10,8 +10,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.conftest import make_account
-from workflow import messages
-from workflow.models import Delivery, Message, Pause
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts as messages_drafts
+from workflow.messages import review
+from workflow.messages.models import Message
+from workflow.scheduling.models import Pause
 
 LONG_TEXT = " ".join(
     f"Update {i}: officers remain at the scene on the High Street and ask people to avoid the area."
@@ -36,7 +39,7 @@ def _accounts(server, facebook_token: str | None = None):
 
 def _deliver(server, message_id: int, account_id: int) -> Delivery:
     """Run the delivery engine in this process for one delivery, against the simulators."""
-    from workflow.delivery import deliver
+    from workflow.delivery.send import deliver
 
     session = server["session"]
     session.expire_all()
@@ -110,11 +113,11 @@ def test_officer_drafts_supervisor_verifies_and_each_channel_goes_live(server, u
 def test_a_failed_channel_shows_its_reason_and_partial_publication(server, users, sign_in, audit_a11y):
     session = server["session"]
     accounts = _accounts(server, facebook_token="EAAsim-revoked-token")
-    message = messages.create_draft(session, users["officer"], {
+    message = messages_drafts.create_draft(session, users["officer"], {
         "body": "Missing person found safe. Thank you for sharing.",
         "accounts": [accounts["website"].id, accounts["facebook"].id]})
-    messages.submit(session, users["officer"], message.id)
-    messages.approve(session, users["supervisor"], message.id, 1)
+    review.submit(session, users["officer"], message.id)
+    review.approve(session, users["supervisor"], message.id, 1)
     page = sign_in(users["officer"])
     page.goto(f"/messages/{message.id}/status")
     expect(_row(page, "Force Facebook")).to_have_attribute("data-state", "pending")
@@ -183,11 +186,11 @@ def test_every_page_passes_axe(server, users, sign_in, browser, audit_a11y):
     accounts["x_north"].status = "reconnect"
     session.add(Pause(reason="Major incident in the city centre", created_by_id=users["supervisor"].id))
     session.commit()
-    message = messages.create_draft(session, users["officer"], {
+    message = messages_drafts.create_draft(session, users["officer"], {
         "body": "Road closed at the junction of High St and Mill Lane.",
         "accounts": [accounts["website"].id, accounts["x"].id], "incident": {"title": "Collision on the A38"}})
-    messages.submit(session, users["officer"], message.id)
-    messages.edit_message(session, users["officer"], message.id, {"body": "Road closed at Mill Lane until 6pm."})
+    review.submit(session, users["officer"], message.id)
+    messages_drafts.edit_message(session, users["officer"], message.id, {"body": "Road closed at Mill Lane until 6pm."})
 
     # Signed out: the sign-in page, with and without an error.
     context = browser.new_context(base_url=server["url"])
@@ -201,17 +204,17 @@ def test_every_page_passes_axe(server, users, sign_in, browser, audit_a11y):
     audit_a11y(anonymous, "sign in with an error")
     context.close()
 
-    live = messages.create_draft(session, users["officer"], {
+    live = messages_drafts.create_draft(session, users["officer"], {
         "body": "Appeal for witnesses after a burglary on Elm Road.", "accounts": [accounts["website"].id],
         "incident": {"title": "Burglary on Elm Road"}})  # incident updates go out during a pause
-    messages.submit(session, users["officer"], live.id)
-    messages.approve(session, users["supervisor"], live.id, 1)
+    review.submit(session, users["officer"], live.id)
+    review.approve(session, users["supervisor"], live.id, 1)
     assert _deliver(server, live.id, accounts["website"].id).state == "sent"
-    late = messages.create_draft(session, users["officer"], {
+    late = messages_drafts.create_draft(session, users["officer"], {
         "body": "Community drop-in at the library.", "accounts": [accounts["website"].id],
         "publish_at": "2026-01-05T09:00:00+00:00"})
-    messages.submit(session, users["officer"], late.id)
-    messages.approve(session, users["supervisor"], late.id, 1)
+    review.submit(session, users["officer"], late.id)
+    review.approve(session, users["supervisor"], late.id, 1)
 
     supervisor = sign_in(users["supervisor"])
     expect(supervisor.locator(".pause-banner")).to_contain_text("Major incident in the city centre")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
-from workflow.models import User
+from workflow.accounts.models import User
 
 from .conftest import WAIT_MS
 

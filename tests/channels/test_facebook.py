@@ -14,13 +14,13 @@ import requests
 from flask import Flask, jsonify
 
 from channels.base import (
-    rendered_post,
     ChannelConfig,
     OutcomeUnknownError,
     PermanentError,
     Post,
     TransientError,
     channel_class,
+    rendered_post,
 )
 from channels.facebook import (
     MAX_POST_CHARS,

@@ -8,7 +8,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CONFORMANCE, conformance_file
 from channels.xtext import (
     MAX_WEIGHTED_LENGTH,
     _atoms,
@@ -19,6 +18,7 @@ from channels.xtext import (
     strip_numbering,
     weighted_length,
 )
+from tests.conftest import CONFORMANCE, conformance_file
 
 CONFORMANCE_FILE = CONFORMANCE / "twitter-text-validate.yml"
 SECTIONS = ("WeightedTweetsWithDiscountedEmojiCounterTest", "UnicodeDirectionalMarkerCounterTest")

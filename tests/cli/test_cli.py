@@ -16,14 +16,15 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import PG_SERVER_URL, _service_missing, app_config
-from web import create_app
 from channels.simulators.graph import GraphSimulator
 from channels.simulators.xapi import XSimulator
+from tests.conftest import PG_SERVER_URL, _service_missing, app_config
+from web import create_app
 from web.cli import cli
-from workflow.db import Base, make_session_factory
-from workflow.models import AuditEvent, ChannelAccount, User
-from workflow.security import CredentialsError, CredentialVault
+from workflow.accounts.models import ChannelAccount, User
+from workflow.audit.models import AuditEvent
+from workflow.core.database import Base, make_session_factory
+from workflow.core.security import CredentialsError, CredentialVault
 
 PASSWORD = "a long enough password"
 X_SECRETS = {"consumer_key": "ck-CLI-SECRET-1", "consumer_secret": "cs-CLI-SECRET-2",
@@ -142,7 +143,7 @@ def test_user_add_reads_the_password_from_stdin(crier):
     assert user.role == "officer" and user.password_hash.startswith("$argon2")
     assert PASSWORD not in user.password_hash
 
-    from workflow.security import verify_password
+    from workflow.core.security import verify_password
     assert verify_password(user.password_hash, PASSWORD)
 
 

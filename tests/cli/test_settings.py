@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow.config import Settings
+from workflow.core.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CRIER = [sys.executable, "-c", "from web.cli import main; main()"]

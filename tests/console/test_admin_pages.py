@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from tests.api.conftest import assert_error
 from tests.console.conftest import sign_in
-from workflow.models import AuditEvent, ChannelAccount, User
+from workflow.accounts.models import ChannelAccount, User
+from workflow.audit.models import AuditEvent
 
 
 def test_only_admins_reach_the_admin_pages(app, officer, supervisor):

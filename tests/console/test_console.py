@@ -8,8 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from workflow import messages
-from workflow.models import Delivery, Message, Pause
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
+from workflow.messages.models import Message
+from workflow.scheduling.models import Pause
 
 from .conftest import csrf_of
 
@@ -27,12 +29,12 @@ def status_of(session, message_id: int) -> str:
 
 
 def _draft(session, user, accounts, body="Road closed at the junction of High St and Mill Lane."):
-    return messages.create_draft(session, user, {"body": body, "accounts": [a.id for a in accounts]})
+    return drafts.create_draft(session, user, {"body": body, "accounts": [a.id for a in accounts]})
 
 
 def _submitted(session, user, accounts, body="Road closed at the junction of High St and Mill Lane."):
     message = _draft(session, user, accounts, body)
-    return messages.submit(session, user, message.id)
+    return review.submit(session, user, message.id)
 
 
 # Sign in ------------------------------------------------------------------------
@@ -87,7 +89,7 @@ def test_home_lists_drafts_queue_and_attention(console, session, officer, superv
 
 
 def test_home_links_each_open_incident_to_its_public_timeline(console, session, officer, channel_accounts):
-    draft = messages.create_draft(session, officer, {
+    draft = drafts.create_draft(session, officer, {
         "body": "The A1 is closed northbound.", "accounts": [channel_accounts["website"].id],
         "incident": {"title": "A1 collision", "area": "North"}})
     page = console(officer).get("/").get_data(as_text=True)
@@ -199,7 +201,7 @@ def test_author_is_not_offered_approval(console, session, officer, channel_accou
 def test_supervisor_who_edited_is_not_offered_approval(console, session, officer, supervisor,
                                                        channel_accounts):
     message = _submitted(session, officer, [channel_accounts["website"]])
-    messages.edit_message(session, supervisor, message.id, {"body": "Road closed at Mill Lane until 6pm."})
+    drafts.edit_message(session, supervisor, message.id, {"body": "Road closed at Mill Lane until 6pm."})
     page = console(supervisor).get(f"/messages/{message.id}").get_data(as_text=True)
     assert "Approve version" not in page
     assert "you wrote or edited this message" in page
@@ -263,7 +265,7 @@ def test_reject_needs_a_reason_tied_to_the_field(console, session, officer, supe
 
 def test_status_json_reports_partial_publication(console, session, officer, supervisor, channel_accounts):
     message = _submitted(session, officer, [channel_accounts["website"], channel_accounts["facebook"]])
-    messages.approve(session, supervisor, message.id, 1)
+    review.approve(session, supervisor, message.id, 1)
     rows = {d.account_id: d for d in session.execute(select(Delivery)).scalars()}
     web, fb = rows[channel_accounts["website"].id], rows[channel_accounts["facebook"].id]
     web.state, web.url = "sent", "https://police.example/news/x"
@@ -305,7 +307,7 @@ def test_only_supervisors_may_pause(console, officer):
 
 def test_audit_csv_guards_against_formulas(console, session, officer, supervisor, channel_accounts):
     message = _submitted(session, officer, [channel_accounts["website"]], "=HYPERLINK(\"http://x\") road closed")
-    messages.approve(session, supervisor, message.id, 1)
+    review.approve(session, supervisor, message.id, 1)
     delivery = session.execute(select(Delivery)).scalar_one()
     delivery.state, delivery.last_error = "failed", "=1+2 the platform refused it"
     session.commit()
@@ -355,7 +357,7 @@ def test_supervisor_pauses_and_lifts_routine_posts(console, session, officer, su
 
 def _published(session, officer, supervisor, accounts):
     message = _submitted(session, officer, accounts)
-    messages.approve(session, supervisor, message.id, 1)
+    review.approve(session, supervisor, message.id, 1)
     for d in session.execute(select(Delivery).where(Delivery.message_id == message.id)).scalars():
         d.state, d.url, d.remote_id = "sent", f"https://posts.example/{d.id}", str(d.id)
     session.get(Message, message.id).status = "published"
@@ -394,11 +396,11 @@ def test_withdraw_needs_a_reason_then_withdraws(console, session, officer, super
 def test_a_late_approval_is_held_until_a_supervisor_decides(console, session, officer, supervisor,
                                                            supervisor2, channel_accounts):
     officer_client, client = console(officer), console(supervisor2)
-    message = messages.create_draft(session, officer, {
+    message = drafts.create_draft(session, officer, {
         "body": "Community drop-in today.", "accounts": [channel_accounts["website"].id],
         "publish_at": "2026-01-05T09:00:00+00:00"})
-    messages.submit(session, officer, message.id)
-    messages.approve(session, supervisor, message.id, 1)
+    review.submit(session, officer, message.id)
+    review.approve(session, supervisor, message.id, 1)
     message_id = message.id
     assert status_of(session, message_id) == "held"
     assert "Held: decide when it goes out" not in officer_client.get(

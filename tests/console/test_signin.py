@@ -12,9 +12,10 @@ from sqlalchemy import select
 from tests.conftest import TEST_PASSWORD, app_config, make_user
 from web import create_app
 from web.auth import SEEN_AT, SIGNED_IN_AT
-from workflow import signin, twofactor
-from workflow.audit import details_of
-from workflow.models import AuditEvent, RecoveryCode, User
+from workflow.accounts import signin, twofactor
+from workflow.accounts.models import RecoveryCode, User
+from workflow.audit.chain import details_of
+from workflow.audit.models import AuditEvent
 
 from .conftest import csrf_of, sign_in
 
@@ -144,7 +145,7 @@ def test_a_copied_cookie_is_useless_after_sign_out(app, officer):
 
 @pytest.mark.parametrize("change", ["password", "role", "disable", "generation"])
 def test_changing_password_role_or_access_ends_every_session(app, session, officer, change):
-    from workflow.security import hash_password
+    from workflow.core.security import hash_password
 
     console = sign_in(app, officer)
     thief = copy_of(app, console.client)
@@ -390,8 +391,8 @@ def test_the_cli_resets_a_second_factor(app2fa, session, supervisor):
 def test_key_rotation_re_encrypts_totp_secrets(app2fa, session, supervisor):
     from cryptography.fernet import Fernet
 
-    from workflow import accounts
-    from workflow.security import CredentialVault
+    from workflow.accounts import channel_accounts as accounts
+    from workflow.core.security import CredentialVault
 
     secret, _, _ = enrol(app2fa.test_client())
     runtime = app2fa.extensions["crier"]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from channels.x import XChannel
 from tests.console.conftest import sign_in
-from workflow import messages
+from workflow.messages import drafts, review
+from workflow.messages import versions as messages_versions
 
 TEXT = "Road closed on the A1 after a collision. Please avoid the area."
 
@@ -12,9 +13,9 @@ def test_the_verifier_sees_the_stored_posts(app, api, session, officer, supervis
                                             monkeypatch):
     x, website = channel_accounts["x"], channel_accounts["website"]
     ids = [x.id, website.id]
-    message = messages.create_draft(session, officer, {"body": TEXT, "accounts": ids})
-    messages.submit(session, officer, message.id)
-    stored = messages.stored_rendering(message.latest)
+    message = drafts.create_draft(session, officer, {"body": TEXT, "accounts": ids})
+    review.submit(session, officer, message.id)
+    stored = messages_versions.stored_rendering(message.latest)
     [x_post] = stored.posts[str(x.id)]
     assert stored.link in x_post
     message_id = message.id

@@ -290,7 +290,7 @@ def people(rt):
 
 
 def add_x(rt, x_sim, name: str, area: str | None = None) -> int:
-    from workflow.accounts import add_account
+    from workflow.accounts.channel_accounts import add_account
 
     creds = x_sim.add_account(name.replace(" ", "_").lower()[:15])
     with rt.session() as s:
@@ -298,7 +298,7 @@ def add_x(rt, x_sim, name: str, area: str | None = None) -> int:
 
 
 def add_facebook(rt, graph_sim, name: str, area: str | None = None) -> int:
-    from workflow.accounts import add_account
+    from workflow.accounts.channel_accounts import add_account
 
     creds = graph_sim.add_page(name)
     with rt.session() as s:
@@ -306,7 +306,7 @@ def add_facebook(rt, graph_sim, name: str, area: str | None = None) -> int:
 
 
 def add_website(rt, name: str = "Force website") -> int:
-    from workflow.accounts import add_account
+    from workflow.accounts.channel_accounts import add_account
 
     with rt.session() as s:
         return add_account(s, "website", name, {}).id
@@ -314,21 +314,21 @@ def add_website(rt, name: str = "Force website") -> int:
 
 def approve_message(rt, people, accounts: Iterable[int], body: str, **fields: Any) -> int:
     """Draft, submit and approve a message (which dispatches its deliveries); returns its id."""
-    from workflow import messages
-    from workflow.models import User
+    from workflow.accounts.models import User
+    from workflow.messages import drafts, review
 
     officer, supervisor = people
     with rt.session() as s:
         author = s.get(User, officer.id)
         reviewer = s.get(User, supervisor.id)
-        m = messages.create_draft(s, author, {"body": body, "accounts": list(accounts), **fields})
-        messages.submit(s, author, m.id)
-        messages.approve(s, reviewer, m.id, m.current_version)
+        m = drafts.create_draft(s, author, {"body": body, "accounts": list(accounts), **fields})
+        review.submit(s, author, m.id)
+        review.approve(s, reviewer, m.id, m.current_version)
         return m.id
 
 
 def delivery_rows(rt, message_id: int | None = None) -> list:
-    from workflow.models import Delivery
+    from workflow.delivery.models import Delivery
 
     with rt.session() as s:
         q = select(Delivery).order_by(Delivery.id)
@@ -366,7 +366,7 @@ def describe(rt, processes=None) -> Callable[[], str]:
 
 
 def message_status(rt, message_id: int) -> str:
-    from workflow.models import Message
+    from workflow.messages.models import Message
 
     with rt.session() as s:
         return s.get(Message, message_id).status

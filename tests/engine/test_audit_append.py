@@ -11,8 +11,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from workflow import audit
-from workflow.models import AuditEvent
+from workflow.audit import chain as audit
+from workflow.audit.models import AuditEvent
 
 AWKWARD = [
     "plain",

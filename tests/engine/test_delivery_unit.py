@@ -8,17 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
-from channels.base import (Channel, OutcomeUnknownError, PermanentError, PublishResult,
-                           TransientError)
+from channels.base import (
+    Channel,
+    OutcomeUnknownError,
+    PermanentError,
+    PublishResult,
+    TransientError,
+)
 from tests.conftest import make_account
-from workflow import audit, delivery, messages
-from workflow.db import utcnow
-from workflow.models import AuditEvent, ChannelAccount, Delivery, Message, Pause
+from workflow.accounts.models import ChannelAccount
+from workflow.audit import chain as audit
+from workflow.audit.models import AuditEvent
+from workflow.core.database import utcnow
+from workflow.delivery import jobs, leases, send
+from workflow.delivery import outcomes as delivery_outcomes
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
+from workflow.messages.models import Message
+from workflow.scheduling.models import Pause
 
 
 class Scripted(Channel):
@@ -69,8 +81,8 @@ class Scripted(Channel):
         return self._next(self.find_script, post)
 
 
-def run(runtime, delivery_id: int, channel: Scripted, owner: str = "test-worker/1") -> delivery.Outcome:
-    return delivery.deliver(runtime, delivery_id, owner=owner, channel_factory=lambda *a: channel,
+def run(runtime, delivery_id: int, channel: Scripted, owner: str = "test-worker/1") -> jobs.Outcome:
+    return send.deliver(runtime, delivery_id, owner=owner, channel_factory=lambda *a: channel,
                             task_id="t-1")
 
 
@@ -79,9 +91,9 @@ def approved(session, officer, supervisor):
     """``approved(accounts, body=..., **fields)``: an approved message; returns its delivery ids."""
 
     def make(account_ids: list[int], body: str = "Officers are at the scene on the High Street.", **fields):
-        m = messages.create_draft(session, officer, {"body": body, "accounts": account_ids, **fields})
-        messages.submit(session, officer, m.id)
-        messages.approve(session, supervisor, m.id, m.current_version)
+        m = drafts.create_draft(session, officer, {"body": body, "accounts": account_ids, **fields})
+        review.submit(session, officer, m.id)
+        review.approve(session, supervisor, m.id, m.current_version)
         ids = [d.id for d in session.execute(select(Delivery).where(
             Delivery.message_id == m.id).order_by(Delivery.id)).scalars()]
         # SQLite takes its write lock at BEGIN: end the read before workers write.
@@ -121,11 +133,11 @@ def actions(runtime) -> list[str]:
 
 def test_a_claim_is_exclusive_until_its_lease_lapses(runtime, session, website_account, approved):
     (d_id,) = approved([website_account.id])
-    first = delivery.claim_delivery(session, d_id, "worker-a/1")
+    first = leases.claim_delivery(session, d_id, "worker-a/1")
     assert first is not None and first.previous_state == "pending" and first.attempts == 1
-    assert delivery.claim_delivery(session, d_id, "worker-b/1") is None
+    assert leases.claim_delivery(session, d_id, "worker-b/1") is None
     later = utcnow() + dt.timedelta(seconds=runtime.settings.lease_seconds + 1)
-    second = delivery.claim_delivery(session, d_id, "worker-b/1", now=later)
+    second = leases.claim_delivery(session, d_id, "worker-b/1", now=later)
     assert second is not None
     # The first attempt may have posted before its worker died: reconcile first.
     assert second.previous_state == "sending"
@@ -135,8 +147,8 @@ def test_a_claim_is_exclusive_until_its_lease_lapses(runtime, session, website_a
 def test_a_scheduled_delivery_cannot_be_claimed_before_its_time(runtime, session, website_account, approved):
     publish_at = utcnow() + dt.timedelta(hours=2)
     (d_id,) = approved([website_account.id], publish_at=publish_at.isoformat())
-    assert delivery.claim_delivery(session, d_id, "w/1") is None
-    assert delivery.claim_delivery(session, d_id, "w/1", now=publish_at + dt.timedelta(seconds=1)) is not None
+    assert leases.claim_delivery(session, d_id, "w/1") is None
+    assert leases.claim_delivery(session, d_id, "w/1", now=publish_at + dt.timedelta(seconds=1)) is not None
 
 
 def test_racing_claims_have_exactly_one_winner(runtime, website_account, approved):
@@ -147,7 +159,7 @@ def test_racing_claims_have_exactly_one_winner(runtime, website_account, approve
     def contender(n: int) -> None:
         with runtime.session() as s:
             barrier.wait()
-            if delivery.claim_delivery(s, d_id, f"worker-{n}/1") is not None:
+            if leases.claim_delivery(s, d_id, f"worker-{n}/1") is not None:
                 wins.append(f"worker-{n}/1")
 
     threads = [threading.Thread(target=contender, args=(n,)) for n in range(6)]
@@ -171,7 +183,7 @@ def test_sent_records_the_post_audits_it_and_publishes_the_message(runtime, webs
     assert d.sent_at is not None and d.attempts == 1 and d.posted_parts == ["page-1"]
     m = message_of(runtime, d_id)
     assert m.status == "published" and m.published_at is not None
-    assert "delivery.sent" in actions(runtime) and "message.published" in actions(runtime)
+    assert "send.sent" in actions(runtime) and "message.published" in actions(runtime)
     with runtime.session() as s:
         assert audit.verify_chain(s)[1] is None
     # A repeated wake-up finds nothing to do.
@@ -277,7 +289,7 @@ def test_an_outcome_is_not_recorded_once_the_lease_is_lost(runtime, website_acco
 
 def test_a_routine_delivery_met_by_a_pause_is_held_and_released_by_lifting_it(runtime, session, supervisor,
                                                                            website_account, approved):
-    from workflow.pause import lift_pause
+    from workflow.scheduling.pause import lift_pause
 
     (d_id,) = approved([website_account.id])
     # A pause that began after the approval and did not hold this delivery.
@@ -335,7 +347,7 @@ def test_corrections_edit_where_possible_and_reply_on_x(runtime, session, approv
     on_fb = Scripted()
     assert run(runtime, fb_fix, on_fb).status == "sent"
     assert on_fb.calls == [("edit", "1_5")]
-    assert "delivery.corrected" in actions(runtime)
+    assert "send.corrected" in actions(runtime)
 
 
 def test_a_withdrawal_deletes_every_part_of_a_thread_last_first(runtime, session, approved):
@@ -346,11 +358,11 @@ def test_a_withdrawal_deletes_every_part_of_a_thread_last_first(runtime, session
     channel = Scripted()
     assert run(runtime, withdrawal, channel).status == "sent"
     assert channel.deleted == ["x3", "x2", "x1"]
-    assert "delivery.withdrawn" in actions(runtime)
+    assert "send.withdrawn" in actions(runtime)
 
 
 def test_a_post_that_lands_after_its_withdrawal_is_taken_down(runtime, session, officer, approved):
-    from workflow.corrections import withdraw
+    from workflow.messages.corrections import withdraw
 
     (post,) = approved([make_account(session, "x", "Force X").id])
     message_id = fresh(runtime, post).message_id
@@ -377,11 +389,11 @@ def test_retry_delay_grows_is_bounded_and_honours_retry_after(runtime):
 
     settings = runtime.settings
     rng = random.Random(7)
-    delays = [delivery.retry_delay(settings, n, rng=rng) for n in range(1, 12)]
+    delays = [delivery_outcomes.retry_delay(settings, n, rng=rng) for n in range(1, 12)]
     assert all(0 < d <= settings.retry_max_seconds for d in delays)
     assert delays[0] <= settings.retry_base_seconds
     assert delays[-1] >= settings.retry_max_seconds / 2
-    assert delivery.retry_delay(settings, 1, retry_after=900, rng=rng) >= 900
+    assert delivery_outcomes.retry_delay(settings, 1, retry_after=900, rng=rng) >= 900
 
 
 def test_credentials_no_key_decrypts_fail_the_delivery_with_a_reason(runtime, website_account, approved):

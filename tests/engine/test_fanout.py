@@ -3,8 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.conftest import (add_facebook, add_website, add_x, all_settled, approve_message,
-                                   delivery_rows, describe, message_status, wait_for)
+from tests.engine.conftest import (
+    add_facebook,
+    add_website,
+    add_x,
+    all_settled,
+    approve_message,
+    delivery_rows,
+    describe,
+    message_status,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

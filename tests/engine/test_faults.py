@@ -10,8 +10,17 @@ import dataclasses
 
 import pytest
 
-from tests.engine.conftest import (add_facebook, add_website, add_x, all_settled, approve_message, delivery_rows,
-                                   describe, message_status, wait_for)
+from tests.engine.conftest import (
+    add_facebook,
+    add_website,
+    add_x,
+    all_settled,
+    approve_message,
+    delivery_rows,
+    describe,
+    message_status,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -62,7 +71,7 @@ def test_a_worker_killed_mid_fan_out_loses_and_doubles_nothing(rt, people, x_sim
 
 def production_lease_env() -> dict[str, str]:
     """The shipped lease, heartbeat, sweep and timeout settings (the suite's own are shorter)."""
-    from workflow.config import Settings
+    from workflow.core.config import Settings
 
     defaults = {f.name: f.default for f in dataclasses.fields(Settings)}
     names = ("lease_seconds", "heartbeat_seconds", "sweep_interval", "connect_timeout", "read_timeout")
@@ -163,9 +172,13 @@ def test_workers_racing_for_the_same_deliveries_never_double_send(rt, people, x_
 def test_a_lapsed_lease_lets_another_worker_finish_without_resending(rt, people, x_sim, graph_sim, processes):
     """A worker claimed two deliveries and died: one after its post went out, one before."""
     from channels.base import make_channel
-    from workflow import accounts as accounts_service, delivery, messages
-    from workflow.models import ChannelAccount, Delivery, Message
-    from workflow.runtime import NullDispatcher, channel_config
+    from workflow.accounts import channel_accounts as accounts_service
+    from workflow.accounts.models import ChannelAccount
+    from workflow.core.runtime import NullDispatcher, channel_config
+    from workflow.delivery import leases as delivery
+    from workflow.delivery.models import Delivery
+    from workflow.messages import versions as messages
+    from workflow.messages.models import Message
 
     rt.set_dispatcher(NullDispatcher())  # the dead worker's messages are gone too
     posted_then_died, died_first = add_x(rt, x_sim, "North X"), add_x(rt, x_sim, "South X")
@@ -237,7 +250,7 @@ def test_the_posting_limit_keeps_a_burst_inside_the_window(rt, people, x_sim, gr
 
 
 def test_the_sweeper_wakes_a_delivery_whose_broker_message_was_lost(rt, people, x_sim, graph_sim, processes):
-    from workflow.runtime import NullDispatcher
+    from workflow.core.runtime import NullDispatcher
 
     rt.set_dispatcher(NullDispatcher())
     account = add_facebook(rt, graph_sim, "Force Facebook")

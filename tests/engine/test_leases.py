@@ -11,16 +11,17 @@ from sqlalchemy import update
 from channels.base import PublishResult
 from tests.conftest import make_account
 from tests.engine.test_delivery_unit import Scripted, approved, fresh, make_due, run  # noqa: F401
-from workflow import delivery
-from workflow.db import utcnow
-from workflow.models import Delivery
+from workflow.core.database import utcnow
+from workflow.delivery import jobs, send
+from workflow.delivery import leases as delivery_leases
+from workflow.delivery.models import Delivery
 
 
 def lapse_lease_of_dead_worker(runtime, d_id: int, ago: float = 0.5) -> dt.datetime:
     """A worker claimed the delivery and died; its lease lapsed ``ago`` seconds ago. Returns the lapse time."""
     lapsed_at = utcnow() - dt.timedelta(seconds=ago)
     with runtime.session() as s:
-        assert delivery.claim_delivery(s, d_id, "dead-worker/1") is not None
+        assert delivery_leases.claim_delivery(s, d_id, "dead-worker/1") is not None
         s.execute(update(Delivery).where(Delivery.id == d_id).values(lease_expires_at=lapsed_at))
         s.commit()
     return fresh(runtime, d_id).lease_expires_at
@@ -29,22 +30,22 @@ def lapse_lease_of_dead_worker(runtime, d_id: int, ago: float = 0.5) -> dt.datet
 def test_renewal_extends_only_the_owners_lease(runtime, website_account, approved):
     (d_id,) = approved([website_account.id])
     with runtime.session() as s:
-        assert delivery.claim_delivery(s, d_id, "worker-a/1") is not None
+        assert delivery_leases.claim_delivery(s, d_id, "worker-a/1") is not None
     before = fresh(runtime, d_id).lease_expires_at
     later = utcnow() + dt.timedelta(seconds=3)
     with runtime.session() as s:
-        assert not delivery.renew_lease(s, d_id, "worker-b/1", now=later)
+        assert not delivery_leases.renew_lease(s, d_id, "worker-b/1", now=later)
         assert fresh(runtime, d_id).lease_expires_at == before
-        assert delivery.renew_lease(s, d_id, "worker-a/1", now=later)
+        assert delivery_leases.renew_lease(s, d_id, "worker-a/1", now=later)
     assert fresh(runtime, d_id).lease_expires_at > before
 
 
 def test_the_heartbeat_renews_well_inside_the_lease(runtime):
     settings = runtime.settings
-    assert delivery.heartbeat_interval(settings) <= settings.lease_seconds / 3
+    assert delivery_leases.heartbeat_interval(settings) <= settings.lease_seconds / 3
     long_beat = dataclasses.replace(settings, lease_seconds=10, heartbeat_seconds=60)
-    assert delivery.heartbeat_interval(long_beat) <= 10 / 3
-    assert delivery.heartbeat_interval(dataclasses.replace(settings, lease_seconds=10, heartbeat_seconds=3)) == 3
+    assert delivery_leases.heartbeat_interval(long_beat) <= 10 / 3
+    assert delivery_leases.heartbeat_interval(dataclasses.replace(settings, lease_seconds=10, heartbeat_seconds=3)) == 3
 
 
 def test_a_lease_lost_before_the_call_means_no_platform_call(runtime, website_account, approved):
@@ -58,7 +59,7 @@ def test_a_lease_lost_before_the_call_means_no_platform_call(runtime, website_ac
             s.commit()
         return channel
 
-    outcome = delivery.deliver(runtime, d_id, owner="worker-a/1", channel_factory=taken_over_while_preparing)
+    outcome = send.deliver(runtime, d_id, owner="worker-a/1", channel_factory=taken_over_while_preparing)
     assert outcome.status == "lease_lost"
     assert channel.calls == []
     d = fresh(runtime, d_id)
@@ -104,7 +105,7 @@ def test_a_lapsed_lease_is_reconciled_at_once_but_not_reposted_while_its_call_ma
     assert [c[0] for c in early.calls] == ["find_recent"]
     d = fresh(runtime, d_id)
     assert d.state == "unknown" and d.lease_owner is None
-    bound = delivery.in_flight_until(runtime.settings, lapsed_at)
+    bound = delivery_leases.in_flight_until(runtime.settings, lapsed_at)
     assert d.next_attempt_at >= bound - dt.timedelta(seconds=0.01)
     # The old call landed meanwhile: the next attempt finds it and posts nothing.
     make_due(runtime, d_id)
@@ -118,7 +119,7 @@ def test_a_lapsed_lease_whose_call_can_no_longer_land_is_posted_after_reconcilin
                                                                                  approved):
     (d_id,) = approved([website_account.id])
     settings = runtime.settings
-    bound = settings.connect_timeout + settings.read_timeout + delivery.IN_FLIGHT_MARGIN - settings.lease_seconds + 1
+    bound = settings.connect_timeout + settings.read_timeout + jobs.IN_FLIGHT_MARGIN - settings.lease_seconds + 1
     lapse_lease_of_dead_worker(runtime, d_id, ago=bound)
     absent = Scripted(find=[None], publish=[PublishResult("page-2")])
     assert run(runtime, d_id, absent, owner="worker-b/1").status == "sent"

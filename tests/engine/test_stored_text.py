@@ -12,10 +12,18 @@ import json
 import pytest
 
 from channels.x import XChannel
-from tests.engine.conftest import (add_facebook, add_website, add_x, all_settled, approve_message,
-                                   delivery_rows, describe, wait_for)
-from workflow import delivery
-from workflow.models import MessageVersion
+from tests.engine.conftest import (
+    add_facebook,
+    add_website,
+    add_x,
+    all_settled,
+    approve_message,
+    delivery_rows,
+    describe,
+    wait_for,
+)
+from workflow.delivery import send as delivery
+from workflow.messages.models import MessageVersion
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -6,11 +6,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import make_account
-from workflow import delivery, messages, ratelimit, sweeper
-from workflow.config import Settings
-from workflow.db import utcnow
-from workflow.models import Delivery
+from workflow.core.config import Settings
+from workflow.core.database import utcnow
+from workflow.delivery import leases as delivery
+from workflow.delivery import ratelimit, sweeper
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
 
 
 class Recorder:
@@ -27,10 +28,10 @@ class Recorder:
 
 @pytest.fixture
 def one_delivery(session, officer, supervisor, website_account):
-    m = messages.create_draft(session, officer, {"body": "Lost dog found in the park.",
+    m = drafts.create_draft(session, officer, {"body": "Lost dog found in the park.",
                                                  "accounts": [website_account.id]})
-    messages.submit(session, officer, m.id)
-    messages.approve(session, supervisor, m.id, m.current_version)
+    review.submit(session, officer, m.id)
+    review.approve(session, supervisor, m.id, m.current_version)
     d_id = session.execute(select(Delivery.id).where(Delivery.message_id == m.id)).scalar_one()
     session.commit()
     return d_id
@@ -107,7 +108,7 @@ def test_redis_limiter_keeps_a_burst_inside_the_window(broker):
 
 
 def test_a_worker_on_both_queues_polls_incident_first():
-    from workflow import celery_app
+    from workflow.delivery import workers as celery_app
 
     # Redis polls queues in sorted order: the incident queue must sort first.
     assert sorted(celery_app.QUEUES) == list(celery_app.QUEUES) == ["incident", "routine"]

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflow import messages
-from workflow.models import AuditEvent, Delivery, Message
+from workflow.audit.models import AuditEvent
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
+from workflow.messages.models import Message
 
 UTC = dt.timezone.utc
 
@@ -36,9 +38,9 @@ def approved(session, author, reviewer, account_ids: list[int], now: dt.datetime
     """A message drafted by ``author``, submitted and approved by ``reviewer`` at ``now``."""
     data = {"body": fields.pop("body", "Road closed on the High Street until further notice."),
             "accounts": account_ids, **fields}
-    message = messages.create_draft(session, author, data)
-    messages.submit(session, author, message.id)
-    return messages.approve(session, reviewer, message.id, message.current_version, now=now)
+    message = drafts.create_draft(session, author, data)
+    review.submit(session, author, message.id)
+    return review.approve(session, reviewer, message.id, message.current_version, now=now)
 
 
 def deliveries(session, message_id: int, **where: Any) -> list[Delivery]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.features.support import deliveries, mark_sent, set_status
-from workflow import messages
-from workflow.db import utcnow
-from workflow.models import Message
+from workflow.core.database import utcnow
+from workflow.messages import drafts, review
+from workflow.messages.models import Message
 
 
 def create(api_client, accounts, **fields):
@@ -82,10 +82,10 @@ def test_correct_through_the_api(api, session, officer, supervisor, supervisor2,
 
 def create_late(session, officer, accounts, past: str) -> int:
     """A draft whose time has passed while it waited (the API takes only times from now on)."""
-    message = messages.create_draft(session, officer, {"body": "The ring road is closed at junction 4.",
+    message = drafts.create_draft(session, officer, {"body": "The ring road is closed at junction 4.",
                                                        "accounts": [accounts["x"].id, accounts["website"].id],
                                                        "publish_at": past})
-    messages.submit(session, officer, message.id)
+    review.submit(session, officer, message.id)
     return message.id
 
 

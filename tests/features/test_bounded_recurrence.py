@@ -16,9 +16,9 @@ from sqlalchemy import func, select, text
 
 from tests.console.conftest import sign_in
 from tests.features.support import approved, at, audit_actions
-from workflow.models import Decision, Message, MessageVersion
-from workflow.recurrence import plan_due_occurrences
-from workflow.schedule import LONDON, next_occurrence
+from workflow.messages.models import Decision, Message
+from workflow.scheduling.recurrence import plan_due_occurrences
+from workflow.scheduling.rules import LONDON, next_occurrence
 
 # Each would loop, overflow or search to the year 9999 in dateutil if it got that far.
 BAD_RULES = [

@@ -3,10 +3,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.features.support import approved, at, audit_actions, deliveries, mark_sent, set_status
-from workflow import corrections, messages
-from workflow.errors import (InvalidStateError, PermissionDeniedError, TwoPersonRuleError,
-                             ValidationError)
+from tests.features.support import (
+    approved,
+    at,
+    audit_actions,
+    deliveries,
+    mark_sent,
+    set_status,
+)
+from workflow.core.errors import (
+    InvalidStateError,
+    PermissionDeniedError,
+    TwoPersonRuleError,
+    ValidationError,
+)
+from workflow.messages import corrections, drafts, review
 
 T0 = at("2027-05-10T08:00:00")
 
@@ -38,9 +49,9 @@ def test_a_correction_is_a_new_version_verified_again(session, officer, supervis
     # Nothing goes out until a second person verifies it.
     assert deliveries(session, message.id, purpose="correct") == []
     with pytest.raises(PermissionDeniedError):
-        messages.approve(session, officer, message.id, 2)
+        review.approve(session, officer, message.id, 2)
     now = at("2027-05-10T08:30:00")
-    messages.approve(session, supervisor2, message.id, 2, now=now)
+    review.approve(session, supervisor2, message.id, 2, now=now)
     live = {d.account_id: d for d in deliveries(session, message.id, purpose="publish", state="sent")}
     fixes = deliveries(session, message.id, purpose="correct")
     assert {(d.account_id, d.parent_id, d.state, d.due_at) for d in fixes} == {
@@ -57,7 +68,7 @@ def test_an_editor_of_the_correction_cannot_verify_it(session, officer, supervis
     message = live_message(session, officer, supervisor, accounts)
     corrections.correct(session, supervisor, message.id, "The ring road has reopened.", "Reopened")
     with pytest.raises(TwoPersonRuleError):
-        messages.approve(session, supervisor, message.id, 2, now=T0)
+        review.approve(session, supervisor, message.id, 2, now=T0)
 
 
 def test_a_correction_voids_approvals_and_cancels_what_is_unsent(session, officer, supervisor, accounts):
@@ -73,7 +84,7 @@ def test_a_correction_voids_approvals_and_cancels_what_is_unsent(session, office
 
 
 def test_correction_refusals(session, officer, officer2, supervisor, accounts):
-    draft = messages.create_draft(session, officer, {"body": "Draft text.", "accounts": [accounts["x"].id]})
+    draft = drafts.create_draft(session, officer, {"body": "Draft text.", "accounts": [accounts["x"].id]})
     with pytest.raises(InvalidStateError, match="edit it instead"):
         corrections.correct(session, officer, draft.id, "Better text.", "Fix")
     message = live_message(session, officer, supervisor, accounts)
@@ -101,7 +112,7 @@ def test_withdraw_takes_every_live_post_down_and_cancels_the_rest(session, offic
     session.commit()
     # An X correction is a reply of its own; on the website it edited the page.
     corrections.correct(session, officer, message.id, "The ring road is closed at junction 5.", "Junction 5")
-    messages.approve(session, supervisor2, message.id, 2, now=at("2027-05-10T08:30:00"))
+    review.approve(session, supervisor2, message.id, 2, now=at("2027-05-10T08:30:00"))
     fixes = deliveries(session, message.id, purpose="correct")
     mark_sent(session, fixes)
     pending_publish = deliveries(session, message.id, purpose="publish", state="pending")
@@ -151,7 +162,7 @@ def test_who_may_withdraw_and_the_reason(session, officer, officer2, supervisor,
     assert len(deliveries(session, message.id, purpose="withdraw")) == 3
     other = live_message(session, officer, supervisor, accounts)
     corrections.withdraw(session, admin, other.id, "Admin pulled it")
-    draft = messages.create_draft(session, officer, {"body": "Draft.", "accounts": [accounts["x"].id]})
+    draft = drafts.create_draft(session, officer, {"body": "Draft.", "accounts": [accounts["x"].id]})
     assert corrections.withdraw(session, officer, draft.id, "Not needed").status == "withdrawn"
     assert deliveries(session, draft.id) == []
 

@@ -5,9 +5,17 @@ import pytest
 
 from tests.conftest import make_account
 from tests.features.support import approved, at, audit_actions, deliveries, set_status
-from workflow import corrections, messages, pause
-from workflow.errors import InvalidStateError, NotFoundError, PermissionDeniedError, ValidationError
-from workflow.models import Pause
+from workflow.core.errors import (
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from workflow.messages import corrections, drafts
+from workflow.messages import review as messages_review
+from workflow.scheduling import late as scheduling_late
+from workflow.scheduling import pause
+from workflow.scheduling.models import Pause
 
 T0 = at("2027-05-10T08:00:00")
 
@@ -109,7 +117,7 @@ def test_lifting_long_after_its_time_holds_the_post_for_a_decision(session, offi
     assert due.status == "held"
     assert {d.state for d in deliveries(session, later.id)} == {"pending"}
     assert dispatcher.ids == []
-    corrections.decide_held(session, supervisor2, due.id, publish_now=True, now=at("2027-05-10T09:35:00"))
+    scheduling_late.decide_held(session, supervisor2, due.id, publish_now=True, now=at("2027-05-10T09:35:00"))
     assert {d.state for d in deliveries(session, due.id)} == {"pending"}
     assert sorted(dispatcher.ids) == sorted(d.id for d in rows)
 
@@ -156,10 +164,10 @@ def test_lifting_one_of_two_pauses_keeps_what_the_other_covers(session, officer,
 def test_a_pending_post_the_worker_left_during_the_pause_is_judged_on_lift(session, officer, supervisor,
                                                                           accounts):
     p = pause.pause_routine(session, supervisor, "Major incident declared")
-    message = messages.create_draft(session, officer, {"body": "Open day at the station.",
+    message = drafts.create_draft(session, officer, {"body": "Open day at the station.",
                                                        "accounts": [accounts["x"].id]})
-    messages.submit(session, officer, message.id)
-    messages.approve(session, supervisor, message.id, 1, now=T0)
+    messages_review.submit(session, officer, message.id)
+    messages_review.approve(session, supervisor, message.id, 1, now=T0)
     row = deliveries(session, message.id)[0]
     assert pause.is_pause_hold(row)
     # The engine met the pause in its own check and left it pending.

@@ -9,11 +9,20 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from tests.features.support import approved, at, audit_actions, deliveries, mark_sent, set_status
-from workflow import corrections, messages, pause, recurrence
-from workflow.models import Delivery
-from workflow.recurrence import plan_due_occurrences
-from workflow.schedule import LONDON
+from tests.features.support import (
+    approved,
+    at,
+    audit_actions,
+    deliveries,
+    mark_sent,
+    set_status,
+)
+from workflow.delivery.models import Delivery
+from workflow.messages import corrections, drafts, queries, review
+from workflow.scheduling import late as scheduling_late
+from workflow.scheduling import pause, recurrence
+from workflow.scheduling.recurrence import plan_due_occurrences
+from workflow.scheduling.rules import LONDON
 
 WEEKLY = "FREQ=WEEKLY;BYDAY=MO"
 
@@ -122,7 +131,7 @@ def test_a_racing_scheduler_that_loses_on_the_unique_constraint_creates_nothing(
     series = weekly_series(session, officer, supervisor, accounts)
     mark_sent(session, deliveries(session, series.id))
     session.close()
-    unlocked = messages.get_message
+    unlocked = queries.get_message
     monkeypatch.setattr(recurrence, "get_message", lambda s, i, lock=False: unlocked(s, i))
     both_looked = threading.Barrier(2, timeout=20)
     real_between = recurrence.occurrences_between
@@ -141,14 +150,14 @@ def test_an_edit_stops_the_series_until_the_new_text_is_verified(session, office
                                                                 accounts):
     series = weekly_series(session, officer, supervisor, accounts)
     old = deliveries(session, series.id)
-    messages.edit_message(session, officer, series.id, {"body": "Report non-emergencies online."})
+    drafts.edit_message(session, officer, series.id, {"body": "Report non-emergencies online."})
     assert series.status == "awaiting_verification"
     assert {d.state for d in deliveries(session, series.id)} == {"cancelled"}
     assert all(d.voided_at is not None for d in series.decisions)
     # The old approval is void: the first occurrence does not go out with either text.
     assert plan_due_occurrences(session, at("2027-03-22T09:00:00")) == []
     assert plan_due_occurrences(session, at("2027-03-29T08:00:00")) == []
-    messages.approve(session, supervisor2, series.id, 2, now=at("2027-03-29T08:30:00"))
+    review.approve(session, supervisor2, series.id, 2, now=at("2027-03-29T08:30:00"))
     fresh = [d for d in deliveries(session, series.id) if d.state != "cancelled"]
     assert {(d.version.number, d.due_at) for d in fresh} == {(2, at("2027-04-05T08:00:00"))}
     mark_sent(session, fresh)
@@ -168,7 +177,7 @@ def test_a_correction_of_a_live_series_is_verified_then_fixes_the_live_post_now(
     assert series.status == "awaiting_verification"
     assert plan_due_occurrences(session, at("2027-03-29T08:00:00")) == []
     now = at("2027-03-29T08:30:00")
-    messages.approve(session, supervisor2, series.id, 2, now=now)
+    review.approve(session, supervisor2, series.id, 2, now=now)
     fixes = deliveries(session, series.id, purpose="correct")
     assert sorted((d.parent_id, d.due_at) for d in fixes) == sorted((d.id, now) for d in first)
     assert series.status == "approved"
@@ -200,7 +209,7 @@ def test_a_missed_occurrence_waits_for_a_decision_instead_of_a_backlog(session, 
     event = [e for e in audit_actions(session, series.id) if e.action == "series.occurrence_planned"][-1]
     assert "2027-03-29T08:00:00+00:00" in event.details and "2027-04-05T08:00:00+00:00" in event.details
     assert plan_due_occurrences(session, now) == []
-    corrections.decide_held(session, supervisor2, series.id, publish_now=True, now=at("2027-04-12T10:35:00"))
+    scheduling_late.decide_held(session, supervisor2, series.id, publish_now=True, now=at("2027-04-12T10:35:00"))
     assert sorted(dispatcher.ids) == sorted(d.id for d in held)
     mark_sent(session, deliveries(session, series.id, state="pending"))
     assert len(plan_due_occurrences(session, at("2027-04-19T08:00:00"))) == 2

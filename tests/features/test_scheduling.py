@@ -4,8 +4,12 @@ from __future__ import annotations
 import pytest
 
 from tests.features.support import approved, at, audit_actions, deliveries
-from workflow import corrections
-from workflow.errors import InvalidStateError, PermissionDeniedError, ValidationError
+from workflow.core.errors import (
+    InvalidStateError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from workflow.scheduling import late as corrections
 
 
 def test_future_publish_at_is_scheduled_and_due_at_that_time(session, officer, supervisor, accounts,

@@ -11,8 +11,9 @@ from lxml import etree
 from sqlalchemy import select
 
 from tests.conftest import conformance_file
-from workflow import corrections, messages
-from workflow.models import Delivery, DeliveryState, Message
+from workflow.delivery.models import Delivery, DeliveryState
+from workflow.messages import corrections, drafts, queries, review
+from workflow.messages.models import Message
 
 UTC = dt.timezone.utc
 
@@ -50,9 +51,9 @@ def mark_sent(session, message_id: int, when: dt.datetime, purposes: Iterable[st
 def publish(session, author, reviewer, accounts: list[int], when: dt.datetime, body: str,
             **fields: Any) -> Message:
     """Draft, submit, approve and deliver a message at ``when``."""
-    message = messages.create_draft(session, author, {"body": body, "accounts": accounts, **fields})
-    messages.submit(session, author, message.id)
-    messages.approve(session, reviewer, message.id, message.current_version, now=when)
+    message = drafts.create_draft(session, author, {"body": body, "accounts": accounts, **fields})
+    review.submit(session, author, message.id)
+    review.approve(session, reviewer, message.id, message.current_version, now=when)
     mark_sent(session, message.id, when)
     session.refresh(message)
     return message
@@ -61,8 +62,8 @@ def publish(session, author, reviewer, accounts: list[int], when: dt.datetime, b
 def correct(session, author, reviewer, message: Message, when: dt.datetime, body: str, note: str) -> Message:
     """Correct a live message, have it verified and delivered at ``when``."""
     corrections.correct(session, author, message.id, body, note)
-    fresh = messages.get_message(session, message.id)
-    messages.approve(session, reviewer, message.id, fresh.current_version, now=when)
+    fresh = queries.get_message(session, message.id)
+    review.approve(session, reviewer, message.id, fresh.current_version, now=when)
     mark_sent(session, message.id, when)
     session.refresh(message)
     return message

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from channels.simulators.server import ServerThread
 from tests.conftest import make_account
 from tests.public.support import Receiver
-from workflow import corrections, delivery, messages
-from workflow.models import Delivery
+from workflow.delivery import send as delivery
+from workflow.delivery.models import Delivery
+from workflow.messages import corrections, drafts, review
 
 SECRET = "e2e-secret"
 
@@ -42,11 +43,11 @@ def deliver_waiting(runtime, session, message_id: int) -> list[str]:
 def test_publish_correct_withdraw_through_the_engine(client, runtime, session, officer, supervisor, cms):
     account = make_account(session, "website", "Force website",
                            credentials={"webhook_url": cms.url, "webhook_secret": SECRET})
-    message = messages.create_draft(session, officer, {"body": "Cordon in place on Mill Road.",
+    message = drafts.create_draft(session, officer, {"body": "Cordon in place on Mill Road.",
                                                        "accounts": [account.id],
                                                        "incident": {"title": "Mill Road"}})
-    messages.submit(session, officer, message.id)
-    messages.approve(session, supervisor, message.id, 1)
+    review.submit(session, officer, message.id)
+    review.approve(session, supervisor, message.id, 1)
     assert client.get(f"/news/{message.slug}").status_code == 404
     deliver_waiting(runtime, session, message.id)
 
@@ -58,7 +59,7 @@ def test_publish_correct_withdraw_through_the_engine(client, runtime, session, o
         "sent", message.slug, f"https://police.example/news/{message.slug}")
 
     corrections.correct(session, officer, message.id, "Cordon in place on Mill Lane.", "It is Mill Lane.")
-    messages.approve(session, supervisor, message.id, 2)
+    review.approve(session, supervisor, message.id, 2)
     deliver_waiting(runtime, session, message.id)
     text = client.get(f"/news/{message.slug}").get_data(as_text=True)
     assert "Mill Lane." in text and "It is Mill Lane." in text and "Mill Road." not in text

@@ -162,7 +162,7 @@ def test_cap_alert_then_update_then_cancel(client, session, officer, supervisor,
 
 
 def test_closed_incident_alerts_say_past(client, session, live, schema):
-    from workflow.models import Incident
+    from workflow.messages.models import Incident
 
     incident = session.get(Incident, live["first"].incident_id)
     incident.status, incident.closed_at = "closed", at("2026-03-01T15:00:00")

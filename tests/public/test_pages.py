@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.public.support import at, correct, mark_sent, publish, withdraw
-from workflow import messages
-from workflow.models import Delivery, Message
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
+from workflow.messages.models import Message
 
 
 def page(response) -> lxml.html.HtmlElement:
@@ -51,9 +52,9 @@ def test_news_lists_live_updates_latest_first(client, live):
 def test_a_message_is_public_only_once_its_website_delivery_is_sent(client, session, officer, supervisor,
                                                                     site_accounts):
     ids = [site_accounts["website"].id, site_accounts["x"].id]
-    message = messages.create_draft(session, officer, {"body": "Missing man found safe.", "accounts": ids})
-    messages.submit(session, officer, message.id)
-    messages.approve(session, supervisor, message.id, 1, now=at("2026-03-02T08:00:00"))
+    message = drafts.create_draft(session, officer, {"body": "Missing man found safe.", "accounts": ids})
+    review.submit(session, officer, message.id)
+    review.approve(session, supervisor, message.id, 1, now=at("2026-03-02T08:00:00"))
     # X has gone out; the website delivery is still pending.
     x_delivery = session.execute(select(Delivery).where(
         Delivery.message_id == message.id, Delivery.account_id == site_accounts["x"].id)).scalar_one()
@@ -120,7 +121,7 @@ def test_a_second_correction_keeps_both_notes(client, session, officer, supervis
 
 
 def test_a_correction_waiting_for_verification_changes_nothing(client, session, officer, live):
-    from workflow import corrections
+    from workflow.messages import corrections
 
     message = live["routine"]
     corrections.correct(session, officer, message.id, "The open day is cancelled.", "Cancelled.")
@@ -181,11 +182,11 @@ def test_incident_with_every_update_withdrawn_is_gone(client, session, officer, 
 def test_unknown_addresses_are_404(client, session, officer, live):
     assert client.get("/news/no-such-update").status_code == 404
     assert client.get("/incidents/no-such-incident").status_code == 404
-    draft = messages.create_draft(session, officer, {"body": "Not yet public.",
+    draft = drafts.create_draft(session, officer, {"body": "Not yet public.",
                                                      "accounts": [live["first"].versions[0].targets[0]]})
     assert client.get(f"/news/{draft.slug}").status_code == 404
     # A draft withdrawn before it ever went out was never public: 404, not 410.
-    from workflow import corrections
+    from workflow.messages import corrections
 
     corrections.withdraw(session, officer, draft.id, "Not needed")
     assert client.get(f"/news/{draft.slug}").status_code == 404

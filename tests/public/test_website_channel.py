@@ -9,8 +9,16 @@ import threading
 
 import pytest
 
-from channels.base import (ChannelConfig, OutcomeUnknownError, PermanentError, Post, PublishResult,
-                           TransientError, channel_class, make_channel, rendered_post)
+from channels.base import (
+    ChannelConfig,
+    OutcomeUnknownError,
+    PermanentError,
+    PublishResult,
+    TransientError,
+    channel_class,
+    make_channel,
+    rendered_post,
+)
 from channels.simulators.server import ServerThread
 from tests.public.support import Receiver
 
@@ -264,7 +272,7 @@ def test_the_allow_list_admits_the_local_receiver(receiver):
 
 def test_adding_a_website_account_checks_the_webhook(session):
     from tests.conftest import make_account
-    from workflow.errors import ValidationError
+    from workflow.core.errors import ValidationError
 
     with pytest.raises(ValidationError, match="internal address"):
         make_account(session, "website", "Internal CMS",

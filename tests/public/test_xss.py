@@ -6,11 +6,11 @@ from urllib.parse import quote
 
 import feedparser
 import lxml.html
-from sqlalchemy import text
 from lxml import etree
+from sqlalchemy import text
 
 from tests.public.support import at, cap_schema, publish
-from workflow.models import Incident, Message
+from workflow.messages.models import Incident, Message
 
 PAYLOAD = ("<script>alert(1)</script> \"><img src=x onerror=alert(2)> ]]> <![CDATA[ x ]]> "
            "javascript:alert(3) \x01\x07\x1b\x7f\x85 &amp; done")

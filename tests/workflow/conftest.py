@@ -5,8 +5,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import make_account
-from workflow import messages
-from workflow.models import Decision, Delivery, Message, MessageVersion
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts as messages_drafts
+from workflow.messages import review
+from workflow.messages.models import Decision, Message, MessageVersion
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def draft(session, website_account):
 
     def make(author, body: str = "Road closed on the A1 after a collision.", **fields):
         data = {"body": body, "accounts": [website_account.id], **fields}
-        return messages.create_draft(session, author, data)
+        return messages_drafts.create_draft(session, author, data)
 
     return make
 
@@ -31,7 +33,7 @@ def submitted(session, draft):
 
     def make(author, *args, **fields):
         message = draft(author, *args, **fields)
-        return messages.submit(session, author, message.id)
+        return review.submit(session, author, message.id)
 
     return make
 

@@ -6,10 +6,13 @@ import threading
 
 from sqlalchemy import select
 
-from workflow import audit, messages
-from workflow.errors import ConflictError
-from workflow.models import Decision, Delivery, User
-from workflow.states import MessageState
+from workflow.accounts.models import User
+from workflow.audit import chain as audit
+from workflow.core.errors import ConflictError
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
+from workflow.messages.models import Decision
+from workflow.messages.states import MessageState
 
 ROUNDS = 20
 
@@ -25,7 +28,7 @@ def race(runtime, message_id: int, reviewer_ids: list[int]) -> list[object]:
                 reviewer = s.get(User, reviewer_id)
                 s.commit()  # release SQLite's write lock before the race starts
                 barrier.wait(timeout=30)
-                messages.approve(s, reviewer, message_id, 1)
+                review.approve(s, reviewer, message_id, 1)
                 outcomes[slot] = "approved"
             except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
                 outcomes[slot] = exc
@@ -56,7 +59,7 @@ def test_two_supervisors_approving_at_once_make_one_approval(session, runtime, s
         with runtime.session() as s:
             decisions = s.execute(select(Decision).where(Decision.message_id == message_id)).scalars().all()
             deliveries = s.execute(select(Delivery).where(Delivery.message_id == message_id)).scalars().all()
-            status = s.get(messages.Message, message_id).status
+            status = s.get(drafts.Message, message_id).status
         assert [d.decision for d in decisions] == ["approved"]
         assert [d.account_id for d in deliveries] == [website_account.id]
         assert status == MessageState.APPROVED.value

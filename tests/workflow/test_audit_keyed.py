@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select, text
 
 from web.cli import cli
-from workflow import audit, messages
-from workflow.models import AuditEvent, Decision, MessageVersion
+from workflow.audit import chain as audit
+from workflow.audit.models import AuditEvent
+from workflow.messages import drafts, review
+from workflow.messages.models import Decision, MessageVersion
 
 
 @pytest.fixture
@@ -26,12 +28,12 @@ def verify(app):
 @pytest.fixture
 def history(session, officer, supervisor, website_account):
     """An approved message and a rejected one: versions, decisions and their events."""
-    first = messages.create_draft(session, officer, {"body": "Road closed on the A1.", "accounts": [website_account.id]})
-    messages.submit(session, officer, first.id)
-    messages.approve(session, supervisor, first.id, 1)
-    second = messages.create_draft(session, officer, {"body": "Event at the park.", "accounts": [website_account.id]})
-    messages.submit(session, officer, second.id)
-    messages.reject(session, supervisor, second.id, "Say which park")
+    first = drafts.create_draft(session, officer, {"body": "Road closed on the A1.", "accounts": [website_account.id]})
+    review.submit(session, officer, first.id)
+    review.approve(session, supervisor, first.id, 1)
+    second = drafts.create_draft(session, officer, {"body": "Event at the park.", "accounts": [website_account.id]})
+    review.submit(session, officer, second.id)
+    review.reject(session, supervisor, second.id, "Say which park")
     session.commit()
     return first.id, second.id
 

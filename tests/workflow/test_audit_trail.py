@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from workflow import audit, messages
-from workflow.models import AuditEvent
+from workflow.audit import chain as audit
+from workflow.audit.models import AuditEvent
+from workflow.messages import drafts, review
 
 
 def lifecycle(session, draft, officer, supervisor, supervisor2) -> int:
     """Draft, submit, reject, edit, submit, approve: one message's whole story."""
     message = draft(officer, body="Road closed on the A1.")
-    messages.submit(session, officer, message.id)
-    messages.reject(session, supervisor, message.id, "Say which direction")
-    messages.edit_message(session, officer, message.id, {"body": "A1 northbound closed."})
-    messages.submit(session, officer, message.id)
-    messages.edit_message(session, supervisor, message.id, {"body": "A1 northbound closed until 6pm."})
-    messages.approve(session, supervisor2, message.id, 3)
+    review.submit(session, officer, message.id)
+    review.reject(session, supervisor, message.id, "Say which direction")
+    drafts.edit_message(session, officer, message.id, {"body": "A1 northbound closed."})
+    review.submit(session, officer, message.id)
+    drafts.edit_message(session, supervisor, message.id, {"body": "A1 northbound closed until 6pm."})
+    review.approve(session, supervisor2, message.id, 3)
     return message.id
 
 

@@ -10,12 +10,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from tests.conftest import REDIS_URL, TEST_PASSWORD, _service_missing
-from workflow import accounts, security, signin
-from workflow.config import Settings
-from workflow.errors import AuthenticationError, ThrottledError
-from workflow.models import AuditEvent, User
-from workflow.runtime import settings_of
-from workflow.audit import details_of
+from workflow.accounts import signin
+from workflow.audit.chain import details_of
+from workflow.audit.models import AuditEvent
+from workflow.core import security
+from workflow.core.config import Settings
+from workflow.core.errors import AuthenticationError, ThrottledError
+from workflow.core.runtime import settings_of
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,22 @@ import json
 import pytest
 
 from tests.conftest import make_account
-from workflow import audit, messages
-from workflow.errors import (ConflictError, InvalidStateError, NotFoundError, PermissionDeniedError,
-                             StaleVersionError, TwoPersonRuleError, ValidationError)
-from workflow.models import Decision, Delivery, Message
-from workflow.states import MessageState
-
+from workflow.accounts import policy
+from workflow.audit import chain as audit
+from workflow.core.errors import (
+    ConflictError,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    StaleVersionError,
+    TwoPersonRuleError,
+    ValidationError,
+)
+from workflow.delivery.models import Delivery
+from workflow.messages import drafts, review
+from workflow.messages import versions as messages_versions
+from workflow.messages.models import Decision, Message
+from workflow.messages.states import MessageState
 
 # Who may verify -----------------------------------------------------------------
 
@@ -23,19 +33,19 @@ def test_only_a_supervisor_can_verify(session, snapshot, submitted, officer, off
     before = snapshot(message.id)
 
     with pytest.raises(PermissionDeniedError) as refused:
-        messages.approve(session, officer2, message.id, 1)
+        review.approve(session, officer2, message.id, 1)
     assert not isinstance(refused.value, TwoPersonRuleError)
     with pytest.raises(PermissionDeniedError):
-        messages.reject(session, officer2, message.id, "Not for officers to decide")
+        review.reject(session, officer2, message.id, "Not for officers to decide")
     assert snapshot(message.id) == before
 
-    approved = messages.approve(session, supervisor, message.id, 1)
+    approved = review.approve(session, supervisor, message.id, 1)
     assert approved.status == MessageState.APPROVED.value
 
 
 def test_an_admin_may_verify_what_they_did_not_write(session, submitted, officer, admin):
     message = submitted(officer)
-    assert messages.approve(session, admin, message.id, 1).status == MessageState.APPROVED.value
+    assert review.approve(session, admin, message.id, 1).status == MessageState.APPROVED.value
 
 
 def test_the_author_cannot_verify_their_own_message(session, snapshot, submitted, supervisor, supervisor2):
@@ -43,27 +53,27 @@ def test_the_author_cannot_verify_their_own_message(session, snapshot, submitted
     before = snapshot(message.id)
 
     with pytest.raises(TwoPersonRuleError):
-        messages.approve(session, supervisor, message.id, 1)
+        review.approve(session, supervisor, message.id, 1)
     assert snapshot(message.id) == before
-    assert messages.approval_blocker(supervisor, session.get(Message, message.id)) is not None
+    assert policy.approval_blocker(supervisor, session.get(Message, message.id)) is not None
 
-    assert messages.approve(session, supervisor2, message.id, 1).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor2, message.id, 1).status == MessageState.APPROVED.value
 
 
 def test_a_supervisor_who_edited_cannot_verify(session, snapshot, submitted, officer,
                                                supervisor, supervisor2, fresh):
     message = submitted(officer)
-    edited = messages.edit_message(session, supervisor, message.id,
+    edited = drafts.edit_message(session, supervisor, message.id,
                                    {"body": "Road closed on the A1 northbound after a collision."})
     assert edited.current_version == 2
     assert edited.status == MessageState.AWAITING_VERIFICATION.value
     before = snapshot(message.id)
 
     with pytest.raises(TwoPersonRuleError):
-        messages.approve(session, supervisor, message.id, 2)
+        review.approve(session, supervisor, message.id, 2)
     assert snapshot(message.id) == before
 
-    approved = messages.approve(session, supervisor2, message.id, 2)
+    approved = review.approve(session, supervisor2, message.id, 2)
     assert approved.status == MessageState.APPROVED.value
     assert [d.reviewer_id for d in fresh(message.id).decisions] == [supervisor2.id]
 
@@ -71,25 +81,25 @@ def test_a_supervisor_who_edited_cannot_verify(session, snapshot, submitted, off
 def test_an_editor_of_any_earlier_version_stays_excluded(session, snapshot, draft, officer, supervisor,
                                                          supervisor2):
     message = draft(officer)
-    messages.edit_message(session, supervisor, message.id, {"body": "Road closed: A1 northbound."})
-    messages.edit_message(session, officer, message.id, {"body": "Road closed: A1 northbound, J3 to J4."})
-    messages.submit(session, officer, message.id)
+    drafts.edit_message(session, supervisor, message.id, {"body": "Road closed: A1 northbound."})
+    drafts.edit_message(session, officer, message.id, {"body": "Road closed: A1 northbound, J3 to J4."})
+    review.submit(session, officer, message.id)
     before = snapshot(message.id)
 
     with pytest.raises(TwoPersonRuleError):
-        messages.approve(session, supervisor, message.id, 3)
+        review.approve(session, supervisor, message.id, 3)
     assert snapshot(message.id) == before
-    assert messages.approve(session, supervisor2, message.id, 3).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor2, message.id, 3).status == MessageState.APPROVED.value
 
 
 def test_an_admin_who_edited_cannot_verify(session, snapshot, submitted, officer, admin, supervisor):
     message = submitted(officer)
-    messages.edit_message(session, admin, message.id, {"body": "Road closed on the A1 until 6pm."})
+    drafts.edit_message(session, admin, message.id, {"body": "Road closed on the A1 until 6pm."})
     before = snapshot(message.id)
     with pytest.raises(TwoPersonRuleError):
-        messages.approve(session, admin, message.id, 2)
+        review.approve(session, admin, message.id, 2)
     assert snapshot(message.id) == before
-    messages.approve(session, supervisor, message.id, 2)
+    review.approve(session, supervisor, message.id, 2)
 
 
 def test_an_officer_cannot_edit_or_submit_someone_elses_message(session, snapshot, draft, submitted,
@@ -97,12 +107,12 @@ def test_an_officer_cannot_edit_or_submit_someone_elses_message(session, snapsho
     waiting = submitted(officer)
     before = snapshot(waiting.id)
     with pytest.raises(PermissionDeniedError):
-        messages.edit_message(session, officer2, waiting.id, {"body": "Something else entirely."})
+        drafts.edit_message(session, officer2, waiting.id, {"body": "Something else entirely."})
     assert snapshot(waiting.id) == before
 
     mine = draft(officer)
     with pytest.raises(PermissionDeniedError):
-        messages.submit(session, officer2, mine.id)
+        review.submit(session, officer2, mine.id)
     assert snapshot(mine.id).status == MessageState.DRAFT.value
 
 
@@ -110,14 +120,14 @@ def test_a_draft_that_was_never_submitted_cannot_be_approved(session, snapshot, 
     message = draft(officer)
     before = snapshot(message.id)
     with pytest.raises(InvalidStateError):
-        messages.approve(session, supervisor, message.id, 1)
+        review.approve(session, supervisor, message.id, 1)
     assert snapshot(message.id) == before
 
 
 def test_approving_an_unknown_message_is_not_found(session, supervisor):
     for missing in (999_999, 2**63, -1, 0, "abc"):
         with pytest.raises(NotFoundError):
-            messages.approve(session, supervisor, missing, 1)
+            review.approve(session, supervisor, missing, 1)
 
 
 # An approval names its version --------------------------------------------------
@@ -125,11 +135,11 @@ def test_approving_an_unknown_message_is_not_found(session, supervisor):
 def test_approving_a_stale_version_is_a_conflict_and_approves_nothing(session, snapshot, submitted,
                                                                        officer, supervisor, count):
     message = submitted(officer)
-    messages.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
+    drafts.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
     before = snapshot(message.id)
 
     with pytest.raises(StaleVersionError) as stale:
-        messages.approve(session, supervisor, message.id, 1)
+        review.approve(session, supervisor, message.id, 1)
     assert stale.value.status == 409
     assert snapshot(message.id) == before
     assert count(Decision, message_id=message.id) == 0
@@ -137,10 +147,10 @@ def test_approving_a_stale_version_is_a_conflict_and_approves_nothing(session, s
 
     # A version from the future is just as wrong.
     with pytest.raises(StaleVersionError):
-        messages.approve(session, supervisor, message.id, 3)
+        review.approve(session, supervisor, message.id, 3)
     assert snapshot(message.id) == before
 
-    messages.approve(session, supervisor, message.id, 2)
+    review.approve(session, supervisor, message.id, 2)
     assert count(Decision, message_id=message.id) == 1
 
 
@@ -150,7 +160,7 @@ def test_an_approval_must_name_its_version_as_an_integer(session, snapshot, subm
     message = submitted(officer)
     before = snapshot(message.id)
     with pytest.raises(ValidationError):
-        messages.approve(session, supervisor, message.id, version)
+        review.approve(session, supervisor, message.id, version)
     assert snapshot(message.id) == before
 
 
@@ -160,19 +170,19 @@ def test_an_approval_with_the_wrong_content_hash_is_refused(session, snapshot, s
     before = snapshot(message.id)
     wrong = hashlib.sha256(b"some other text").hexdigest()
     with pytest.raises(StaleVersionError):
-        messages.approve(session, supervisor, message.id, 1, wrong)
+        review.approve(session, supervisor, message.id, 1, wrong)
     assert snapshot(message.id) == before
     assert count(Delivery, message_id=message.id) == 0
 
     right = fresh(message.id).latest.content_hash
-    assert messages.approve(session, supervisor, message.id, 1, right).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor, message.id, 1, right).status == MessageState.APPROVED.value
 
 
 def test_approving_twice_is_a_conflict(session, submitted, officer, supervisor, supervisor2, count):
     message = submitted(officer)
-    messages.approve(session, supervisor, message.id, 1)
+    review.approve(session, supervisor, message.id, 1)
     with pytest.raises(ConflictError):
-        messages.approve(session, supervisor2, message.id, 1)
+        review.approve(session, supervisor2, message.id, 1)
     assert count(Decision, message_id=message.id) == 1
 
 
@@ -182,7 +192,7 @@ def test_an_edit_after_submission_makes_a_new_version_that_needs_verifying(sessi
                                                                            officer, fresh):
     message = submitted(officer)
     first_hash = fresh(message.id).latest.content_hash
-    messages.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
+    drafts.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
     m = fresh(message.id)
     assert m.status == MessageState.AWAITING_VERIFICATION.value
     assert [v.number for v in m.versions] == [1, 2]
@@ -193,10 +203,10 @@ def test_an_edit_after_submission_makes_a_new_version_that_needs_verifying(sessi
 def test_an_edit_after_approval_voids_it_and_cancels_unsent_deliveries(session, submitted, officer,
                                                                        supervisor, supervisor2, fresh):
     message = submitted(officer)
-    messages.approve(session, supervisor, message.id, 1)
+    review.approve(session, supervisor, message.id, 1)
     assert [d.state for d in fresh(message.id).deliveries] == ["pending"]
 
-    messages.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
+    drafts.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
     m = fresh(message.id)
     assert m.status == MessageState.AWAITING_VERIFICATION.value
     assert m.current_version == 2
@@ -205,8 +215,8 @@ def test_an_edit_after_approval_voids_it_and_cancels_unsent_deliveries(session, 
 
     # The voided approval does not carry over: the new version needs its own.
     with pytest.raises(StaleVersionError):
-        messages.approve(session, supervisor2, message.id, 1)
-    messages.approve(session, supervisor2, message.id, 2)
+        review.approve(session, supervisor2, message.id, 1)
+    review.approve(session, supervisor2, message.id, 2)
     m = fresh(message.id)
     assert sorted(d.state for d in m.deliveries) == ["cancelled", "pending"]
     live = [d for d in m.decisions if d.voided_at is None]
@@ -216,9 +226,9 @@ def test_an_edit_after_approval_voids_it_and_cancels_unsent_deliveries(session, 
 def test_an_edit_of_a_scheduled_message_voids_its_approval(session, submitted, officer, supervisor, fresh):
     later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).isoformat()
     message = submitted(officer, publish_at=later)
-    assert messages.approve(session, supervisor, message.id, 1).status == MessageState.SCHEDULED.value
+    assert review.approve(session, supervisor, message.id, 1).status == MessageState.SCHEDULED.value
 
-    messages.edit_message(session, supervisor, message.id, {"body": "Open day moved to Sunday."})
+    drafts.edit_message(session, supervisor, message.id, {"body": "Open day moved to Sunday."})
     m = fresh(message.id)
     assert m.status == MessageState.AWAITING_VERIFICATION.value
     assert all(d.voided_at is not None for d in m.decisions)
@@ -227,10 +237,10 @@ def test_an_edit_of_a_scheduled_message_voids_its_approval(session, submitted, o
 
 def test_an_edit_naming_a_stale_version_changes_nothing(session, snapshot, submitted, officer, supervisor):
     message = submitted(officer)
-    messages.edit_message(session, supervisor, message.id, {"body": "Road closed: A1."}, expected_version=1)
+    drafts.edit_message(session, supervisor, message.id, {"body": "Road closed: A1."}, expected_version=1)
     before = snapshot(message.id)
     with pytest.raises(StaleVersionError):
-        messages.edit_message(session, officer, message.id, {"body": "Road open again."}, expected_version=1)
+        drafts.edit_message(session, officer, message.id, {"body": "Road open again."}, expected_version=1)
     assert snapshot(message.id) == before
 
 
@@ -238,11 +248,11 @@ def test_versions_are_never_changed_after_they_are_written(session, snapshot, su
                                                             supervisor, supervisor2):
     message = submitted(officer)
     v1 = snapshot(message.id).versions[0]
-    messages.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
-    messages.reject(session, supervisor, message.id, "Say which direction")
-    messages.edit_message(session, officer, message.id, {"body": "A1 northbound closed until 6pm."})
-    messages.submit(session, officer, message.id)
-    messages.approve(session, supervisor2, message.id, 3)
+    drafts.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
+    review.reject(session, supervisor, message.id, "Say which direction")
+    drafts.edit_message(session, officer, message.id, {"body": "A1 northbound closed until 6pm."})
+    review.submit(session, officer, message.id)
+    review.approve(session, supervisor2, message.id, 3)
     versions = snapshot(message.id).versions
     assert versions[0] == v1
     assert [v[1] for v in versions] == [1, 2, 3]
@@ -251,12 +261,12 @@ def test_versions_are_never_changed_after_they_are_written(session, snapshot, su
 
 # Rejection ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("reason", [None, "", "   \n ", 42, "x" * (messages.MAX_REASON + 1)])
+@pytest.mark.parametrize("reason", [None, "", "   \n ", 42, "x" * (review.MAX_REASON + 1)])
 def test_a_rejection_needs_a_reason(session, snapshot, submitted, officer, supervisor, reason):
     message = submitted(officer)
     before = snapshot(message.id)
     with pytest.raises(ValidationError) as refused:
-        messages.reject(session, supervisor, message.id, reason)
+        review.reject(session, supervisor, message.id, reason)
     assert refused.value.field == "reason"
     assert snapshot(message.id) == before
 
@@ -264,7 +274,7 @@ def test_a_rejection_needs_a_reason(session, snapshot, submitted, officer, super
 def test_a_rejection_returns_the_message_to_its_author_as_a_draft(session, submitted, officer,
                                                                   supervisor, fresh):
     message = submitted(officer)
-    messages.reject(session, supervisor, message.id, "Do not name the street yet")
+    review.reject(session, supervisor, message.id, "Do not name the street yet")
     m = fresh(message.id)
     assert m.status == MessageState.REJECTED.value
     assert m.rejection_reason == "Do not name the street yet"
@@ -272,26 +282,26 @@ def test_a_rejection_returns_the_message_to_its_author_as_a_draft(session, submi
         ("rejected", "Do not name the street yet", supervisor.id)]
     assert m.deliveries == []
     with pytest.raises(InvalidStateError):
-        messages.approve(session, supervisor, message.id, 1)
+        review.approve(session, supervisor, message.id, 1)
 
     # Editable again by its author, then resubmitted and verified.
-    messages.edit_message(session, officer, message.id, {"body": "A road is closed in the town centre."})
+    drafts.edit_message(session, officer, message.id, {"body": "A road is closed in the town centre."})
     m = fresh(message.id)
     assert (m.status, m.current_version) == (MessageState.DRAFT.value, 2)
-    messages.submit(session, officer, message.id)
+    review.submit(session, officer, message.id)
     m = fresh(message.id)
     assert m.status == MessageState.AWAITING_VERIFICATION.value
     assert m.rejection_reason is None
     # The supervisor who rejected it did not write it, so may verify the new version.
-    assert messages.approve(session, supervisor, message.id, 2).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor, message.id, 2).status == MessageState.APPROVED.value
 
 
 def test_a_rejection_naming_a_stale_version_is_a_conflict(session, snapshot, submitted, officer, supervisor):
     message = submitted(officer)
-    messages.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
+    drafts.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
     before = snapshot(message.id)
     with pytest.raises(StaleVersionError):
-        messages.reject(session, supervisor, message.id, "Too vague", version=1)
+        review.reject(session, supervisor, message.id, "Too vague", version=1)
     assert snapshot(message.id) == before
 
 
@@ -304,10 +314,10 @@ def test_approving_creates_one_delivery_per_target_in_the_same_transaction(sessi
     facebook = make_account(session, "facebook", "North Facebook", area="North")
     targets = [website2.id, website_account.id, x.id, facebook.id]
     message = draft(officer, accounts=targets)
-    messages.submit(session, officer, message.id)
+    review.submit(session, officer, message.id)
     assert count(Delivery, message_id=message.id) == 0
 
-    messages.approve(session, supervisor, message.id, 1)
+    review.approve(session, supervisor, message.id, 1)
     m = fresh(message.id)
     assert sorted(d.account_id for d in m.deliveries) == sorted(targets)
     assert {d.version_id for d in m.deliveries} == {m.latest.id}
@@ -330,13 +340,13 @@ def test_an_approval_whose_transaction_fails_leaves_no_decision_and_no_deliverie
 
     monkeypatch.setattr(audit, "record", failing_record)
     with pytest.raises(RuntimeError):
-        messages.approve(session, supervisor, message.id, 1)
+        review.approve(session, supervisor, message.id, 1)
     monkeypatch.setattr(audit, "record", real_record)
 
     assert snapshot(message.id) == before
     assert count(Decision, message_id=message.id) == 0
     assert count(Delivery, message_id=message.id) == 0
-    assert messages.approve(session, supervisor, message.id, 1).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor, message.id, 1).status == MessageState.APPROVED.value
 
 
 def test_an_approval_wakes_the_workers_only_after_commit(session, runtime, submitted, officer, supervisor,
@@ -352,7 +362,7 @@ def test_an_approval_wakes_the_workers_only_after_commit(session, runtime, submi
 
     session.info["crier.dispatcher"] = Recorder()
     message = submitted(officer)
-    messages.approve(session, supervisor, message.id, 1)
+    review.approve(session, supervisor, message.id, 1)
     assert woken == [[d.id for d in fresh(message.id).deliveries]]
 
 
@@ -369,7 +379,7 @@ def test_the_content_hash_is_the_sha256_of_the_canonical_content(session, draft,
     assert content["targets"] == [website_account.id]
     assert content["rendered"][str(website_account.id)]["posts"]
     m = session.get(Message, message.id)
-    again = messages.canonical_content(session, m, messages.Draft(version.body, [website_account.id]))
+    again = messages_versions.canonical_content(session, m, messages_versions.Draft(version.body, [website_account.id]))
     assert again == (version.content, version.content_hash)
 
 
@@ -379,7 +389,7 @@ def test_the_content_hash_covers_text_targets_and_publish_time(session, draft, o
     for change in ({"body": "Road closed on the A1 until 6pm."},
                    {"accounts": [website2.id]},
                    {"publish_at": "2030-01-01T09:00:00+00:00"}):
-        messages.edit_message(session, officer, message.id, change)
+        drafts.edit_message(session, officer, message.id, change)
         hashes.append(fresh(message.id).latest.content_hash)
     assert len(set(hashes)) == 4
 

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from tests.conftest import make_account
-from workflow import accounts, messages
-from workflow.errors import ValidationError
+from workflow.accounts import channel_accounts as accounts
+from workflow.core.errors import ValidationError
+from workflow.messages import drafts as messages
 
 
 @pytest.mark.parametrize("data, field", [

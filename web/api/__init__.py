@@ -12,11 +12,16 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from workflow import accounts, messages, people
-from workflow.errors import CrierError, ValidationError
-from workflow.schedule import check_publish_window
-from workflow.models import Message, Role
-from workflow.states import MessageState
+from workflow.accounts import channel_accounts as accounts
+from workflow.accounts import channel_accounts as people
+from workflow.accounts.models import Role
+from workflow.core.errors import CrierError, ValidationError
+from workflow.messages import checks as messages_checks
+from workflow.messages import drafts, queries, review
+from workflow.messages import views as messages_views
+from workflow.messages.models import Message
+from workflow.messages.states import MessageState
+from workflow.scheduling.rules import check_publish_window
 
 from ..auth import api_roles
 from ..context import db
@@ -187,17 +192,17 @@ def list_messages(user):
 @api_roles(*OFFICER)
 def create_message(user):
     session = db()
-    message = messages.create_draft(session, user, _body("NewMessage"))
+    message = drafts.create_draft(session, user, _body("NewMessage"))
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status,
                     "slug": message.slug, "content_hash": message.latest.content_hash,
-                    "checks": messages.checks_for(session, message, message.latest)}), 201
+                    "checks": messages_checks.checks_for(session, message, message.latest)}), 201
 
 
 @bp.get("/messages/<int:message_id>")
 @api_roles()
 def get_message(user, message_id: int):
     session = db()
-    return jsonify(messages.message_as_dict(session, messages.get_message(session, message_id),
+    return jsonify(messages_views.message_as_dict(session, queries.get_message(session, message_id),
                                             with_checks=True))
 
 
@@ -211,16 +216,16 @@ def edit_message(user, message_id: int):
         raise ValidationError("version must be the integer number of the version you edited", field="version")
     if not data:
         raise ValidationError("nothing to change: send at least one field to edit, such as body", field="body")
-    message = messages.edit_message(session, user, message_id, data, expected_version=expected)
+    message = drafts.edit_message(session, user, message_id, data, expected_version=expected)
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status,
                     "content_hash": message.latest.content_hash,
-                    "checks": messages.checks_for(session, message, message.latest)})
+                    "checks": messages_checks.checks_for(session, message, message.latest)})
 
 
 @bp.post("/messages/<int:message_id>/submit")
 @api_roles(*OFFICER)
 def submit_message(user, message_id: int):
-    message = messages.submit(db(), user, message_id)
+    message = review.submit(db(), user, message_id)
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status})
 
 
@@ -234,15 +239,15 @@ def approve_message(user, message_id: int):
     if content_hash is not None and not isinstance(content_hash, str):
         raise ValidationError("content_hash must be a string", field="content_hash")
     session = db()
-    message = messages.approve(session, user, message_id, data["version"], content_hash)
-    return jsonify(messages.message_as_dict(session, message))
+    message = review.approve(session, user, message_id, data["version"], content_hash)
+    return jsonify(messages_views.message_as_dict(session, message))
 
 
 @bp.post("/messages/<int:message_id>/reject")
 @api_roles(*SUPERVISOR)
 def reject_message(user, message_id: int):
     data = _body("Rejection")
-    message = messages.reject(db(), user, message_id, data.get("reason"), data.get("version"))
+    message = review.reject(db(), user, message_id, data.get("reason"), data.get("version"))
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status,
                     "rejection_reason": message.rejection_reason})
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.models import ChannelKind, DeliveryPurpose, DeliveryState
-from workflow.states import MessageState
+from workflow.accounts.models import ChannelKind
+from workflow.delivery.models import DeliveryPurpose, DeliveryState
+from workflow.messages.states import MessageState
 
 DEFAULT_MAX_BODY = 5000
 MESSAGE_STATES = [s.value for s in MessageState]

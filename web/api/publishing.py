@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from workflow import corrections, messages, pause
-from workflow.errors import ValidationError
+from workflow.core.errors import ValidationError
+from workflow.messages import checks as messages_checks
+from workflow.messages import corrections
+from workflow.messages import views as messages_views
+from workflow.scheduling import late, pause
 
 from ..auth import api_roles
 from ..context import db
@@ -19,7 +22,7 @@ def withdraw_message(user, message_id: int):
     data = _body("Withdrawal")
     session = db()
     message = corrections.withdraw(session, user, message_id, data.get("reason"))
-    return jsonify(messages.message_as_dict(session, message))
+    return jsonify(messages_views.message_as_dict(session, message))
 
 
 @bp.post("/messages/<int:message_id>/correct")
@@ -33,7 +36,7 @@ def correct_message(user, message_id: int):
                                   data.get("variants"))
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status,
                     "content_hash": message.latest.content_hash, "change_note": message.latest.change_note,
-                    "checks": messages.checks_for(session, message, message.latest)})
+                    "checks": messages_checks.checks_for(session, message, message.latest)})
 
 
 @bp.post("/messages/<int:message_id>/schedule")
@@ -41,10 +44,10 @@ def correct_message(user, message_id: int):
 def decide_held_message(user, message_id: int):
     data = _body("HeldDecision")
     session = db()
-    message = corrections.decide_held(session, user, message_id,
+    message = late.decide_held(session, user, message_id,
                                       publish_now=data.get("publish_now", False),
                                       publish_at=data.get("publish_at"))
-    return jsonify(messages.message_as_dict(session, message))
+    return jsonify(messages_views.message_as_dict(session, message))
 
 
 @bp.get("/pause")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from workflow import people
-from workflow.models import Role
+from workflow.accounts import users as people
+from workflow.accounts.models import Role
 
 from ..auth import api_roles
 from ..context import db

@@ -9,9 +9,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from workflow import accounts, people
-from workflow.errors import CrierError
-from workflow.models import Role
+from workflow.accounts import channel_accounts as accounts_channel_accounts
+from workflow.accounts import users as accounts_users
+from workflow.accounts.models import Role
+from workflow.core.errors import CrierError
 
 from ..auth import require_console_role
 from ..context import db
@@ -19,7 +20,7 @@ from . import bp
 
 
 def _users_page(errors: dict[str, str] | None = None, status: int = 200):
-    return render_template("console/users.html", title="People", people=people.list_users(db()),
+    return render_template("console/users.html", title="People", people=accounts_users.list_users(db()),
                            errors=errors or {}), status
 
 
@@ -36,7 +37,7 @@ def update_user(username: str):
     actor = require_console_role(Role.ADMIN)
     form = request.form
     try:
-        people.update_user(db(), actor, username, role=form.get("role") or None,
+        accounts_users.update_user(db(), actor, username, role=form.get("role") or None,
                            active={"yes": True, "no": False}.get(form.get("active", "")),
                            email=form.get("email", ""))
     except CrierError as exc:
@@ -47,8 +48,8 @@ def update_user(username: str):
 
 
 def _accounts_page(errors: dict[str, str] | None = None, status: int = 200):
-    return render_template("console/accounts.html", title="Channel accounts",
-                           channel_accounts=accounts.list_accounts(db()), errors=errors or {}), status
+    return render_template("console/accounts_users.html", title="Channel accounts",
+                           channel_accounts=accounts_channel_accounts.list_accounts(db()), errors=errors or {}), status
 
 
 @bp.get("/accounts")
@@ -63,7 +64,7 @@ def channel_accounts():
 def update_account(account_id: int):
     actor = require_console_role(Role.ADMIN)
     try:
-        account = people.set_account_enabled(db(), actor, account_id, request.form.get("enabled") == "yes")
+        account = accounts_channel_accounts.set_account_enabled(db(), actor, account_id, request.form.get("enabled") == "yes")
     except CrierError as exc:
         db().rollback()
         return _accounts_page({"account": exc.message}, exc.status)

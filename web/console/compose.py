@@ -7,13 +7,21 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
-from workflow import accounts, messages
-from workflow.checks import prejudice_warnings
-from workflow.errors import CrierError, InvalidStateError, PermissionDeniedError, ValidationError
-from workflow.models import Incident, Message
-from workflow.runtime import settings_of
-from workflow.schedule import check_publish_window, parse_publish_at
-from workflow.states import EDITABLE, MessageState
+from workflow.accounts import channel_accounts as accounts
+from workflow.accounts import policy
+from workflow.core.errors import (
+    CrierError,
+    InvalidStateError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from workflow.core.runtime import settings_of
+from workflow.delivery import planning
+from workflow.messages import drafts, queries, review
+from workflow.messages.checks import prejudice_warnings
+from workflow.messages.models import Incident, Message
+from workflow.messages.states import EDITABLE, MessageState
+from workflow.scheduling.rules import check_publish_window, parse_publish_at
 
 from ..auth import console_user
 from ..context import db
@@ -102,7 +110,7 @@ def service_data(raw: Mapping[str, Any], creating: bool) -> dict[str, Any]:
 
 def _unchanged(session, message: Message, data: Mapping[str, Any]) -> bool:
     latest = message.latest
-    draft = messages.validate_draft(session, data, base=latest)
+    draft = drafts.validate_draft(session, data, base=latest)
     return (draft.body == latest.body and list(draft.accounts) == list(latest.targets)
             and dict(draft.variants) == dict(latest.variants or {})
             and draft.publish_at == latest.publish_at
@@ -110,9 +118,9 @@ def _unchanged(session, message: Message, data: Mapping[str, Any]) -> bool:
 
 
 def _load_for_edit(message_id: int) -> Message:
-    message = messages.get_message(db(), message_id)
+    message = queries.get_message(db(), message_id)
     user = console_user()
-    if not messages.can_edit(user, message):
+    if not policy.can_edit(user, message):
         raise PermissionDeniedError("only the author or a supervisor can edit this message")
     return message
 
@@ -127,11 +135,11 @@ def save(raw: Mapping[str, Any], message: Message | None) -> tuple[Message, bool
                                or parse_publish_at(data["publish_at"]) != message.latest.publish_at):
         check_publish_window(data["publish_at"])
     if message is None:
-        return messages.create_draft(session, user, data), True
+        return drafts.create_draft(session, user, data), True
     if _unchanged(session, message, data):
         return message, False
     expected = _int(raw.get("version"))
-    return messages.edit_message(session, user, message.id, data, expected_version=expected), True
+    return drafts.edit_message(session, user, message.id, data, expected_version=expected), True
 
 
 # Pages -------------------------------------------------------------------------
@@ -177,15 +185,15 @@ def _handle_post(message: Message | None):
     except CrierError as exc:
         db().rollback()
         if message is not None:
-            message = messages.get_message(db(), message.id)
+            message = queries.get_message(db(), message.id)
         field = exc.field if exc.field in FIELDS else "body"
         return _compose_page(message, raw, {field: exc.message}, exc.status if exc.status < 500 else 400)
     if action == "submit":
         try:
-            messages.submit(db(), console_user(), saved.id)
+            review.submit(db(), console_user(), saved.id)
         except CrierError as exc:
             db().rollback()
-            saved = messages.get_message(db(), saved.id)
+            saved = queries.get_message(db(), saved.id)
             field = exc.field if exc.field in FIELDS else "body"
             return _compose_page(saved, None, {field: exc.message}, exc.status if exc.status < 500 else 400)
         flash(f"Version {saved.current_version} is with the supervisors for verification.")
@@ -215,7 +223,7 @@ def edit(message_id: int):
         return redirect(url_for("console.status", message_id=message.id))
     if request.method == "POST":
         return _handle_post(message)
-    busy = messages.publishing_blocker(db(), message)
+    busy = planning.publishing_blocker(db(), message)
     if busy:
         flash(f"Editing is not possible now: {busy}.", "error")
     return _compose_page(message)

@@ -6,17 +6,18 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from workflow import messages
-from workflow.errors import CrierError
-from workflow.models import Delivery, Message
-from workflow.states import LIVE, MessageState
+from workflow.core.errors import CrierError
+from workflow.delivery.models import Delivery
+from workflow.messages import queries as messages
+from workflow.messages.models import Message
+from workflow.messages.states import LIVE, MessageState
 
 from ..auth import console_user
 from ..context import db
 from . import bp, present
 
 try:  # corrections and withdrawals are being written; until they land the actions are hidden
-    from workflow import corrections as corrections_service
+    from workflow.messages import corrections as corrections_service
 except ImportError:  # pragma: no cover - depends on what has landed
     corrections_service = None
 

@@ -11,11 +11,14 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.models import ChannelAccount, Delivery, Message, MessageVersion, Pause
-from workflow.schedule import LONDON
+from workflow.accounts.models import ChannelAccount
+from workflow.delivery.models import Delivery
+from workflow.messages.models import Message, MessageVersion
+from workflow.scheduling.models import Pause
+from workflow.scheduling.rules import LONDON
 
 try:  # the pause service is being written; until it lands, read the table directly
-    from workflow import pause as pause_service
+    from workflow.scheduling import pause as pause_service
 except ImportError:  # pragma: no cover - depends on what has landed
     pause_service = None
 
@@ -184,8 +187,8 @@ def previews_for(accounts: Sequence[ChannelAccount], body: str, variants: dict[s
 
 def preview_link(session: Session, message: Message | None, accounts: Sequence[ChannelAccount]) -> str | None:
     """The website link other channels would carry (a placeholder slug before the first save)."""
-    from workflow.messages import message_link
-    from workflow.runtime import channel_config_of
+    from workflow.core.runtime import channel_config_of
+    from workflow.website.urls import message_link
 
     if not any(str(a.kind) == "website" for a in accounts):
         return None

@@ -11,9 +11,14 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from workflow import audit, messages
-from workflow.errors import CrierError, ValidationError
-from workflow.models import ChannelAccount, Delivery, Message
+from workflow.accounts import policy
+from workflow.accounts.models import ChannelAccount
+from workflow.audit import chain as audit
+from workflow.core.errors import CrierError, ValidationError
+from workflow.delivery.models import Delivery
+from workflow.messages import checks as messages_checks
+from workflow.messages import queries, review, versions
+from workflow.messages.models import Message
 
 from ..auth import console_user
 from ..context import db
@@ -42,10 +47,10 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
     previous = message.versions[-2] if len(message.versions) > 1 else None
     targets = _target_accounts(message)
     # Exactly what the workers will send: the posts stored and hashed with the version.
-    rendering = messages.stored_rendering(latest)
+    rendering = versions.stored_rendering(latest)
     previews = present.previews_for(targets, latest.body, dict(latest.variants or {}), rendering.link,
                                     rendering.posts)
-    checks = messages.checks_for(session, message, latest)
+    checks = messages_checks.checks_for(session, message, latest)
     names = user_names([message.author_id] + [v.editor_id for v in message.versions]
                        + [d.reviewer_id for d in message.decisions])
     state = str(message.status)
@@ -55,8 +60,8 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
         names=names, targets={a.id: a for a in targets},
         diff=present.word_diff(previous.body, latest.body) if previous else None,
         changes=present.version_changes(session, previous, latest),
-        blocker=messages.approval_blocker(user, message),
-        can_edit=messages.can_edit(user, message),
+        blocker=policy.approval_blocker(user, message),
+        can_edit=policy.can_edit(user, message),
         user=user, errors=errors or {}, form=form or {}, state=state,
     ), status
 
@@ -64,21 +69,21 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
 def _refused(message_id: int, exc: CrierError, prefix: str = ""):
     """The message page again, saying why, with the status the API would answer (403, 409, 422)."""
     field = "reason" if exc.field == "reason" else "action"
-    return message_page(messages.get_message(db(), message_id), {field: f"{prefix}{exc.message}"},
+    return message_page(queries.get_message(db(), message_id), {field: f"{prefix}{exc.message}"},
                         request.form, exc.status if exc.status < 500 else 400)
 
 
 @bp.get("/messages/<int:message_id>")
 @login_required
 def message(message_id: int):
-    return message_page(messages.get_message(db(), message_id))
+    return message_page(queries.get_message(db(), message_id))
 
 
 @bp.post("/messages/<int:message_id>/submit")
 @login_required
 def submit(message_id: int):
     try:
-        messages.submit(db(), console_user(), message_id)
+        review.submit(db(), console_user(), message_id)
     except CrierError as exc:
         db().rollback()
         if exc.status in (403, 404):
@@ -96,7 +101,7 @@ def approve(message_id: int):
     try:
         if version is None:
             raise ValidationError("the form did not say which version you verified", field="version")
-        message = messages.approve(db(), console_user(), message_id, version, content_hash)
+        message = review.approve(db(), console_user(), message_id, version, content_hash)
     except CrierError as exc:
         db().rollback()
         if exc.status == 404:
@@ -112,11 +117,11 @@ def reject(message_id: int):
     reason = (request.form.get("reason") or "").strip()
     version = _int(request.form.get("version"))
     if not reason:
-        message = messages.get_message(db(), message_id)
+        message = queries.get_message(db(), message_id)
         return message_page(message, {"reason": "Give the author a reason, so they can fix it."},
                             request.form, 422)
     try:
-        messages.reject(db(), console_user(), message_id, reason, version=version)
+        review.reject(db(), console_user(), message_id, reason, version=version)
     except CrierError as exc:
         db().rollback()
         if exc.status == 404:
@@ -130,7 +135,7 @@ def reject(message_id: int):
 
 def _audit_rows(message_id: int):
     session = db()
-    message = messages.get_message(session, message_id)
+    message = queries.get_message(session, message_id)
     events = audit.events_for_message(session, message.id)
     deliveries = session.execute(select(Delivery).where(Delivery.message_id == message.id)
                                  .options(joinedload(Delivery.account), joinedload(Delivery.version))

@@ -15,9 +15,15 @@ from flask_login import current_user, login_required, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from workflow import signin, twofactor
-from workflow.errors import AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError, ThrottledError
-from workflow.models import Role, User
+from workflow.accounts import signin, twofactor
+from workflow.accounts.models import Role, User
+from workflow.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ThrottledError,
+)
 
 from ..auth import console_user, current_settings, start_console_session
 from ..context import db

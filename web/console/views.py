@@ -7,9 +7,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
-from workflow import accounts
-from workflow.errors import CrierError, PermissionDeniedError
-from workflow.models import ChannelAccount, Incident, Message, MessageVersion, User
+from workflow.accounts import channel_accounts as accounts
+from workflow.accounts.models import ChannelAccount, User
+from workflow.core.errors import CrierError, PermissionDeniedError
+from workflow.messages.models import Incident, Message, MessageVersion
 
 from ..auth import console_user
 from ..context import db

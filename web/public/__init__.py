@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.http import is_resource_modified
 
-from workflow import website
-from workflow.errors import ValidationError
+from workflow.core.errors import ValidationError
+from workflow.website import cap as website_cap
+from workflow.website import pages as website_pages
+from workflow.website import shapes
 
 from ..context import db
 from . import feeds
@@ -74,12 +76,12 @@ def _iso_filter(value: dt.datetime | None) -> str:
 
 # Caching -----------------------------------------------------------------------
 
-def _validators(**scope) -> website.Validators:
+def _validators(**scope) -> shapes.Validators:
     s = site()
-    return website.page_validators(db(), extra=(RENDER_VERSION, s.base_url, s.name, s.cap_sender), **scope)
+    return website_pages.page_validators(db(), extra=(RENDER_VERSION, s.base_url, s.name, s.cap_sender), **scope)
 
 
-def conditional(validators: website.Validators, build: Callable[[], Response]) -> Response:
+def conditional(validators: shapes.Validators, build: Callable[[], Response]) -> Response:
     """Answer 304 when the client's copy is current; otherwise build the response. Both carry the validators."""
     etag = validators.digest
     last_modified = validators.last_modified
@@ -129,14 +131,14 @@ def news():
     before = request.args.get("before") or None
     if before is not None:
         try:
-            website.decode_cursor(before)
+            website_pages.decode_cursor(before)
         except ValidationError as exc:
             response = _html("public/bad_request.html", 400, reason=exc.message)
             response.cache_control.no_cache = True
             return response
 
     def build() -> Response:
-        rows = website.published_updates(db(), limit=PAGE_SIZE + 1, before=before)
+        rows = website_pages.published_updates(db(), limit=PAGE_SIZE + 1, before=before)
         updates, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
         older = url_for(".news", before=updates[-1].cursor()) if more else None
         return _html("public/news.html", updates=updates, older=older, paged=before is not None)
@@ -152,10 +154,10 @@ def update(slug: str):
         return _not_found("update")
 
     def build() -> Response:
-        result = website.update_by_slug(db(), slug)
-        if result.status == website.WITHDRAWN:
+        result = website_pages.update_by_slug(db(), slug)
+        if result.status == website_pages.WITHDRAWN:
             return _html("public/gone.html", 410, withdrawn_at=result.withdrawn_at, incident=None)
-        if result.status == website.NOT_FOUND:
+        if result.status == website_pages.NOT_FOUND:
             return _not_found("update")
         return _html("public/update.html", update=result.update)
 
@@ -170,10 +172,10 @@ def incident(slug: str):
         return _not_found("incident")
 
     def build() -> Response:
-        result = website.incident_timeline(db(), slug)
-        if result.status == website.WITHDRAWN:
+        result = website_pages.incident_timeline(db(), slug)
+        if result.status == website_pages.WITHDRAWN:
             return _html("public/gone.html", 410, withdrawn_at=None, incident=result.incident)
-        if result.status == website.NOT_FOUND:
+        if result.status == website_pages.NOT_FOUND:
             return _not_found("incident")
         return _html("public/incident.html", timeline=result, incident=result.incident)
 
@@ -192,7 +194,7 @@ def news_feed():
     validators = _validators()
 
     def build() -> Response:
-        updates = website.published_updates(db(), limit=FEED_SIZE, order=website.ORDER_UPDATED)
+        updates = website_pages.published_updates(db(), limit=FEED_SIZE, order=shapes.ORDER_UPDATED)
         return _xml(feeds.news_feed(site(), updates, validators.last_modified), feeds.ATOM_TYPE)
 
     return conditional(validators, build)
@@ -204,7 +206,7 @@ def cap_feed():
     validators = _validators()
 
     def build() -> Response:
-        alerts = website.cap_alerts(db(), CAP_INDEX_SIZE)
+        alerts = website_cap.cap_alerts(db(), CAP_INDEX_SIZE)
         return _xml(feeds.cap_index(site(), alerts, validators.last_modified), feeds.ATOM_TYPE)
 
     return conditional(validators, build)
@@ -216,7 +218,7 @@ def cap_latest():
     validators = _validators()
 
     def build() -> Response:
-        alerts = website.cap_alerts(db(), 1)
+        alerts = website_cap.cap_alerts(db(), 1)
         if not alerts:
             return _plain("No incident alerts have been published.", 404)
         return _xml(feeds.cap_document(site(), alerts[0]), feeds.CAP_TYPE)
@@ -227,7 +229,7 @@ def cap_latest():
 @bp.get("/feeds/cap/<identifier>.xml")
 def cap_alert(identifier: str):
     """One CAP alert; an identifier that is no longer current redirects to the current one."""
-    parsed = website.parse_cap_identifier(identifier)
+    parsed = website_cap.parse_cap_identifier(identifier)
     if parsed is None:
         return _plain("No such alert.", 404)
     message_id = parsed[0]
@@ -236,7 +238,7 @@ def cap_alert(identifier: str):
         return _plain("No such alert.", 404)
 
     def build() -> Response:
-        alert = website.cap_alert(db(), message_id)
+        alert = website_cap.cap_alert(db(), message_id)
         if alert is None:
             return _plain("No such alert.", 404)
         if alert.identifier != identifier:

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from workflow.website import CapAlert, PublicUpdate, public_text
+from workflow.website.shapes import CapAlert, PublicUpdate, public_text
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"

@@ -1,8 +1,12 @@
 """Alembic environment for Crier: runs on SQLite and PostgreSQL alike."""
 from alembic import context
 
-from workflow.db import Base, make_engine
-from workflow import models  # noqa: F401 - registers the tables
+from workflow.accounts import models as _accounts  # noqa: F401 - every table in the metadata
+from workflow.audit import models as _audit  # noqa: F401
+from workflow.core.database import Base, make_engine
+from workflow.delivery import models as _delivery  # noqa: F401
+from workflow.messages import models as _messages  # noqa: F401
+from workflow.scheduling import models as _scheduling  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,10 +4,9 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-24 05:14:30.174320
 """
-from alembic import op
 import sqlalchemy as sa
-import workflow.db
-
+import workflow.core.database
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -25,7 +24,7 @@ def upgrade() -> None:
     sa.Column('settings', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=True),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel_accounts')),
     sa.UniqueConstraint('kind', 'name', name=op.f('uq_channel_accounts_kind'))
     )
@@ -37,8 +36,8 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', workflow.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
@@ -48,9 +47,9 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -62,8 +61,8 @@ def upgrade() -> None:
     sa.Column('area', sa.String(length=120), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_incidents_created_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incidents')),
     sa.UniqueConstraint('slug', name=op.f('uq_incidents_slug'))
@@ -74,9 +73,9 @@ def upgrade() -> None:
     sa.Column('account_ids', sa.JSON(), nullable=False),
     sa.Column('areas', sa.JSON(), nullable=False),
     sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lifted_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('lifted_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lifted_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_pauses_created_by_id_users')),
     sa.ForeignKeyConstraint(['lifted_by_id'], ['users.id'], name=op.f('fk_pauses_lifted_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pauses'))
@@ -90,10 +89,10 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=30), nullable=False),
     sa.Column('current_version', sa.Integer(), nullable=False),
     sa.Column('rejection_reason', sa.Text(), nullable=True),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('withdrawn_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_messages_author_id_users')),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_messages_incident_id_incidents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
@@ -104,7 +103,7 @@ def upgrade() -> None:
 
     op.create_table('audit_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('actor', sa.String(length=120), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
@@ -127,11 +126,11 @@ def upgrade() -> None:
     sa.Column('message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('editor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('variants', sa.JSON(), nullable=False),
     sa.Column('targets', sa.JSON(), nullable=False),
-    sa.Column('publish_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('publish_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('recurrence', sa.Text(), nullable=True),
     sa.Column('change_note', sa.Text(), nullable=True),
     sa.Column('content', sa.Text(), nullable=False),
@@ -153,8 +152,8 @@ def upgrade() -> None:
     sa.Column('decision', sa.String(length=20), nullable=False),
     sa.Column('reviewer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('voided_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('voided_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_decisions_message_id_messages'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_decisions_reviewer_id_users')),
     sa.ForeignKeyConstraint(['version_id'], ['message_versions.id'], name=op.f('fk_decisions_version_id_message_versions'), ondelete='CASCADE'),
@@ -172,18 +171,18 @@ def upgrade() -> None:
     sa.Column('parent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('queue', sa.String(length=20), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('due_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('next_attempt_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('remote_id', sa.String(length=200), nullable=True),
     sa.Column('url', sa.Text(), nullable=True),
     sa.Column('posted_parts', sa.JSON(), nullable=False),
     sa.Column('lease_owner', sa.String(length=200), nullable=True),
-    sa.Column('lease_expires_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_expires_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['channel_accounts.id'], name=op.f('fk_deliveries_account_id_channel_accounts')),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_deliveries_message_id_messages'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['parent_id'], ['deliveries.id'], name=op.f('fk_deliveries_parent_id_deliveries')),

@@ -4,10 +4,9 @@ Revision ID: 0003_signin
 Revises: 0001
 Create Date: 2026-12-04 02:50:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-import workflow.db
-
+import workflow.core.database
+from alembic import op
 
 revision = '0003_signin'
 down_revision = '0001'
@@ -20,14 +19,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'),
                                    nullable=False))
         batch.add_column(sa.Column('totp_secret_encrypted', sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column('totp_enabled_at', workflow.db.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('totp_enabled_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
     op.create_table('recovery_codes',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', workflow.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', workflow.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', workflow.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', workflow.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes')),

@@ -4,9 +4,8 @@ Revision ID: 0004_people
 Revises: 0003_signin
 Create Date: 2026-12-04 04:00:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004_people'
 down_revision = '0003_signin'

@@ -1,0 +1,226 @@
+"""Crier's settings, read in one place with typed coercion.
+
+Every setting has an environment name with the ``CRIER_`` prefix (the web app
+reads them through Flask's ``from_prefixed_env``); workers, the scheduler and the
+CLI all build the same :class:`Settings` from the same mapping.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+DEFAULT_X_API_URL = "https://api.twitter.com"
+
+
+DEFAULT_GRAPH_URL = "https://graph.facebook.com"
+
+
+DEFAULT_GRAPH_VERSION = "v21.0"
+
+
+class SettingsError(ValueError):
+    """A ``CRIER_*`` setting that cannot work; the message names it. Every process refuses to start."""
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise ValueError("expected true or false")
+    return text in _TRUE
+
+
+def parse_rate_limit(spec: str | None) -> tuple[int, float] | None:
+    """Parse ``"100/900"`` (posts per seconds); empty means no limit."""
+    if spec is None or not str(spec).strip():
+        return None
+    try:
+        count_text, window_text = str(spec).split("/", 1)
+        count, window = int(count_text), float(window_text)
+    except ValueError:
+        raise ValueError(f"a rate limit is written posts/seconds, e.g. 100/900, not {spec!r}") from None
+    if count < 1 or not window > 0:
+        raise ValueError(f"a rate limit needs at least one post and a positive window, not {spec!r}")
+    return count, window
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of Crier's configuration."""
+
+    database_url: str
+    broker_url: str
+    secret_key: str
+    public_base_url: str = "http://127.0.0.1:5000"
+    x_api_url: str = DEFAULT_X_API_URL
+    facebook_graph_url: str = DEFAULT_GRAPH_URL
+    facebook_graph_version: str = DEFAULT_GRAPH_VERSION
+    # Fernet keys for channel credentials, newest first; older keys still decrypt.
+    credential_keys: list[str] = field(default_factory=list)
+    # Outbound HTTP timeouts for the channel adapters, in seconds.
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    # How long a worker's claim on a delivery lasts unless its heartbeat renews
+    # it; a dead worker's deliveries are taken over about this much (plus one
+    # sweep) later.
+    lease_seconds: int = 10
+    # How often a worker renews the leases of the deliveries it is sending.
+    heartbeat_seconds: float = 3.0
+    # How often the sweeper looks for due deliveries, in seconds.
+    sweep_interval: float = 2.0
+    # Transient failures: exponential backoff from retry_base_seconds up to
+    # retry_max_seconds, giving up after retry_max_attempts attempts or once a
+    # delivery is retry_window_seconds past its due time.
+    retry_max_attempts: int = 8
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 300.0
+    retry_window_seconds: int = 3600
+    # Posting limits per account as "posts/seconds" (empty: no limit), and the
+    # optional app-wide limit shared by all accounts of a platform.
+    rate_limit_x: str = "100/900"
+    rate_limit_facebook: str = "60/3600"
+    rate_limit_x_app: str = ""
+    rate_limit_facebook_app: str = ""
+    # An approval this long after the scheduled time waits for a decision.
+    late_grace_seconds: int = 300
+    #: Comma-separated hosts a CMS webhook may reach although local or plain http (demo, tests).
+    webhook_allowed_hosts: str = ""
+    max_body_chars: int = 5000
+    # Console sessions end after this many seconds without a request, and this
+    # many seconds after sign-in whatever happens.
+    session_idle_timeout: int = 3600
+    session_lifetime: int = 43200
+    # Supervisors and admins must use a second factor (TOTP) in the console.
+    require_2fa: bool = True
+    # Failed sign-ins allowed per client address, in the `limits` notation
+    # ("20/minute;200/hour"); past it every sign-in from there gets the same 429.
+    login_rate_limit: str = "20/minute;200/hour"
+    # Failures per username (known or not) before each further attempt is slowed,
+    # and the longest that slowdown can be, in seconds: never a lock-out.
+    login_slow_after: int = 5
+    login_max_delay: float = 3.0
+    # Seals each audit event (HMAC); kept outside the database. Default: made once
+    # in the instance folder. Signed checkpoints of the chain go to this folder.
+    audit_key: str = ""
+    audit_checkpoints: str = ""
+    # Reverse proxies in front of the console that set X-Forwarded-For/-Proto.
+    proxy_hops: int = 0
+    demo: bool = False
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":
+        """Build settings from a mapping of upper-case names (Flask config style).
+
+        Raises :class:`SettingsError` naming the first setting that is malformed.
+        """
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = f.name.upper()
+            if key not in mapping or mapping[key] is None:
+                continue
+            raw = mapping[key]
+            try:
+                if f.type in ("bool", bool):
+                    values[f.name] = _as_bool(raw)
+                elif f.type in ("int", int):
+                    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                        raise ValueError("expected a whole number")
+                    values[f.name] = int(raw)
+                elif f.type in ("float", float):
+                    if isinstance(raw, bool):
+                        raise ValueError("expected a number")
+                    values[f.name] = float(raw)
+                elif f.name == "credential_keys":
+                    values[f.name] = _as_list(raw)
+                else:
+                    values[f.name] = str(raw)
+            except (TypeError, ValueError) as exc:
+                kinds = {"int": "a whole number", "float": "a number", "bool": "true or false"}
+                reason = str(exc) if str(exc).startswith("expected") else f"expected {kinds.get(str(f.type), 'text')}"
+                raise SettingsError(f"CRIER_{key} is malformed: {reason}, not {raw!r}") from None
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse settings that cannot work, naming the first one (:class:`SettingsError`)."""
+        for name in ("public_base_url", "x_api_url", "facebook_graph_url"):
+            parts = urlsplit(getattr(self, name))
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise SettingsError(f"CRIER_{name.upper()} must be an http(s) address such as "
+                                    f"https://example.org, not {getattr(self, name)!r}")
+        if not re.fullmatch(r"v\d+\.\d+", self.facebook_graph_version):
+            raise SettingsError("CRIER_FACEBOOK_GRAPH_VERSION is a Graph API version such as v21.0, "
+                                f"not {self.facebook_graph_version!r}")
+        for name in ("rate_limit_x", "rate_limit_facebook", "rate_limit_x_app", "rate_limit_facebook_app"):
+            try:
+                parse_rate_limit(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(f"CRIER_{name.upper()} is malformed: {exc}") from None
+        self._check_keys()
+        positive = ("connect_timeout", "read_timeout", "lease_seconds", "heartbeat_seconds", "sweep_interval", "retry_max_attempts",
+                    "retry_base_seconds", "retry_max_seconds", "retry_window_seconds", "max_body_chars",
+                    "session_idle_timeout", "session_lifetime", "login_slow_after")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise SettingsError(f"CRIER_{name.upper()} must be more than 0, not {getattr(self, name)!r}")
+        if self.lease_seconds < 3:
+            raise SettingsError("CRIER_LEASE_SECONDS must be at least 3: the worker renews it every third")
+        if self.late_grace_seconds < 0:
+            raise SettingsError("CRIER_LATE_GRACE_SECONDS cannot be negative")
+        if self.retry_base_seconds > self.retry_max_seconds:
+            raise SettingsError("CRIER_RETRY_BASE_SECONDS cannot be more than CRIER_RETRY_MAX_SECONDS")
+        from limits import parse_many
+
+        try:
+            if self.login_rate_limit.strip():  # empty: no limit per address
+                parse_many(self.login_rate_limit)
+        except ValueError:
+            raise SettingsError("CRIER_LOGIN_RATE_LIMIT is written like 20/minute;200/hour, "
+                                f"not {self.login_rate_limit!r}") from None
+        if not 0 <= self.login_max_delay <= 30:
+            raise SettingsError("CRIER_LOGIN_MAX_DELAY is a few seconds: between 0 and 30")
+        if self.proxy_hops < 0:
+            raise SettingsError("CRIER_PROXY_HOPS cannot be negative")
+        if self.audit_key and len(self.audit_key) < 32:
+            # Never echo a key: it is a secret even when too short.
+            raise SettingsError("CRIER_AUDIT_KEY must be at least 32 characters (e.g. from crier keys generate)")
+
+    def _check_keys(self) -> None:
+        import base64
+        import binascii
+
+        for number, key in enumerate(self.credential_keys, 1):
+            try:
+                valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+            except (binascii.Error, ValueError, UnicodeEncodeError):
+                valid = False
+            if not valid:
+                # Never echo a key: it is a secret even when malformed.
+                raise SettingsError(f"CRIER_CREDENTIAL_KEYS: key {number} is not a Fernet key "
+                                    "(crier keys generate makes one)")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **defaults: Any) -> "Settings":
+        """Build settings from ``CRIER_*`` environment variables over ``defaults``."""
+        environ = os.environ if environ is None else environ
+        mapping = {k.upper(): v for k, v in defaults.items()}
+        for key, value in environ.items():
+            if key.startswith("CRIER_"):
+                mapping[key[len("CRIER_"):]] = value
+        return cls.from_mapping(mapping)

@@ -1,0 +1,137 @@
+"""The incidents, messages, message versions and decisions tables."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Optional
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.accounts.models import User
+from workflow.core.database import Base, BigId, UTCDateTime, utcnow
+from workflow.messages.states import MessageState
+
+if TYPE_CHECKING:  # the delivery rows point here; the delivery models import these
+    from workflow.delivery.models import Delivery
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    area: Mapped[Optional[str]] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    messages: Mapped[list["Message"]] = relationship(back_populates="incident")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_status_updated", "status", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
+    # "incident" messages use the fast queue and are never paused; "routine" ones are.
+    kind: Mapped[str] = mapped_column(String(20), default="routine")
+    incident_id: Mapped[Optional[int]] = mapped_column(ForeignKey("incidents.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[MessageState] = mapped_column(String(30), default=MessageState.DRAFT)
+    current_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Why the desk must act: a rejection's reason, or why a series was parked; cleared on the next submit.
+    rejection_reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    incident: Mapped[Optional[Incident]] = relationship(back_populates="messages")
+    versions: Mapped[list["MessageVersion"]] = relationship(
+        back_populates="message", order_by="MessageVersion.number"
+    )
+    deliveries: Mapped[list["Delivery"]] = relationship(
+        back_populates="message", order_by="Delivery.id"
+    )
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="message", order_by="Decision.id"
+    )
+
+    @property
+    def latest(self) -> "MessageVersion":
+        return self.versions[-1]
+
+
+class MessageVersion(Base):
+    """An immutable version of a message: what exactly would go out, and where."""
+
+    __tablename__ = "message_versions"
+    __table_args__ = (UniqueConstraint("message_id", "number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+    # {account_id (as str): text} for channels that carry their own wording.
+    variants: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    targets: Mapped[list[int]] = mapped_column(JSON, default=list)
+    publish_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    recurrence: Mapped[Optional[str]] = mapped_column(Text)  # RRULE, Europe/London
+    # A correction's visible change note (shown on the website page).
+    change_note: Mapped[Optional[str]] = mapped_column(Text)
+    # Canonical JSON of everything that goes out (rendered texts, targets, time) and its SHA-256.
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    message: Mapped[Message] = relationship(back_populates="versions")
+    editor: Mapped[User] = relationship()
+
+
+class Decision(Base):
+    """A supervisor's approval or rejection of one version, bound to its hash."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        # At most one live approval per version, whoever races for it.
+        Index(
+            "uq_decisions_one_approval",
+            "version_id",
+            unique=True,
+            sqlite_where=text("decision = 'approved'"),
+            postgresql_where=text("decision = 'approved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id", ondelete="CASCADE"))
+    version_number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(20))  # approved | rejected
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a later edit voids this approval.
+    voided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    message: Mapped[Message] = relationship(back_populates="decisions")
+    version: Mapped[MessageVersion] = relationship()
+    reviewer: Mapped[User] = relationship()
+
+
+Index("ix_versions_message", MessageVersion.message_id)

@@ -1,0 +1,139 @@
+"""Immutable versions: each channel's posts are rendered once, when the version is
+made, stored in it and covered by its SHA-256 content hash; the verifier sees
+exactly that and the worker sends exactly that."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from channels.base import Post, channel_class
+from workflow.accounts.channel_accounts import accounts_by_id
+from workflow.accounts.models import ChannelAccount, User
+from workflow.audit.chain import canonical_json
+from workflow.core.errors import (
+    InvalidStateError,
+    ValidationError,
+)
+from workflow.messages.models import Message, MessageVersion
+from workflow.website.urls import message_link
+
+
+@dataclass
+class Draft:
+    """What an officer asks for; validated by :func:`validate_draft`."""
+
+    body: str
+    accounts: list[int]
+    variants: dict[str, str] = field(default_factory=dict)
+    publish_at: dt.datetime | None = None
+    recurrence: str | None = None
+    change_note: str | None = None
+
+
+def link_for(session: Session, message: Message, targets: Iterable[int]) -> str | None:
+    """The link other channels carry: the website page, if the website is a target."""
+    # A force has a handful of website accounts but a fan-out may target
+    # hundreds of others: look up the few, not the many (workers call this for
+    # every delivery).
+    websites = set(session.execute(select(ChannelAccount.id).where(
+        ChannelAccount.kind == "website")).scalars())
+    if websites.intersection(targets):
+        return message_link(session, message)
+    return None
+
+
+def render_for(account: ChannelAccount, text: str, link: str) -> list[str]:
+    """The exact posts ``account`` will carry for ``text``."""
+    return channel_class(account.kind).render(text, link)
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What a version carries, as rendered once when it was made and covered by its hash."""
+
+    link: str | None
+    posts: dict[str, list[str]]  # target account id -> the exact posts, thread parts in order
+
+
+def stored_rendering(version: MessageVersion) -> Rendering:
+    """The link and each target's exact posts, read from the version's hashed content."""
+    content = json.loads(version.content)
+    return Rendering(content.get("link"),
+                     {key: list(value["posts"]) for key, value in (content.get("rendered") or {}).items()})
+
+
+def canonical_content(session: Session, message: Message, draft: Draft) -> tuple[str, str]:
+    """The canonical JSON of everything that would go out, and its SHA-256."""
+    link = link_for(session, message, draft.accounts)
+    accounts = accounts_by_id(session, draft.accounts)
+    rendered = {}
+    for account_id in draft.accounts:
+        account = accounts[account_id]
+        text = draft.variants.get(str(account_id), draft.body)
+        rendered[str(account_id)] = {"kind": account.kind, "name": account.name,
+                                     "posts": render_for(account, text, link)}
+    content = canonical_json({
+        "message": message.slug,
+        "kind": message.kind,
+        "incident": message.incident.slug if message.incident else None,
+        "body": draft.body,
+        "variants": draft.variants,
+        "targets": draft.accounts,
+        "publish_at": draft.publish_at.isoformat() if draft.publish_at else None,
+        "recurrence": draft.recurrence,
+        "change_note": draft.change_note,
+        "link": link,
+        "rendered": rendered,
+    })
+    return content, hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def new_version(session: Session, message: Message, editor: User, draft: Draft) -> MessageVersion:
+    """Add the next immutable version of ``message`` with its canonical content and hash."""
+    content, digest = canonical_content(session, message, draft)
+    message.current_version += 1
+    version = MessageVersion(
+        message=message, number=message.current_version, editor_id=editor.id, body=draft.body,
+        variants=draft.variants, targets=draft.accounts, publish_at=draft.publish_at,
+        recurrence=draft.recurrence, change_note=draft.change_note, content=content, content_hash=digest,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+@event.listens_for(Session, "before_flush")
+def _versions_are_immutable(session: Session, _context: Any, _instances: Any) -> None:
+    """A written version is the record of what was verified: refuse any change to it."""
+    for obj in session.dirty:
+        if isinstance(obj, MessageVersion) and session.is_modified(obj, include_collections=False):
+            raise InvalidStateError("a message version cannot be changed once written: make a new version")
+    if any(isinstance(obj, MessageVersion) for obj in session.deleted):
+        raise InvalidStateError("a message version cannot be deleted")
+
+
+def post_for(message: Message, version: MessageVersion, account: ChannelAccount) -> Post:
+    """What ``account`` carries for ``version``: the posts stored and hashed when it was made."""
+    rendering = stored_rendering(version)
+    parts = rendering.posts.get(str(account.id))
+    if not parts:
+        raise ValidationError(f"version {version.number} has no verified text for {account.name}",
+                              field="accounts")
+    return Post(
+        text=version.variants.get(str(account.id), version.body),
+        link=rendering.link,
+        parts=tuple(parts),
+        slug=message.slug,
+        title=(message.incident.title if message.incident else None),
+        incident_slug=message.incident.slug if message.incident else None,
+        incident_title=message.incident.title if message.incident else None,
+        version=version.number,
+        change_note=version.change_note,
+        published_at=message.published_at,
+    )
