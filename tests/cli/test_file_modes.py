@@ -14,15 +14,15 @@ CRIER = [sys.executable, "-c", "from web.cli import main; main()"]
 APPROVE = """
 from tests.conftest import make_account, make_user
 from web import create_app
-from workflow import messages
+from workflow.messages import drafts, review
 app = create_app()
 rt = app.extensions["crier"]
 with rt.session() as s:
     officer, supervisor = make_user(s, "olivia", "officer"), make_user(s, "sam", "supervisor")
     site = make_account(s, "website", "Force website")
-    m = messages.create_draft(s, officer, {"body": "Road closed on the A1.", "accounts": [site.id]})
-    messages.submit(s, officer, m.id)
-    messages.approve(s, supervisor, m.id, 1)
+    m = drafts.create_draft(s, officer, {"body": "Road closed on the A1.", "accounts": [site.id]})
+    review.submit(s, officer, m.id)
+    review.approve(s, supervisor, m.id, 1)
 """
 
 

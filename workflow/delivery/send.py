@@ -65,7 +65,7 @@ from workflow.delivery.leases import (
     time_limits,
 )
 from workflow.delivery.models import ACTIVE, Delivery, DeliveryPurpose, DeliveryState
-from workflow.delivery.outcomes import defer, settle_early
+from workflow.delivery.outcomes import defer, record_outcome, settle_early
 from workflow.delivery.ratelimit import Limiter, NoLimiter, limits_for
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState

@@ -5,24 +5,25 @@ The broker is only a wake-up call; the database is the truth. So there is no
 result backend, a task carries a delivery id and nothing else, and a lost
 message costs a few seconds until the sweeper notices, never a post.
 
-The app is created by the web app factory (``web.create_app``), which passes a
-context factory so that every task runs inside the Flask app context; task
-modules use ``@shared_task`` and never import the app.
+A worker or the scheduler makes its app from the settings alone
+(:func:`engine_from_environment`); the web app makes one beside its runtime to
+dispatch wake-ups. Task modules use ``@shared_task`` and never import either.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Sequence
+from typing import Any, Mapping, Sequence
 
-from celery import Celery, Task
+from celery import Celery
 from celery.signals import celeryd_after_setup, worker_process_init
 from kombu import Exchange, Queue
 from sqlalchemy import select
 
 from workflow.core.database import make_engine
-from workflow.core.runtime import Runtime
+from workflow.core.instance import load_settings
+from workflow.core.runtime import Runtime, build_runtime
 from workflow.delivery.leases import time_limits
 from workflow.delivery.models import Delivery
 from workflow.delivery.ratelimit import Limiter, make_limiter
@@ -113,29 +114,19 @@ def services_of(celery: Celery) -> EngineServices:
     """The delivery services attached to a Crier Celery app."""
     services = getattr(celery, "crier", None)
     if services is None:
-        raise RuntimeError("this Celery app was not made by workflow.celery_app.create_celery")
+        raise RuntimeError("this Celery app was not made by workflow.delivery.workers.create_celery")
     return services
 
 
 def create_celery(runtime: Runtime, *, instance_path: str | Path | None = None,
-                  task_context: Callable[[], ContextManager[Any]] | None = None,
                   name: str = "crier") -> Celery:
     """Create and configure Crier's Celery app and attach its dispatcher to ``runtime``.
-
-    ``task_context`` (the Flask app's ``app_context``) wraps every task run.
     """
     settings = runtime.settings
     instance = Path(instance_path) if instance_path is not None else None
 
-    class CrierTask(Task):
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            if task_context is None:
-                return self.run(*args, **kwargs)
-            with task_context():
-                return self.run(*args, **kwargs)
-
     soft, hard = time_limits(settings)
-    celery = Celery(name, task_cls=CrierTask)
+    celery = Celery(name)
     celery.conf.update(
         broker_url=settings.broker_url,
         broker_transport_options=broker_options(settings.broker_url, instance),
@@ -251,3 +242,9 @@ def broker_ready(celery: Celery, timeout: float = 2.0) -> str | None:
     except Exception as exc:  # any failure means not ready
         return type(exc).__name__
     return None
+
+
+def engine_from_environment(overrides: Mapping[str, Any] | None = None) -> Celery:
+    """The Celery app of a worker or scheduler process, from the settings alone (no web app)."""
+    settings, instance = load_settings(overrides)
+    return create_celery(build_runtime(settings), instance_path=instance)

@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-24 05:14:30.174320
 """
 import sqlalchemy as sa
-import workflow.core.database
 from alembic import op
+
+import workflow.core.database
 
 revision = '0001'
 down_revision = None

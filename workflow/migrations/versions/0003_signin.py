@@ -5,8 +5,9 @@ Revises: 0001
 Create Date: 2026-12-04 02:50:00.000000
 """
 import sqlalchemy as sa
-import workflow.core.database
 from alembic import op
+
+import workflow.core.database
 
 revision = '0003_signin'
 down_revision = '0001'
