@@ -183,7 +183,7 @@ def test_sent_records_the_post_audits_it_and_publishes_the_message(runtime, webs
     assert d.sent_at is not None and d.attempts == 1 and d.posted_parts == ["page-1"]
     m = message_of(runtime, d_id)
     assert m.status == "published" and m.published_at is not None
-    assert "send.sent" in actions(runtime) and "message.published" in actions(runtime)
+    assert "delivery.sent" in actions(runtime) and "message.published" in actions(runtime)
     with runtime.session() as s:
         assert audit.verify_chain(s)[1] is None
     # A repeated wake-up finds nothing to do.
@@ -347,7 +347,7 @@ def test_corrections_edit_where_possible_and_reply_on_x(runtime, session, approv
     on_fb = Scripted()
     assert run(runtime, fb_fix, on_fb).status == "sent"
     assert on_fb.calls == [("edit", "1_5")]
-    assert "send.corrected" in actions(runtime)
+    assert "delivery.corrected" in actions(runtime)
 
 
 def test_a_withdrawal_deletes_every_part_of_a_thread_last_first(runtime, session, approved):
@@ -358,7 +358,7 @@ def test_a_withdrawal_deletes_every_part_of_a_thread_last_first(runtime, session
     channel = Scripted()
     assert run(runtime, withdrawal, channel).status == "sent"
     assert channel.deleted == ["x3", "x2", "x1"]
-    assert "send.withdrawn" in actions(runtime)
+    assert "delivery.withdrawn" in actions(runtime)
 
 
 def test_a_post_that_lands_after_its_withdrawal_is_taken_down(runtime, session, officer, approved):

@@ -23,6 +23,7 @@ from workflow.core.runtime import (
     vault_of,
 )
 from workflow.core.text import clean_text
+from workflow.core.unit_of_work import transactional
 from workflow.delivery.models import Delivery, DeliveryState
 
 # What each kind of account needs in its credentials.
@@ -52,6 +53,7 @@ def _storable(text: str) -> bool:
     return True
 
 
+@transactional
 def add_account(session: Session, kind: str, name: str, credentials: Any,
                 area: str | None = None, actor: User | None = None) -> ChannelAccount:
     """Add a channel account; its credentials are encrypted before storing."""
@@ -89,11 +91,9 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
         raise ConflictError(f"a {kind_value} account called {name!r} already exists", field="name") from None
     audit.record(session, actor, "account.added", account_id=account.id, kind=kind_value,
                  name=account.name, area=account.area)
-    session.commit()
     return account
 
 
@@ -116,6 +116,7 @@ def mark_reconnect(session: Session, account: ChannelAccount, reason: str) -> No
     audit.record(session, None, "account.needs_reconnect", account_id=account.id, reason=reason)
 
 
+@transactional
 def rotate_credentials(session: Session) -> int:
     """Re-encrypt every account's credentials, and every TOTP secret, with the newest key."""
     vault = vault_of(session)
@@ -128,7 +129,6 @@ def rotate_credentials(session: Session) -> int:
         user.totp_secret_encrypted = vault.rotate(user.totp_secret_encrypted)
         secrets += 1
     audit.record(session, None, "credentials.rotated", accounts=count, totp_secrets=secrets)
-    session.commit()
     return count
 
 
@@ -161,74 +161,62 @@ def get_account(session: Session, account_id: Any) -> ChannelAccount:
     return account
 
 
+@transactional
 def set_account_enabled(session: Session, actor: User | None, account_id: Any, enabled: bool) -> ChannelAccount:
     """Disable an account (nothing new can target it; its unsent posts fail with the reason) or enable it."""
-    try:
-        account = get_account(session, account_id)
-        status = "active" if enabled else "disabled"
-        if account.status != status:
-            account.status = status
-            if enabled:
-                account.status_reason = None
-            audit.record(session, actor, "account.enabled" if enabled else "account.disabled",
-                         account_id=account.id, name=account.name)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    account = get_account(session, account_id)
+    status = "active" if enabled else "disabled"
+    if account.status != status:
+        account.status = status
+        if enabled:
+            account.status_reason = None
+        audit.record(session, actor, "account.enabled" if enabled else "account.disabled",
+                     account_id=account.id, name=account.name)
     return account
 
 
+@transactional
 def set_account_credentials(session: Session, actor: User | None, account_id: Any, credentials: Any,
                             *, check: bool = True) -> ChannelAccount:
     """Replace an account's credentials, checked against the platform first; nothing is stored if refused."""
-    try:
-        account = get_account(session, account_id)
-        if check:
-            verify_credentials(session, str(account.kind), credentials)
-        if not isinstance(credentials, dict):
-            raise ValidationError("credentials must be a JSON object", field="credentials")
-        missing = [k for k in REQUIRED_CREDENTIALS[str(account.kind)] if not credentials.get(k)]
-        if missing:
-            raise ValidationError(f"{account.kind} credentials need: {', '.join(missing)}", field="credentials")
-        account.credentials_encrypted = vault_of(session).encrypt(credentials)
-        account.settings = {k: credentials[k] for k in PUBLIC_SETTINGS[str(account.kind)] if k in credentials}
-        if account.status == "reconnect":
-            account.status, account.status_reason = "active", None
-        audit.record(session, actor, "account.credentials_set", account_id=account.id, name=account.name)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    account = get_account(session, account_id)
+    if check:
+        verify_credentials(session, str(account.kind), credentials)
+    if not isinstance(credentials, dict):
+        raise ValidationError("credentials must be a JSON object", field="credentials")
+    missing = [k for k in REQUIRED_CREDENTIALS[str(account.kind)] if not credentials.get(k)]
+    if missing:
+        raise ValidationError(f"{account.kind} credentials need: {', '.join(missing)}", field="credentials")
+    account.credentials_encrypted = vault_of(session).encrypt(credentials)
+    account.settings = {k: credentials[k] for k in PUBLIC_SETTINGS[str(account.kind)] if k in credentials}
+    if account.status == "reconnect":
+        account.status, account.status_reason = "active", None
+    audit.record(session, actor, "account.credentials_set", account_id=account.id, name=account.name)
     return account
 
 
+@transactional
 def remove_account(session: Session, actor: User | None, account_id: Any) -> None:
     """Remove an account; refused while any delivery on it is unsettled.
 
     An account that carried posts stays on record (its deliveries name it) as
     removed, with its credentials wiped; one that never did is deleted.
     """
-    try:
-        account = get_account(session, account_id)
-        unsettled = session.execute(select(func.count()).select_from(Delivery).where(
-            Delivery.account_id == account.id, Delivery.state.in_(UNSETTLED))).scalar_one()
-        if unsettled:
-            raise ConflictError(f"{account.name} has {unsettled} unsettled deliveries: withdraw, cancel or let "
-                                "them finish before removing it")
-        used = session.execute(select(func.count()).select_from(Delivery).where(
-            Delivery.account_id == account.id)).scalar_one()
-        audit.record(session, actor, "account.removed", account_id=account.id, name=account.name)
-        if used:
-            account.status, account.status_reason = "removed", "removed by an administrator"
-            account.credentials_encrypted = vault_of(session).encrypt({})
-            account.name = f"{account.name} (removed {account.id})"[:120]
-        else:
-            session.delete(account)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    account = get_account(session, account_id)
+    unsettled = session.execute(select(func.count()).select_from(Delivery).where(
+        Delivery.account_id == account.id, Delivery.state.in_(UNSETTLED))).scalar_one()
+    if unsettled:
+        raise ConflictError(f"{account.name} has {unsettled} unsettled deliveries: withdraw, cancel or let "
+                            "them finish before removing it")
+    used = session.execute(select(func.count()).select_from(Delivery).where(
+        Delivery.account_id == account.id)).scalar_one()
+    audit.record(session, actor, "account.removed", account_id=account.id, name=account.name)
+    if used:
+        account.status, account.status_reason = "removed", "removed by an administrator"
+        account.credentials_encrypted = vault_of(session).encrypt({})
+        account.name = f"{account.name} (removed {account.id})"[:120]
+    else:
+        session.delete(account)
 
 
 def verify_credentials(session: Session, kind: str, credentials: Any) -> str:

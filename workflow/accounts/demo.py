@@ -18,6 +18,7 @@ from workflow.accounts.models import ChannelAccount, User
 from workflow.audit import chain as audit
 from workflow.core.runtime import vault_of
 from workflow.core.security import hash_password
+from workflow.core.unit_of_work import transactional
 
 #: (username, role, display name)
 DEMO_PEOPLE = (
@@ -71,6 +72,7 @@ def simulator_accounts(x_sim: XSimulatorLike, graph_sim: GraphSimulatorLike) -> 
     return out
 
 
+@transactional
 def ensure_people(session: Session) -> list[tuple[str, str, str]]:
     """Create the demo people, or give them new passwords; returns (username, role, password)."""
     out = []
@@ -85,11 +87,11 @@ def ensure_people(session: Session) -> list[tuple[str, str, str]]:
             user.failed_logins = 0
             user.locked_until = None
             audit.record(session, None, "user.password_reset", username=username, reason="demo start")
-            session.commit()
         out.append((username, role, password))
     return out
 
 
+@transactional
 def ensure_accounts(session: Session, demo: list[DemoAccount]) -> list[ChannelAccount]:
     """Create the demo channel accounts, or point existing ones at the running simulators."""
     out = []
@@ -105,6 +107,5 @@ def ensure_accounts(session: Session, demo: list[DemoAccount]) -> list[ChannelAc
         existing.status_reason = None
         audit.record(session, None, "account.credentials_replaced", account_id=existing.id,
                      reason="demo start: new simulator credentials")
-        session.commit()
         out.append(existing)
     return out

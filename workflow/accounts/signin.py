@@ -42,6 +42,7 @@ from workflow.audit import chain as audit
 from workflow.core.config import Settings
 from workflow.core.errors import AuthenticationError, ThrottledError
 from workflow.core.runtime import settings_of
+from workflow.core.unit_of_work import transactional
 
 log = logging.getLogger(__name__)
 
@@ -149,10 +150,10 @@ def printable(text: str, limit: int = 80) -> str:
     return "".join(c for c in str(text)[: limit * 2] if c.isprintable())[:limit]
 
 
+@transactional
 def _audit_failure(session: Session, username: str, address: str, step: str) -> None:
     audit.record(session, None, "signin.failed", username=printable(username), address=printable(address, 64),
                  step=step)
-    session.commit()
 
 
 def check_password(session: Session, username: str, password: str, address: str) -> User:
@@ -194,8 +195,8 @@ def check_second_factor(session: Session, user: User, code: str, address: str) -
     return used
 
 
+@transactional
 def sign_out(session: Session, user: User) -> None:
     """Sign ``user`` out of the console everywhere."""
     accounts.end_sessions(user)
     audit.record(session, user, "user.signed_out")
-    session.commit()

@@ -19,18 +19,20 @@ from workflow.core.security import (
     hash_token,
     new_api_token,
 )
+from workflow.core.unit_of_work import transactional
 
 
+@transactional
 def create_token(session: Session, user: User, name: str = "") -> str:
     """Make an API token for ``user``; the plain token is returned once."""
     token = new_api_token()
     session.add(ApiToken(user_id=user.id, name=name or "api", token_hash=hash_token(token),
                          prefix=token[:12]))
     audit.record(session, user, "token.created", name=name or "api", prefix=token[:12])
-    session.commit()
     return token
 
 
+@transactional
 def user_for_token(session: Session, token: str) -> User:
     """The active user a Bearer token belongs to."""
     row = session.execute(
@@ -42,7 +44,6 @@ def user_for_token(session: Session, token: str) -> User:
     # Only write when it matters, so reads stay read-only under load.
     if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
         row.last_used_at = now
-        session.commit()
     return row.user
 
 
@@ -54,22 +55,18 @@ def list_tokens(session: Session, username: str | None = None) -> list[ApiToken]
     return list(session.execute(stmt).scalars())
 
 
+@transactional
 def revoke_token(session: Session, actor: User | None, token_id: Any) -> ApiToken:
     """Revoke one API token by its id: it stops working at once."""
     try:
         number = int(token_id)
     except (TypeError, ValueError):
         raise NotFoundError(f"no API token {token_id!r}") from None
-    try:
-        row = session.get(ApiToken, number) if 0 < number < 2**62 else None
-        if row is None:
-            raise NotFoundError(f"no API token {token_id!r}")
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
-            audit.record(session, actor, "token.revoked", token_id=row.id, username=row.user.username,
-                         prefix=row.prefix)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    row = session.get(ApiToken, number) if 0 < number < 2**62 else None
+    if row is None:
+        raise NotFoundError(f"no API token {token_id!r}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(session, actor, "token.revoked", token_id=row.id, username=row.user.username,
+                     prefix=row.prefix)
     return row

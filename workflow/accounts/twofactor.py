@@ -25,6 +25,7 @@ from workflow.core.config import Settings
 from workflow.core.database import utcnow
 from workflow.core.errors import ConflictError
 from workflow.core.runtime import vault_of
+from workflow.core.unit_of_work import transactional
 
 ISSUER = "Crier"
 
@@ -51,13 +52,13 @@ def _secret_of(session: Session, user: User) -> str:
     return vault_of(session).decrypt(user.totp_secret_encrypted)["totp"]
 
 
+@transactional
 def pending_secret(session: Session, user: User) -> str:
     """The TOTP secret being enrolled: made once, kept (encrypted) until confirmed."""
     if user.has_totp:
         raise ConflictError("a second factor is already set up for this user")
     if user.totp_secret_encrypted is None:
         user.totp_secret_encrypted = vault_of(session).encrypt({"totp": pyotp.random_base32()})
-        session.commit()
     return _secret_of(session, user)
 
 
@@ -84,6 +85,7 @@ def _use_step(session: Session, user: User, step: int) -> bool:
     return done.rowcount == 1
 
 
+@transactional
 def confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
     """Turn the pending secret on with a first good code; returns the recovery
     codes in plain text, to show once."""
@@ -92,13 +94,11 @@ def confirm_enrolment(session: Session, user: User, code: str) -> list[str]:
     code = _normalise(code)
     step = _matching_step(pending_secret(session, user), code) if _TOTP_RE.match(code) else None
     if step is None or not _use_step(session, user, step):
-        session.rollback()
         raise ConflictError("that code is not right: check the time on your phone and try the new code",
                             field="code")
     user.totp_enabled_at = utcnow()
     codes = _new_recovery_codes(session, user)
     audit.record(session, user, "user.2fa_enrolled", username=user.username)
-    session.commit()
     return codes
 
 
@@ -122,6 +122,7 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
     return codes
 
 
+@transactional
 def verify(session: Session, user: User, code: str) -> str | None:
     """Check a TOTP code or an unused recovery code; ``"totp"``, ``"recovery_code"`` or None."""
     if not user.has_totp:
@@ -130,9 +131,7 @@ def verify(session: Session, user: User, code: str) -> str | None:
     if _TOTP_RE.match(code):
         step = _matching_step(_secret_of(session, user), code)
         if step is not None and _use_step(session, user, step):
-            session.commit()
             return "totp"
-        session.rollback()
         return None
     if len(code) != _RECOVERY_LENGTH:
         return None
@@ -141,11 +140,9 @@ def verify(session: Session, user: User, code: str) -> str | None:
         RecoveryCode.used_at.is_(None),
     ).values(used_at=utcnow()).execution_options(synchronize_session=False))
     if used.rowcount != 1:
-        session.rollback()
         return None
     audit.record(session, user, "user.recovery_code_used", username=user.username,
                  remaining=remaining_recovery_codes(session, user))
-    session.commit()
     return "recovery_code"
 
 
@@ -155,6 +152,7 @@ def remaining_recovery_codes(session: Session, user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).scalar_one()
 
 
+@transactional
 def reset(session: Session, user: User, actor: User | None = None) -> None:
     """Remove ``user``'s second factor (lost phone): they enrol again at their
     next sign-in, and their console sessions end now."""
@@ -164,4 +162,3 @@ def reset(session: Session, user: User, actor: User | None = None) -> None:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     accounts.end_sessions(user)
     audit.record(session, actor, "user.2fa_reset", username=user.username)
-    session.commit()

@@ -25,6 +25,7 @@ from workflow.core.security import (
     password_needs_rehash,
     verify_password,
 )
+from workflow.core.unit_of_work import transactional
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
@@ -32,6 +33,7 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 MIN_PASSWORD = 10
 
 
+@transactional
 def create_user(session: Session, username: str, password: str, role: str,
                 display_name: str = "", actor: User | None = None) -> User:
     """Add a user with an argon2-hashed password."""
@@ -50,10 +52,8 @@ def create_user(session: Session, username: str, password: str, role: str,
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
         raise ConflictError(f"a user called {username!r} already exists", field="username") from None
     audit.record(session, actor, "user.created", username=username, role=role_value.value)
-    session.commit()
     return user
 
 
@@ -64,6 +64,7 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+@transactional
 def authenticate(session: Session, username: str, password: str) -> User:
     """Check a password; the same error, after the same work, for an unknown
     user, a wrong password and a disabled account. Nothing is ever locked:
@@ -79,7 +80,6 @@ def authenticate(session: Session, username: str, password: str) -> User:
         # The same password under stronger parameters: not a password change,
         # so written past the flush hook and the user's sessions live on.
         session.execute(update(User).where(User.id == user.id).values(password_hash=hash_password(password)))
-        session.commit()
         session.refresh(user)
     return user
 
@@ -147,6 +147,7 @@ def _other_active_admins(session: Session, user: User) -> int:
         User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)).scalar_one()
 
 
+@transactional
 def update_user(session: Session, actor: User | None, username: str, *, role: Any = None,
                 active: Any = None, email: Any = ...) -> User:
     """Change a user's role, access or email, effective at once; audited.
@@ -157,57 +158,48 @@ def update_user(session: Session, actor: User | None, username: str, *, role: An
     """
     if actor is not None:
         require_role(actor, Role.ADMIN)
-    try:
-        user = get_user(session, username)
-        changes: dict[str, Any] = {}
-        if role is not None:
-            try:
-                role_value = Role(role).value
-            except ValueError:
-                raise ValidationError("role must be officer, supervisor or admin", field="role") from None
-            if role_value != str(user.role):
-                changes["role"] = (str(user.role), role_value)
-        if active is not None:
-            if not isinstance(active, bool):
-                raise ValidationError("active must be true or false", field="active")
-            if active != bool(user.active):
-                changes["active"] = (bool(user.active), active)
-        if email is not ...:
-            new_email = check_email(email)
-            if new_email != user.email:
-                changes["email"] = (user.email, new_email)
-        losing_admin = str(user.role) == Role.ADMIN.value and user.active and (
-            ("role" in changes) or changes.get("active", (None, True))[1] is False)
-        if losing_admin and _other_active_admins(session, user) == 0:
-            raise ConflictError("this is the last active admin: make someone else an admin first",
-                                field="role" if "role" in changes else "active")
-        if "role" in changes:
-            user.role = changes["role"][1]
-        if "active" in changes:
-            user.active = changes["active"][1]
-        if "email" in changes:
-            user.email = changes["email"][1]
-        revoked = revoke_tokens(session, user) if ("role" in changes or "active" in changes) else 0
-        if changes:
-            audit.record(session, actor, "user.updated", username=user.username, revoked_tokens=revoked,
-                         **{k: {"from": v[0], "to": v[1]} for k, v in changes.items()})
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    user = get_user(session, username)
+    changes: dict[str, Any] = {}
+    if role is not None:
+        try:
+            role_value = Role(role).value
+        except ValueError:
+            raise ValidationError("role must be officer, supervisor or admin", field="role") from None
+        if role_value != str(user.role):
+            changes["role"] = (str(user.role), role_value)
+    if active is not None:
+        if not isinstance(active, bool):
+            raise ValidationError("active must be true or false", field="active")
+        if active != bool(user.active):
+            changes["active"] = (bool(user.active), active)
+    if email is not ...:
+        new_email = check_email(email)
+        if new_email != user.email:
+            changes["email"] = (user.email, new_email)
+    losing_admin = str(user.role) == Role.ADMIN.value and user.active and (
+        ("role" in changes) or changes.get("active", (None, True))[1] is False)
+    if losing_admin and _other_active_admins(session, user) == 0:
+        raise ConflictError("this is the last active admin: make someone else an admin first",
+                            field="role" if "role" in changes else "active")
+    if "role" in changes:
+        user.role = changes["role"][1]
+    if "active" in changes:
+        user.active = changes["active"][1]
+    if "email" in changes:
+        user.email = changes["email"][1]
+    revoked = revoke_tokens(session, user) if ("role" in changes or "active" in changes) else 0
+    if changes:
+        audit.record(session, actor, "user.updated", username=user.username, revoked_tokens=revoked,
+                     **{k: {"from": v[0], "to": v[1]} for k, v in changes.items()})
     return user
 
 
+@transactional
 def set_password(session: Session, actor: User | None, username: str, password: Any) -> User:
     """A new password (argon2); the user's console sessions end. Audited, never logged."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise ValidationError(f"a password needs at least {MIN_PASSWORD} characters", field="password")
-    try:
-        user = get_user(session, username)
-        user.password_hash = hash_password(password)
-        audit.record(session, actor, "user.password_set", username=user.username)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    audit.record(session, actor, "user.password_set", username=user.username)
     return user

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from workflow.audit.chain import ChainBreak, canonical_json
 from workflow.audit.models import AuditEvent
 from workflow.core.database import utcnow
+from workflow.core.unit_of_work import transaction
 from workflow.messages.models import Decision, MessageVersion
 
 VERSION_ACTIONS = ("message.drafted", "message.edited", "message.corrected")
@@ -54,8 +55,8 @@ def head(session: Session) -> Checkpoint | None:
 
 def write_checkpoint(session: Session, key: bytes, folder: str | Path) -> Checkpoint | None:
     """Write a signed checkpoint of the chain's head to ``folder`` if the chain grew since the last one."""
-    now = head(session)
-    session.rollback()
+    with transaction(session):  # only a read: no lock stays held while the file is written
+        now = head(session)
     if now is None:
         return None
     directory = Path(folder)

@@ -1,29 +1,17 @@
 """Database plumbing: the declarative base, engines and sessions.
 
-Services take a :class:`~sqlalchemy.orm.Session` and commit their own unit of
-work. Work that must happen only once a transaction is durable (waking the
-workers) is registered with :func:`after_commit`.
+Services take a :class:`~sqlalchemy.orm.Session`; their transactions are
+opened and closed by :mod:`workflow.core.unit_of_work`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Callable
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    DateTime,
-    Integer,
-    MetaData,
-    create_engine,
-    event,
-)
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Session,
-    sessionmaker,
-)
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from workflow.core.sqlite import ensure_wal
@@ -119,26 +107,6 @@ def make_engine(url: str, *, threads: int | None = None, **kwargs: Any) -> Engin
 def make_session_factory(engine: Engine, **info: Any) -> sessionmaker[Session]:
     """A session factory whose sessions carry ``info`` (e.g. the dispatcher)."""
     return sessionmaker(engine, expire_on_commit=False, info=dict(info))
-
-
-def after_commit(session: Session, fn: Callable[[], None]) -> None:
-    """Run ``fn`` once the session's current transaction has committed."""
-    session.info.setdefault("crier.after_commit", []).append(fn)
-
-
-@event.listens_for(Session, "after_commit")
-def _run_after_commit(session: Session) -> None:
-    callbacks = session.info.pop("crier.after_commit", [])
-    for fn in callbacks:
-        try:
-            fn()
-        except Exception:  # the sweeper recovers anything a wake-up missed
-            log.exception("after-commit callback failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop("crier.after_commit", None)
 
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.

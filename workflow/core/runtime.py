@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import ChannelConfig
 from workflow.core.config import Settings
-from workflow.core.database import after_commit, make_engine, make_session_factory
+from workflow.core.database import make_engine, make_session_factory
 from workflow.core.security import CredentialVault, derive_fernet_key
+from workflow.core.unit_of_work import after_commit
 
 
 class Dispatcher(Protocol):

@@ -16,6 +16,7 @@ from workflow.core.runtime import (
     Runtime,
     settings_of,
 )
+from workflow.core.unit_of_work import transactional
 from workflow.delivery.jobs import IN_FLIGHT_MARGIN, Claim, LeaseLostError, TaskLog
 from workflow.delivery.models import Delivery, DeliveryState
 
@@ -51,6 +52,7 @@ def _wake_at():
     return func.coalesce(Delivery.next_attempt_at, Delivery.due_at)
 
 
+@transactional
 def claim_delivery(session: Session, delivery_id: int, owner: str, *,
                    now: dt.datetime | None = None) -> Claim | None:
     """Take ``delivery_id`` under a lease if it is due and nobody holds it; commit.
@@ -66,7 +68,6 @@ def claim_delivery(session: Session, delivery_id: int, owner: str, *,
         .where(Delivery.id == delivery_id)
     ).one_or_none()
     if row is None or row.state not in CLAIMABLE:
-        session.rollback()
         return None
     lease_free = (Delivery.lease_expires_at < now) if row.state == DS.SENDING.value else or_(
         Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now)
@@ -77,13 +78,13 @@ def claim_delivery(session: Session, delivery_id: int, owner: str, *,
                 attempts=Delivery.attempts + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     if result.rowcount != 1:
         return None
     lapsed_at = row.lease_expires_at if row.state == DS.SENDING.value else None
     return Claim(delivery_id, owner, row.state, row.attempts + 1, row.message_id, lapsed_at)
 
 
+@transactional
 def renew_lease(session: Session, delivery_id: int, owner: str, *, now: dt.datetime | None = None) -> bool:
     """Extend our lease; False if it is no longer ours. Commits."""
     now = now or utcnow()
@@ -94,7 +95,6 @@ def renew_lease(session: Session, delivery_id: int, owner: str, *, now: dt.datet
         .values(lease_expires_at=now + lease)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
     return result.rowcount == 1
 
 

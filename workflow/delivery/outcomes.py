@@ -19,6 +19,7 @@ from workflow.core.runtime import (
     Runtime,
     wake_after_commit,
 )
+from workflow.core.unit_of_work import transaction
 from workflow.delivery.jobs import (
     MAX_ERROR_CHARS,
     PARENT_WAIT_SECONDS,
@@ -99,7 +100,7 @@ def _audit(session: Session, d: Delivery, action: str, **details: Any) -> None:
 
 def _finish(session: Session, d: Delivery, events: list[Event], now: dt.datetime, *,
             first_post: bool = False) -> None:
-    """Write the outcome, then append its audit events, roll the message up and commit.
+    """Write the outcome, then append its audit events and roll the message up (the caller's unit commits).
 
     Every audit append in Crier queues for the chain's lock, and roll_up
     decides under it, so everything else (the delivery row, a take-down, an
@@ -116,16 +117,14 @@ def _finish(session: Session, d: Delivery, events: list[Event], now: dt.datetime
         session.execute(update(Message).where(Message.id == d.message_id, Message.published_at.is_(None))
                         .values(published_at=now).execution_options(synchronize_session=False))
     roll_up(session, d.message, now=now)
-    session.commit()
 
 
 def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog) -> Outcome:
     settings = runtime.settings
     now = utcnow()
-    with runtime.session() as session:
+    with runtime.session() as session, transaction(session):
         d = _lock_owned(session, job.claim, job.message_id)
         if d is None:
-            session.rollback()
             logger.warning("lease lost before the outcome (%s) could be recorded; "
                            "the next claim reconciles", res.kind)
             return Outcome("lease_lost", job.delivery_id, job.queue)
@@ -230,10 +229,9 @@ def _record_retry(session: Session, settings: Settings, d: Delivery, job: Job, r
 
 def settle_early(runtime: Runtime, claim: Claim, message_id: int, early: Early, logger: TaskLog) -> Outcome:
     now = utcnow()
-    with runtime.session() as session:
+    with runtime.session() as session, transaction(session):
         d = _lock_owned(session, claim, message_id)
         if d is None:
-            session.rollback()
             return Outcome("lease_lost", claim.delivery_id)
         queue = d.queue
         events: list[Event] = []
@@ -275,16 +273,14 @@ def _unclaimed_state(claim: Claim) -> str:
 
 def defer(runtime: Runtime, job: Job, wait: float, reason: str, logger: TaskLog) -> Outcome:
     now = utcnow()
-    with runtime.session() as session:
+    with runtime.session() as session, transaction(session):
         d = _lock_owned(session, job.claim, job.message_id)
         if d is None:
-            session.rollback()
             return Outcome("lease_lost", job.delivery_id, job.queue)
         d.attempts = max(0, d.attempts - 1)
         d.state = _unclaimed_state(job.claim)
         d.next_attempt_at = now + dt.timedelta(seconds=wait)
         d.last_error = reason
         _release(d)
-        session.commit()
     logger.info("deferred %.1fs: %s", wait, reason)
     return Outcome("deferred", job.delivery_id, job.queue, wake_in=wait, detail=reason)

@@ -46,6 +46,7 @@ from workflow.core.runtime import (
     channel_config,
     settings_of,
 )
+from workflow.core.unit_of_work import transaction
 from workflow.delivery.jobs import (
     PARENT_WAIT_SECONDS,
     RECONCILE_MARGIN,
@@ -238,17 +239,15 @@ def _store_part(runtime: Runtime, claim: Claim, part_id: str, logger: TaskLog) -
 
     False if the lease is no longer ours (then no further part may be posted)."""
     now = utcnow()
-    with runtime.session() as session:
+    with runtime.session() as session, transaction(session):
         d = session.execute(select(Delivery).where(
             Delivery.id == claim.delivery_id, Delivery.lease_owner == claim.owner,
             Delivery.state == DS.SENDING.value).with_for_update()).scalar_one_or_none()
         if d is None:
-            session.rollback()
             logger.warning("lease lost while posting the thread; part %s not recorded here", part_id)
             return False
         d.posted_parts = merge_parts(d.posted_parts or [], [part_id])
         d.lease_expires_at = now + dt.timedelta(seconds=runtime.settings.lease_seconds)
-        session.commit()
         return True
 
 
@@ -265,23 +264,20 @@ def deliver(runtime: Runtime, delivery_id: int, *, owner: str, limiter: Limiter 
             return Outcome("skipped", delivery_id)
         message_id = claim.message_id
         try:
-            job = _prepare(session, claim)
+            # A read of its own: nothing stays open while the platform answers.
+            with transaction(session):
+                job = _prepare(session, claim)
         except Early as early:
-            session.rollback()
             return settle_early(runtime, claim, message_id, early, logger)
         except DBAPIError:
             raise  # the database itself: the task retries, the lease protects
         except Exception as exc:
             # Nothing was sent; retrying would fail the same way (credentials
             # that no key decrypts, an adapter that cannot be loaded).
-            session.rollback()
             logger.exception("could not prepare the post")
             return settle_early(runtime, claim, message_id,
                                  Early("fail", f"could not prepare the post ({type(exc).__name__}); "
                                                 "an administrator must check this account"), logger)
-        finally:
-            # Nothing stays open while the platform answers.
-            session.rollback()
     if claim.lapsed_at is not None:
         job.in_flight_until = in_flight_until(runtime.settings, claim.lapsed_at)
     config = channel_config(runtime.settings)

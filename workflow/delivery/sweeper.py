@@ -28,7 +28,9 @@ from sqlalchemy import and_, func, or_, select, update
 from workflow.audit.checkpoints import write_checkpoint
 from workflow.core.database import utcnow
 from workflow.core.runtime import Dispatcher, Runtime, audit_key
+from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryState
+from workflow.scheduling.recurrence import plan_due_occurrences
 
 log = logging.getLogger("crier.sweeper")
 
@@ -75,7 +77,7 @@ def wake_due(runtime: Runtime, dispatcher: Dispatcher, *, now: dt.datetime | Non
     now = now or utcnow()
     stale_before = now - dt.timedelta(seconds=redispatch_after(runtime.settings.sweep_interval))
     condition = _due_condition(now, stale_before)
-    with runtime.session() as session:
+    with runtime.session() as session, transaction(session):
         candidates = (select(Delivery.id).where(condition)
                       .order_by((Delivery.queue != "incident"), Delivery.id).limit(batch))
         rows = session.execute(
@@ -85,7 +87,6 @@ def wake_due(runtime: Runtime, dispatcher: Dispatcher, *, now: dt.datetime | Non
             .returning(Delivery.id, Delivery.queue)
             .execution_options(synchronize_session=False)
         ).all()
-        session.commit()
     if not rows:
         return 0
     routed = [(row.id, row.queue) for row in rows]
@@ -100,12 +101,9 @@ def wake_due(runtime: Runtime, dispatcher: Dispatcher, *, now: dt.datetime | Non
 
 def plan_occurrences(runtime: Runtime, dispatcher: Dispatcher, *, now: dt.datetime | None = None) -> int:
     """Create the due occurrences of recurring series and wake those due now."""
-    from workflow.scheduling.recurrence import plan_due_occurrences
-
     now = now or utcnow()
     with runtime.session() as session:
         ids = plan_due_occurrences(session, now)
-        session.commit()
     if ids:
         dispatcher.dispatch(ids)
     return len(ids)

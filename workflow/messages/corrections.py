@@ -30,6 +30,7 @@ from workflow.core.errors import (
 )
 from workflow.core.runtime import wake_after_commit
 from workflow.core.text import clean_text
+from workflow.core.unit_of_work import transactional
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.delivery.planning import cancel_unsent, refuse_while_publishing
 from workflow.messages.checks import checks_for, has_errors
@@ -47,6 +48,7 @@ def _has_live_post(session: Session, message: Message) -> bool:
         Delivery.state == DeliveryState.SENT.value).limit(1)).first() is not None
 
 
+@transactional
 def correct(session: Session, actor: User, message_id: Any, body: Any, change_note: Any,
             variants: Mapping[str, str] | None = None) -> Message:
     """Correct a live message: a new version with a change note, verified again before it goes out.
@@ -60,43 +62,38 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
         raise ValidationError("a correction needs a change note saying what changed", field="change_note")
     if variants is not None and not isinstance(variants, Mapping):
         raise ValidationError("variants must be an object of account id to text", field="variants")
-    try:
-        message = get_message(session, message_id, lock=True)
-        if not can_edit(actor, message):
-            raise PermissionDeniedError("only the author or a supervisor can correct this message")
-        status = MessageState(message.status)
-        if status == MessageState.WITHDRAWN:
-            raise InvalidStateError("a withdrawn message cannot be corrected")
-        # A post in a worker's hands could otherwise be published again instead of corrected.
-        refuse_while_publishing(session, message)
-        if status == MessageState.PUBLISHING:
-            raise InvalidStateError("this message is still going out: correct it once it has finished")
-        if status not in LIVE and not (status == MessageState.HELD and _has_live_post(session, message)):
-            raise InvalidStateError(
-                f"nothing of this {status.value.replace('_', ' ')} message is out yet: edit it instead")
-        latest = message.latest
-        data: dict[str, Any] = {"body": body, "change_note": change_note, "variants": dict(variants or {})}
-        if not latest.recurrence:
-            # The old publish time has passed: a correction goes out when it is verified.
-            data["publish_at"] = None
-        draft = validate_draft(session, data, base=latest)
-        version = new_version(session, message, actor, draft)
-        checks = checks_for(session, message, version)
-        if has_errors(checks):
-            first = next(p["message"] for ps in checks.values() for p in ps if p["level"] == "error")
-            raise ValidationError(f"fix this before sending the correction: {first}", field="body")
-        voided = void_approvals(message)
-        cancelled = cancel_unsent(session, message, "superseded by a correction")
-        message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
-        message.rejection_reason = None
-        audit.record(session, actor, "message.corrected", message_id=message.id,
-                     version_number=version.number, content_hash=version.content_hash,
-                     text=draft.body, change_note=draft.change_note, targets=draft.accounts,
-                     voided_approvals=voided, cancelled_deliveries=cancelled)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    message = get_message(session, message_id, lock=True)
+    if not can_edit(actor, message):
+        raise PermissionDeniedError("only the author or a supervisor can correct this message")
+    status = MessageState(message.status)
+    if status == MessageState.WITHDRAWN:
+        raise InvalidStateError("a withdrawn message cannot be corrected")
+    # A post in a worker's hands could otherwise be published again instead of corrected.
+    refuse_while_publishing(session, message)
+    if status == MessageState.PUBLISHING:
+        raise InvalidStateError("this message is still going out: correct it once it has finished")
+    if status not in LIVE and not (status == MessageState.HELD and _has_live_post(session, message)):
+        raise InvalidStateError(
+            f"nothing of this {status.value.replace('_', ' ')} message is out yet: edit it instead")
+    latest = message.latest
+    data: dict[str, Any] = {"body": body, "change_note": change_note, "variants": dict(variants or {})}
+    if not latest.recurrence:
+        # The old publish time has passed: a correction goes out when it is verified.
+        data["publish_at"] = None
+    draft = validate_draft(session, data, base=latest)
+    version = new_version(session, message, actor, draft)
+    checks = checks_for(session, message, version)
+    if has_errors(checks):
+        first = next(p["message"] for ps in checks.values() for p in ps if p["level"] == "error")
+        raise ValidationError(f"fix this before sending the correction: {first}", field="body")
+    voided = void_approvals(message)
+    cancelled = cancel_unsent(session, message, "superseded by a correction")
+    message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
+    message.rejection_reason = None
+    audit.record(session, actor, "message.corrected", message_id=message.id,
+                 version_number=version.number, content_hash=version.content_hash,
+                 text=draft.body, change_note=draft.change_note, targets=draft.accounts,
+                 voided_approvals=voided, cancelled_deliveries=cancelled)
     return message
 
 
@@ -135,6 +132,7 @@ def withdraw_post(session: Session, delivery: Delivery) -> Delivery | None:
     return row
 
 
+@transactional
 def withdraw(session: Session, actor: User, message_id: Any, reason: Any, *,
              now: dt.datetime | None = None) -> Message:
     """Withdraw a message: cancel everything unsent and take every live post down."""
@@ -142,31 +140,26 @@ def withdraw(session: Session, actor: User, message_id: Any, reason: Any, *,
     if not reason_text:
         raise ValidationError("a withdrawal needs a reason", field="reason")
     now = now or utcnow()
-    try:
-        message = get_message(session, message_id, lock=True)
-        if not can_edit(actor, message):
-            raise PermissionDeniedError("only the author or a supervisor can withdraw this message")
-        if message.status == MessageState.WITHDRAWN.value:
-            raise InvalidStateError("this message has already been withdrawn")
-        status = transition(message.status, MessageState.WITHDRAWN)
-        cancelled = cancel_unsent(session, message, f"withdrawn: {reason_text}")
-        posts = session.execute(select(Delivery).where(
-            Delivery.message_id == message.id, Delivery.state == DeliveryState.SENT.value,
-            Delivery.purpose.in_((DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)))
-            .order_by(Delivery.id).execution_options(populate_existing=True)).scalars().all()
-        withdrawals = [w for w in (withdraw_post(session, d) for d in posts) if w is not None]
-        in_flight = session.execute(select(Delivery.id).where(
-            Delivery.message_id == message.id,
-            Delivery.state.in_((DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)))).scalars().all()
-        message.status = status.value
-        message.withdrawn_at = now
-        audit.record(session, actor, "message.withdrawn", message_id=message.id,
-                     version_number=message.current_version, content_hash=message.latest.content_hash,
-                     reason=reason_text, cancelled_deliveries=cancelled,
-                     withdrawals=[w.id for w in withdrawals], in_flight=list(in_flight))
-        wake_after_commit(session, [w.id for w in withdrawals])
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    message = get_message(session, message_id, lock=True)
+    if not can_edit(actor, message):
+        raise PermissionDeniedError("only the author or a supervisor can withdraw this message")
+    if message.status == MessageState.WITHDRAWN.value:
+        raise InvalidStateError("this message has already been withdrawn")
+    status = transition(message.status, MessageState.WITHDRAWN)
+    cancelled = cancel_unsent(session, message, f"withdrawn: {reason_text}")
+    posts = session.execute(select(Delivery).where(
+        Delivery.message_id == message.id, Delivery.state == DeliveryState.SENT.value,
+        Delivery.purpose.in_((DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)))
+        .order_by(Delivery.id).execution_options(populate_existing=True)).scalars().all()
+    withdrawals = [w for w in (withdraw_post(session, d) for d in posts) if w is not None]
+    in_flight = session.execute(select(Delivery.id).where(
+        Delivery.message_id == message.id,
+        Delivery.state.in_((DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)))).scalars().all()
+    message.status = status.value
+    message.withdrawn_at = now
+    audit.record(session, actor, "message.withdrawn", message_id=message.id,
+                 version_number=message.current_version, content_hash=message.latest.content_hash,
+                 reason=reason_text, cancelled_deliveries=cancelled,
+                 withdrawals=[w.id for w in withdrawals], in_flight=list(in_flight))
+    wake_after_commit(session, [w.id for w in withdrawals])
     return message

@@ -20,6 +20,7 @@ from workflow.core.errors import (
 )
 from workflow.core.runtime import settings_of
 from workflow.core.text import clean_text, slugify
+from workflow.core.unit_of_work import transactional
 from workflow.delivery.planning import cancel_unsent, refuse_while_publishing
 from workflow.messages.incidents import resolve_incident
 from workflow.messages.models import Message, MessageVersion
@@ -93,69 +94,61 @@ def validate_draft(session: Session, data: Mapping[str, Any], base: MessageVersi
     return Draft(body, accounts, variants, publish_at, recurrence, note)
 
 
+@transactional
 def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Message:
     """Save a new draft (version 1). Nothing is lost: it is valid or refused whole."""
     if not isinstance(data, Mapping):
         raise ValidationError("the request body must be a JSON object")
-    try:
-        incident = resolve_incident(session, author, data.get("incident"))
-        kind = data.get("kind") or ("incident" if incident else "routine")
-        if kind not in ("incident", "routine"):
-            raise ValidationError("kind must be incident or routine", field="kind")
-        draft = validate_draft(session, data)
-        if draft.recurrence and kind == "incident":
-            raise ValidationError("incident updates cannot recur", field="recurrence")
-        message = Message(slug=f"{slugify(draft.body)}-{secrets.token_hex(3)}", kind=kind,
-                          incident=incident, author_id=author.id, status=MessageState.DRAFT.value)
-        session.add(message)
-        session.flush()
-        version = new_version(session, message, author, draft)
-        audit.record(session, author, "message.drafted", message_id=message.id,
-                     version_number=version.number, content_hash=version.content_hash, text=draft.body,
-                     targets=draft.accounts)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    incident = resolve_incident(session, author, data.get("incident"))
+    kind = data.get("kind") or ("incident" if incident else "routine")
+    if kind not in ("incident", "routine"):
+        raise ValidationError("kind must be incident or routine", field="kind")
+    draft = validate_draft(session, data)
+    if draft.recurrence and kind == "incident":
+        raise ValidationError("incident updates cannot recur", field="recurrence")
+    message = Message(slug=f"{slugify(draft.body)}-{secrets.token_hex(3)}", kind=kind,
+                      incident=incident, author_id=author.id, status=MessageState.DRAFT.value)
+    session.add(message)
+    session.flush()
+    version = new_version(session, message, author, draft)
+    audit.record(session, author, "message.drafted", message_id=message.id,
+                 version_number=version.number, content_hash=version.content_hash, text=draft.body,
+                 targets=draft.accounts)
     return message
 
 
+@transactional
 def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[str, Any],
                  expected_version: int | None = None) -> Message:
     """Edit: a new version. After submission or approval it voids approvals and
     sends the message back for verification."""
     if not isinstance(data, Mapping):
         raise ValidationError("the request body must be a JSON object")
-    try:
-        message = get_message(session, message_id, lock=True)
-        if not can_edit(editor, message):
-            raise PermissionDeniedError("only the author or a supervisor can edit this message")
-        status = MessageState(message.status)
-        if status in LIVE:
-            raise InvalidStateError("this message is live: send a correction instead of an edit")
-        if status not in EDITABLE:
-            raise InvalidStateError(f"a {status.value.replace('_', ' ')} message cannot be edited")
-        if expected_version is not None and expected_version != message.current_version:
-            raise StaleVersionError(
-                f"you edited version {expected_version} but version {message.current_version} is the latest")
-        refuse_while_publishing(session, message)
-        latest = message.latest
-        draft = validate_draft(session, data, base=latest)
-        if draft.recurrence and message.kind == "incident":
-            raise ValidationError("incident updates cannot recur", field="recurrence")
-        version = new_version(session, message, editor, draft)
-        voided = void_approvals(message)
-        cancelled = cancel_unsent(session, message, "superseded by an edit") if voided else []
-        if status in (MessageState.DRAFT, MessageState.REJECTED):
-            message.status = transition(status, MessageState.DRAFT).value
-        else:
-            message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
-        audit.record(session, editor, "message.edited", message_id=message.id,
-                     version_number=version.number, content_hash=version.content_hash,
-                     text=draft.body, targets=draft.accounts, voided_approvals=voided,
-                     cancelled_deliveries=cancelled)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    message = get_message(session, message_id, lock=True)
+    if not can_edit(editor, message):
+        raise PermissionDeniedError("only the author or a supervisor can edit this message")
+    status = MessageState(message.status)
+    if status in LIVE:
+        raise InvalidStateError("this message is live: send a correction instead of an edit")
+    if status not in EDITABLE:
+        raise InvalidStateError(f"a {status.value.replace('_', ' ')} message cannot be edited")
+    if expected_version is not None and expected_version != message.current_version:
+        raise StaleVersionError(
+            f"you edited version {expected_version} but version {message.current_version} is the latest")
+    refuse_while_publishing(session, message)
+    latest = message.latest
+    draft = validate_draft(session, data, base=latest)
+    if draft.recurrence and message.kind == "incident":
+        raise ValidationError("incident updates cannot recur", field="recurrence")
+    version = new_version(session, message, editor, draft)
+    voided = void_approvals(message)
+    cancelled = cancel_unsent(session, message, "superseded by an edit") if voided else []
+    if status in (MessageState.DRAFT, MessageState.REJECTED):
+        message.status = transition(status, MessageState.DRAFT).value
+    else:
+        message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
+    audit.record(session, editor, "message.edited", message_id=message.id,
+                 version_number=version.number, content_hash=version.content_hash,
+                 text=draft.body, targets=draft.accounts, voided_approvals=voided,
+                 cancelled_deliveries=cancelled)
     return message

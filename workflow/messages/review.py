@@ -25,6 +25,7 @@ from workflow.core.errors import (
 )
 from workflow.core.runtime import wake_after_commit
 from workflow.core.text import clean_text
+from workflow.core.unit_of_work import transactional
 from workflow.delivery.models import DeliveryState
 from workflow.delivery.planning import plan_deliveries
 from workflow.messages.checks import checks_for, has_errors
@@ -46,28 +47,24 @@ def void_approvals(message: Message) -> int:
     return count
 
 
+@transactional
 def submit(session: Session, actor: User, message_id: Any) -> Message:
     """Send a draft for verification. Blocking problems must be fixed first."""
-    try:
-        message = get_message(session, message_id, lock=True)
-        if not can_edit(actor, message):
-            raise PermissionDeniedError("only the author or a supervisor can submit this message")
-        status = MessageState(message.status)
-        if status not in (MessageState.DRAFT, MessageState.REJECTED):
-            raise InvalidStateError(f"a {status.value.replace('_', ' ')} message cannot be submitted")
-        version = message.latest
-        checks = checks_for(session, message, version)
-        if has_errors(checks):
-            first = next(p["message"] for ps in checks.values() for p in ps if p["level"] == "error")
-            raise ValidationError(f"fix this before submitting: {first}", field="body")
-        message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
-        message.rejection_reason = None
-        audit.record(session, actor, "message.submitted", message_id=message.id,
-                     version_number=version.number, content_hash=version.content_hash)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    message = get_message(session, message_id, lock=True)
+    if not can_edit(actor, message):
+        raise PermissionDeniedError("only the author or a supervisor can submit this message")
+    status = MessageState(message.status)
+    if status not in (MessageState.DRAFT, MessageState.REJECTED):
+        raise InvalidStateError(f"a {status.value.replace('_', ' ')} message cannot be submitted")
+    version = message.latest
+    checks = checks_for(session, message, version)
+    if has_errors(checks):
+        first = next(p["message"] for ps in checks.values() for p in ps if p["level"] == "error")
+        raise ValidationError(f"fix this before submitting: {first}", field="body")
+    message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
+    message.rejection_reason = None
+    audit.record(session, actor, "message.submitted", message_id=message.id,
+                 version_number=version.number, content_hash=version.content_hash)
     return message
 
 
@@ -78,73 +75,65 @@ def parse_version(version: Any) -> int:
     return version
 
 
+@transactional
 def approve(session: Session, reviewer: User, message_id: Any, version: Any,
             content_hash: str | None = None, *, now: dt.datetime | None = None) -> Message:
     """Approve version ``version`` and create its deliveries in the same transaction."""
     version_number = parse_version(version)
     now = now or utcnow()
+    if not reviewer.is_supervisor:
+        raise PermissionDeniedError("only a supervisor can verify messages")
+    message = get_message(session, message_id, lock=True)
+    if version_number != message.current_version:
+        raise StaleVersionError(
+            f"version {version_number} is not the latest (version {message.current_version} is); "
+            "read the latest version before approving")
+    target = message.latest
+    if content_hash is not None and content_hash != target.content_hash:
+        raise StaleVersionError("the version's content does not match what you verified")
+    if message.status != MessageState.AWAITING_VERIFICATION.value:
+        raise InvalidStateError(
+            f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
+    if reviewer.id in contributors(message):
+        raise TwoPersonRuleError("you wrote or edited this message, so someone else must verify it")
+    # Through the collection, so the message shown after approving lists this decision.
+    message.decisions.append(Decision(version_id=target.id, version_number=target.number,
+                                      content_hash=target.content_hash, decision="approved",
+                                      reviewer_id=reviewer.id))
     try:
-        if not reviewer.is_supervisor:
-            raise PermissionDeniedError("only a supervisor can verify messages")
-        message = get_message(session, message_id, lock=True)
-        if version_number != message.current_version:
-            raise StaleVersionError(
-                f"version {version_number} is not the latest (version {message.current_version} is); "
-                "read the latest version before approving")
-        target = message.latest
-        if content_hash is not None and content_hash != target.content_hash:
-            raise StaleVersionError("the version's content does not match what you verified")
-        if message.status != MessageState.AWAITING_VERIFICATION.value:
-            raise InvalidStateError(
-                f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
-        if reviewer.id in contributors(message):
-            raise TwoPersonRuleError("you wrote or edited this message, so someone else must verify it")
-        # Through the collection, so the message shown after approving lists this decision.
-        message.decisions.append(Decision(version_id=target.id, version_number=target.number,
-                                          content_hash=target.content_hash, decision="approved",
-                                          reviewer_id=reviewer.id))
-        try:
-            session.flush()
-        except IntegrityError:
-            raise ConflictError("this version has already been approved") from None
-        deliveries, state = plan_deliveries(session, message, target, now)
-        message.status = transition(message.status, state).value
-        audit.record(session, reviewer, "message.approved", message_id=message.id,
-                     version_number=target.number, content_hash=target.content_hash,
-                     text=target.body, state=state.value, deliveries=[d.id for d in deliveries])
-        due = [d.id for d in deliveries if d.state == DeliveryState.PENDING.value and d.due_at <= now]
-        wake_after_commit(session, due)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+        session.flush()
+    except IntegrityError:
+        raise ConflictError("this version has already been approved") from None
+    deliveries, state = plan_deliveries(session, message, target, now)
+    message.status = transition(message.status, state).value
+    audit.record(session, reviewer, "message.approved", message_id=message.id,
+                 version_number=target.number, content_hash=target.content_hash,
+                 text=target.body, state=state.value, deliveries=[d.id for d in deliveries])
+    due = [d.id for d in deliveries if d.state == DeliveryState.PENDING.value and d.due_at <= now]
+    wake_after_commit(session, due)
     return message
 
 
+@transactional
 def reject(session: Session, reviewer: User, message_id: Any, reason: Any, version: Any = None) -> Message:
     """Reject with a reason; the message goes back to its author as a draft."""
     reason_text = clean_text(reason, "the reason", MAX_REASON, "reason") if reason is not None else None
     if not reason_text:
         raise ValidationError("a rejection needs a reason", field="reason")
-    try:
-        if not reviewer.is_supervisor:
-            raise PermissionDeniedError("only a supervisor can verify messages")
-        message = get_message(session, message_id, lock=True)
-        if version is not None and parse_version(version) != message.current_version:
-            raise StaleVersionError(f"version {version} is not the latest (version {message.current_version} is)")
-        if message.status != MessageState.AWAITING_VERIFICATION.value:
-            raise InvalidStateError(
-                f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
-        target = message.latest
-        message.decisions.append(Decision(version_id=target.id, version_number=target.number,
-                                          content_hash=target.content_hash, decision="rejected",
-                                          reviewer_id=reviewer.id, reason=reason_text))
-        message.status = transition(message.status, MessageState.REJECTED).value
-        message.rejection_reason = reason_text
-        audit.record(session, reviewer, "message.rejected", message_id=message.id,
-                     version_number=target.number, content_hash=target.content_hash, reason=reason_text)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    if not reviewer.is_supervisor:
+        raise PermissionDeniedError("only a supervisor can verify messages")
+    message = get_message(session, message_id, lock=True)
+    if version is not None and parse_version(version) != message.current_version:
+        raise StaleVersionError(f"version {version} is not the latest (version {message.current_version} is)")
+    if message.status != MessageState.AWAITING_VERIFICATION.value:
+        raise InvalidStateError(
+            f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
+    target = message.latest
+    message.decisions.append(Decision(version_id=target.id, version_number=target.number,
+                                      content_hash=target.content_hash, decision="rejected",
+                                      reviewer_id=reviewer.id, reason=reason_text))
+    message.status = transition(message.status, MessageState.REJECTED).value
+    message.rejection_reason = reason_text
+    audit.record(session, reviewer, "message.rejected", message_id=message.id,
+                 version_number=target.number, content_hash=target.content_hash, reason=reason_text)
     return message

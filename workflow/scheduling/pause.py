@@ -45,6 +45,7 @@ from workflow.core.errors import (
 )
 from workflow.core.runtime import settings_of, wake_after_commit
 from workflow.core.text import clean_text, is_id
+from workflow.core.unit_of_work import transactional
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState, can_transition
@@ -210,29 +211,25 @@ def hold_for_decision(session: Session, deliveries: Iterable[Delivery], why: str
             message.status = MessageState.HELD.value
 
 
+@transactional
 def pause_routine(session: Session, actor: User, reason: Any, account_ids: Any = None,
                   areas: Any = None) -> Pause:
     """Pause routine posts (all, or those of some accounts or areas), holding what is unsent."""
-    try:
-        _require_supervisor(actor)
-        reason_text = _clean_reason(reason)
-        ids, names = _scope(session, account_ids, areas)
-        pause = Pause(reason=reason_text, account_ids=ids, areas=names, created_by_id=actor.id)
-        session.add(pause)
-        session.flush()
-        # Locked, so a worker claiming one at this moment either gets it first
-        # (and meets the pause in its own check) or finds it held.
-        rows = session.execute(select(Delivery).where(
-            Delivery.state.in_(_WAITING), Delivery.queue == "routine",
-            Delivery.purpose != DeliveryPurpose.WITHDRAW.value,
-        ).order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)).scalars().all()
-        held = [d.id for d in rows if hold_if_paused(session, d, [pause])]
-        audit.record(session, actor, "pause.started", pause_id=pause.id, reason=reason_text,
-                     accounts=ids, areas=names, held_deliveries=held)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    _require_supervisor(actor)
+    reason_text = _clean_reason(reason)
+    ids, names = _scope(session, account_ids, areas)
+    pause = Pause(reason=reason_text, account_ids=ids, areas=names, created_by_id=actor.id)
+    session.add(pause)
+    session.flush()
+    # Locked, so a worker claiming one at this moment either gets it first
+    # (and meets the pause in its own check) or finds it held.
+    rows = session.execute(select(Delivery).where(
+        Delivery.state.in_(_WAITING), Delivery.queue == "routine",
+        Delivery.purpose != DeliveryPurpose.WITHDRAW.value,
+    ).order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)).scalars().all()
+    held = [d.id for d in rows if hold_if_paused(session, d, [pause])]
+    audit.record(session, actor, "pause.started", pause_id=pause.id, reason=reason_text,
+                 accounts=ids, areas=names, held_deliveries=held)
     return pause
 
 
@@ -248,6 +245,7 @@ def _parse_pause_id(value: Any) -> int:
     return number
 
 
+@transactional
 def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: Any = None,
                now: dt.datetime | None = None) -> list[Pause]:
     """Lift one active pause (``pause_id``) or all of them; return the lifted pauses.
@@ -256,65 +254,59 @@ def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: A
     more than :func:`stale_after` past their time: those wait for a decision.
     """
     now = now or utcnow()
-    try:
-        _require_supervisor(actor)
-        note = _clean_reason(reason) if reason else None
-        if pause_id is not None:
-            pause = session.execute(select(Pause).where(
-                Pause.id == _parse_pause_id(pause_id)).with_for_update()
-                .execution_options(populate_existing=True)).scalar_one_or_none()
-            if pause is None:
-                raise NotFoundError(f"no pause {pause_id}")
-            if pause.lifted_at is not None:
-                raise InvalidStateError(f"pause #{pause.id} was already lifted")
-            lifting = [pause]
-        else:
-            lifting = list(session.execute(select(Pause).where(
-                Pause.lifted_at.is_(None)).order_by(Pause.id).with_for_update()
-                .execution_options(populate_existing=True)).scalars())
-        if not lifting:
-            session.rollback()
-            return []
-        for pause in lifting:
-            pause.lifted_at = now
-            pause.lifted_by_id = actor.id
-        session.flush()
-        remaining = active_pauses(session)
-        lifted_ids = {p.id for p in lifting}
-        # Held by a pause, or left pending by a worker that met the pause in its
-        # own check: both have been kept back by it.
-        rows = session.execute(select(Delivery).where(
-            Delivery.queue == "routine", Delivery.purpose != DeliveryPurpose.WITHDRAW.value,
-            Delivery.state.in_((DeliveryState.HELD.value, DeliveryState.PENDING.value)),
-        ).order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)).scalars().all()
-        released: list[Delivery] = []
-        stale: list[Delivery] = []
-        still_held: list[int] = []
-        limit = now - stale_after(session)
-        for d in rows:
-            if d.state == DeliveryState.HELD.value and not is_pause_hold(d):
-                continue  # waiting for a decision already
-            if d.state == DeliveryState.PENDING.value and _covering(session, lifting, d) is None:
-                continue  # never touched by these pauses
-            if hold_if_paused(session, d, remaining) is not None:
-                still_held.append(d.id)
-            elif d.due_at < limit:
-                stale.append(d)
-            elif d.state == DeliveryState.HELD.value:
-                d.state = DeliveryState.PENDING.value
-                d.last_error = None
-                d.next_attempt_at = None
-                released.append(d)
-        hold_for_decision(session, stale, "kept back by a pause until long past its time")
-        audit.record(session, actor, "pause.lifted", pause_ids=sorted(lifted_ids), reason=note,
-                     released_deliveries=[d.id for d in released],
-                     held_for_decision=[d.id for d in stale], still_paused=still_held)
-        due = [d.id for d in released if d.due_at <= now]
-        wake_after_commit(session, due)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    _require_supervisor(actor)
+    note = _clean_reason(reason) if reason else None
+    if pause_id is not None:
+        pause = session.execute(select(Pause).where(
+            Pause.id == _parse_pause_id(pause_id)).with_for_update()
+            .execution_options(populate_existing=True)).scalar_one_or_none()
+        if pause is None:
+            raise NotFoundError(f"no pause {pause_id}")
+        if pause.lifted_at is not None:
+            raise InvalidStateError(f"pause #{pause.id} was already lifted")
+        lifting = [pause]
+    else:
+        lifting = list(session.execute(select(Pause).where(
+            Pause.lifted_at.is_(None)).order_by(Pause.id).with_for_update()
+            .execution_options(populate_existing=True)).scalars())
+    if not lifting:
+        return []
+    for pause in lifting:
+        pause.lifted_at = now
+        pause.lifted_by_id = actor.id
+    session.flush()
+    remaining = active_pauses(session)
+    lifted_ids = {p.id for p in lifting}
+    # Held by a pause, or left pending by a worker that met the pause in its
+    # own check: both have been kept back by it.
+    rows = session.execute(select(Delivery).where(
+        Delivery.queue == "routine", Delivery.purpose != DeliveryPurpose.WITHDRAW.value,
+        Delivery.state.in_((DeliveryState.HELD.value, DeliveryState.PENDING.value)),
+    ).order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)).scalars().all()
+    released: list[Delivery] = []
+    stale: list[Delivery] = []
+    still_held: list[int] = []
+    limit = now - stale_after(session)
+    for d in rows:
+        if d.state == DeliveryState.HELD.value and not is_pause_hold(d):
+            continue  # waiting for a decision already
+        if d.state == DeliveryState.PENDING.value and _covering(session, lifting, d) is None:
+            continue  # never touched by these pauses
+        if hold_if_paused(session, d, remaining) is not None:
+            still_held.append(d.id)
+        elif d.due_at < limit:
+            stale.append(d)
+        elif d.state == DeliveryState.HELD.value:
+            d.state = DeliveryState.PENDING.value
+            d.last_error = None
+            d.next_attempt_at = None
+            released.append(d)
+    hold_for_decision(session, stale, "kept back by a pause until long past its time")
+    audit.record(session, actor, "pause.lifted", pause_ids=sorted(lifted_ids), reason=note,
+                 released_deliveries=[d.id for d in released],
+                 held_for_decision=[d.id for d in stale], still_paused=still_held)
+    due = [d.id for d in released if d.due_at <= now]
+    wake_after_commit(session, due)
     return lifting
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from workflow.audit import chain as audit
 from workflow.core.errors import CrierError
 from workflow.core.runtime import settings_of
+from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.messages.models import Decision, Message, MessageVersion
 from workflow.messages.queries import get_message
@@ -154,28 +155,23 @@ def plan_due_occurrences(session: Session, now: dt.datetime) -> list[int]:
     concurrently: each occurrence is created once.
     """
     due: list[int] = []
-    candidates = _candidates(session)
-    # Each series is planned in a transaction of its own; on SQLite an open read would hold the write lock.
-    session.commit()
+    # Each series is planned in a unit of its own; on SQLite an open read would hold the write lock.
+    with transaction(session):
+        candidates = _candidates(session)
     for message_id, version_id in candidates:
         try:
-            ids = _plan_series(session, message_id, version_id, now)
-            session.commit()
+            with transaction(session):
+                ids = _plan_series(session, message_id, version_id, now)
         except IntegrityError:
-            # A racing scheduler created this occurrence first.
-            session.rollback()
-            continue
+            continue  # a racing scheduler created this occurrence first
         except RecurrenceError as exc:
-            session.rollback()
             log.warning("parking the series of message %s: %s", message_id, exc.message)
-            _park(session, message_id, version_id, exc.message)
-            session.commit()
+            with transaction(session):
+                _park(session, message_id, version_id, exc.message)
             continue
         except CrierError:
-            session.rollback()  # the message went away meanwhile
-            continue
+            continue  # the message went away meanwhile
         except Exception:
-            session.rollback()
             log.exception("planning the next occurrence of message %s failed", message_id)
             continue
         due.extend(ids)
