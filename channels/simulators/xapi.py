@@ -51,7 +51,7 @@ from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849.utils import parse_authorization_header, unescape
 from twitter_text import extract_urls_with_indices
 
-from channels.xtext import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
+from channels.x.text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
 
 from .server import Fault, FaultPlan, Simulator, add_control_routes, hang
 

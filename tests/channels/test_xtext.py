@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import CONFORMANCE, conformance_file
-from channels.xtext import (
+from channels.x.text import (
     MAX_WEIGHTED_LENGTH,
     _atoms,
     _layout,
