@@ -1,7 +1,7 @@
 """A local simulator of the parts of Facebook's Graph API that Crier uses.
 
 It is a real HTTP server (a Flask app) speaking Graph's URLs and JSON, so the
-Facebook channel is exercised through facebook-sdk exactly as in production:
+Facebook channel is exercised through its Graph client exactly as in production:
 
 ``POST /<version>/<page_id>/feed``
     publish a Page post (``message``, ``link``) -> ``{"id": "PAGEID_POSTID"}``
