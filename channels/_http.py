@@ -1,8 +1,8 @@
 """The HTTP plumbing every adapter shares: one session shape and one reading of failures.
 
 A :class:`BoundSession` sends each request to one configured base URL with the
-configured ``(connect, read)`` timeout. :func:`status_failure` and
-:func:`request_failure` turn a platform's HTTP answer or a requests exception
+configured ``(connect, read)`` timeout. :class:`Platform`'s ``status_failure`` and
+``request_failure`` turn a platform's HTTP answer or a requests exception
 into Crier's error classes: try again later (:class:`TransientError`), the post
 may be live (:class:`OutcomeUnknownError`), or retrying will not help
 (:class:`PermanentError`). What an answer means on one platform (its error
@@ -10,6 +10,7 @@ codes, its words) stays in that platform's adapter.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import time
@@ -82,50 +83,60 @@ def never_sent(exc: BaseException) -> bool:
     return False
 
 
-def _sentence(name: str) -> str:
-    return name[:1].upper() + name[1:]
+@dataclasses.dataclass(frozen=True)
+class Platform:
+    """One platform as its failures are told to the officer.
 
-
-def request_failure(exc: requests.RequestException, *, name: str, writes: bool, address: str,
-                    unknown_next: str) -> ChannelError:
-    """Classify a failure to get any answer from the platform called ``name``.
-
-    ``writes`` says whether the call makes or changes a post, so that a lost
-    answer may mean it is live; ``address`` names the setting that holds the
-    platform's address; ``unknown_next`` says what Crier does after an unknown outcome.
+    ``name`` is how a sentence names it ("X", "the force CMS"); ``address`` names
+    the setting that holds its address; ``unknown_next`` says what Crier does
+    after an unknown outcome.
     """
-    what = type(exc).__name__
-    if isinstance(exc, BAD_ADDRESS_ERRORS):
-        return PermanentError(f"Crier's address for {name} ({address}) is not a valid web address. "
-                              "An administrator must correct it.")
-    if never_sent(exc):
-        return TransientError(f"Could not reach {name} ({what}). Crier will try again.")
-    if writes:
-        return OutcomeUnknownError(f"{_sentence(name)} did not answer after Crier sent the request ({what}), "
-                                   f"so it may or may not have gone through. {unknown_next}")
-    if isinstance(exc, requests.exceptions.Timeout):
-        return TransientError(f"{_sentence(name)} did not answer in time ({what}). Crier will try again.")
-    return TransientError(f"The connection to {name} broke ({what}). Crier will try again.")
 
+    name: str
+    address: str
+    unknown_next: str
 
-def status_failure(status: int, headers: Mapping[str, str], *, name: str, writes: bool,
-                   unknown_next: str) -> ChannelError | None:
-    """Classify an HTTP failure status that is not the platform's to explain; None for any other status.
+    @property
+    def subject(self) -> str:
+        """``name`` at the start of a sentence."""
+        return self.name[:1].upper() + self.name[1:]
 
-    429 and 408 are transient (waiting as long as the answer says), 5xx too; a
-    504 on a write is an unknown outcome, since a gateway that gave up waiting
-    cannot tell whether the platform acted.
-    """
-    if status == 504 and writes:
-        return OutcomeUnknownError(f"{_sentence(name)} timed out after Crier sent the request (HTTP 504), so "
-                                   f"it may or may not have gone through. {unknown_next}")
-    if status == 429:
-        return TransientError(f"{_sentence(name)} is limiting how often Crier may send just now. Crier will "
-                              "try again when the limit resets.", retry_after=retry_after(headers))
-    if status == 408 or status >= 500:
-        return TransientError(f"{_sentence(name)} is having problems (HTTP {status}). Crier will try again.",
-                              retry_after=retry_after(headers))
-    return None
+    def request_failure(self, exc: requests.RequestException, *, writes: bool) -> ChannelError:
+        """Classify a failure to get any answer; ``writes``: the call makes or changes a post.
+
+        A lost answer to a write may mean the post is live (unknown outcome); to
+        anything else it is transient, as is a request that never left.
+        """
+        what = type(exc).__name__
+        if isinstance(exc, BAD_ADDRESS_ERRORS):
+            return PermanentError(f"Crier's address for {self.name} ({self.address}) is not a valid web "
+                                  "address. An administrator must correct it.")
+        if never_sent(exc):
+            return TransientError(f"Could not reach {self.name} ({what}). Crier will try again.")
+        if writes:
+            return OutcomeUnknownError(f"{self.subject} did not answer after Crier sent the request ({what}), "
+                                       f"so it may or may not have gone through. {self.unknown_next}")
+        if isinstance(exc, requests.exceptions.Timeout):
+            return TransientError(f"{self.subject} did not answer in time ({what}). Crier will try again.")
+        return TransientError(f"The connection to {self.name} broke ({what}). Crier will try again.")
+
+    def status_failure(self, status: int, headers: Mapping[str, str], *, writes: bool) -> ChannelError | None:
+        """Classify a failure status that is not the platform's to explain; None for any other status.
+
+        429 and 408 are transient (waiting as long as the answer says), 5xx too; a
+        504 on a write is an unknown outcome, since a gateway that gave up waiting
+        cannot tell whether the platform acted.
+        """
+        if status == 504 and writes:
+            return OutcomeUnknownError(f"{self.subject} timed out after Crier sent the request (HTTP 504), so "
+                                       f"it may or may not have gone through. {self.unknown_next}")
+        if status == 429:
+            return TransientError(f"{self.subject} is limiting how often Crier may send just now. Crier will "
+                                  "try again when the limit resets.", retry_after=retry_after(headers))
+        if status == 408 or status >= 500:
+            return TransientError(f"{self.subject} is having problems (HTTP {status}). Crier will try again.",
+                                  retry_after=retry_after(headers))
+        return None
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 import requests
 
-from .._http import request_failure, retry_after, status_failure
+from .._http import Platform, retry_after
 from ..base import (Channel, ChannelConfig, ChannelError, OutcomeUnknownError, PermanentError, Post, Problem,
                     PublishResult, TransientError, register)
 from .graph import GraphClient, GraphError
@@ -45,8 +45,8 @@ _OBJECT_ID = re.compile(r"^\d+(_\d+)?$")
 _USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
 #: Where a Page post lives on the web.
 POST_URL = "https://www.facebook.com/{post_id}"
-#: What Crier does after Facebook may or may not have taken a post.
-UNKNOWN_NEXT = "Crier will check the page before trying again."
+FACEBOOK = Platform("Facebook", address="CRIER_FACEBOOK_GRAPH_URL",
+                    unknown_next="Crier will check the page before trying again.")
 
 
 class PostGoneError(PermanentError):
@@ -231,8 +231,7 @@ class FacebookChannel(Channel):
             raise self._graph_failure(exc, action) from exc
         except requests.RequestException as exc:
             # Not chained: the exception's text holds the URL and its query.
-            raise request_failure(exc, name="Facebook", writes=action in WRITES,
-                                  address="CRIER_FACEBOOK_GRAPH_URL", unknown_next=UNKNOWN_NEXT) from None
+            raise FACEBOOK.request_failure(exc, writes=action in WRITES) from None
 
     def _graph_failure(self, exc: GraphError, action: str) -> ChannelError:
         """Classify a Graph error answer."""
@@ -292,8 +291,7 @@ class FacebookChannel(Channel):
             return PermanentError(f"Facebook refused the request as invalid ({said}).")
         if code is None:
             # No Graph error object: a front end or proxy answered, or the URL is not Graph's.
-            failure = status_failure(status, exc.headers, name="Facebook", writes=action in WRITES,
-                                     unknown_next=UNKNOWN_NEXT)
+            failure = FACEBOOK.status_failure(status, exc.headers, writes=action in WRITES)
             return failure or PermanentError(f"Facebook answered HTTP {status} without saying why. Check "
                                              "that CRIER_FACEBOOK_GRAPH_URL points at the Graph API.")
         if exc.is_transient or status >= 500:

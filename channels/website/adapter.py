@@ -39,7 +39,7 @@ from urllib.parse import quote
 
 import requests
 
-from .._http import BoundSession, request_failure, status_failure, status_phrase
+from .._http import BoundSession, Platform, status_phrase
 from ..base import (Channel, ChannelConfig, ChannelError, PermanentError, Post, Problem, PublishResult,
                     TransientError, register)
 from .address import webhook_url_problem
@@ -50,8 +50,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 EVENT_PUBLISHED = "published"
 EVENT_CORRECTED = "corrected"
 EVENT_WITHDRAWN = "withdrawn"
-#: What Crier does after the CMS may or may not have taken an update.
-UNKNOWN_NEXT = "Crier will send it again with the same idempotency key."
+CMS = Platform("the force CMS", address="the website account's webhook address",
+               unknown_next="Crier will send it again with the same idempotency key.")
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -217,9 +217,7 @@ class WebsiteChannel(Channel):
             # Not chained: the exception's text may carry the webhook address and its query.
             # Withdrawing twice is harmless (same Idempotency-Key; a gone page is fine): a lost
             # answer to a withdrawal is simply retried.
-            raise request_failure(exc, name="the force CMS", writes=event != EVENT_WITHDRAWN,
-                                  address="the website account's webhook address",
-                                  unknown_next=UNKNOWN_NEXT) from None
+            raise CMS.request_failure(exc, writes=event != EVENT_WITHDRAWN) from None
         try:
             failure = _answer_failure(response, event)
         finally:
@@ -235,8 +233,7 @@ def _answer_failure(response: requests.Response, event: str) -> ChannelError | N
         return None
     if status == 410 and event == EVENT_WITHDRAWN:
         return None  # the CMS no longer has the page: that is what a withdrawal wants
-    failure = status_failure(status, response.headers, name="the force CMS", writes=event != EVENT_WITHDRAWN,
-                             unknown_next=UNKNOWN_NEXT)
+    failure = CMS.status_failure(status, response.headers, writes=event != EVENT_WITHDRAWN)
     if failure is not None:
         return failure
     # The standard phrase of the status only: the answer's body and reason line are the

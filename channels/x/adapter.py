@@ -17,7 +17,7 @@ import requests
 import tweepy
 from twitter_text import extract_urls_with_indices
 
-from .._http import BoundSession, request_failure, status_failure
+from .._http import BoundSession, Platform
 from ..base import (Channel, ChannelConfig, ChannelError, OutcomeUnknownError, PermanentError, Post, Problem,
                     PublishResult, register)
 from .text import MAX_WEIGHTED_LENGTH, invalid_characters, split_thread, weighted_length
@@ -33,8 +33,7 @@ TWEEPY_HOSTS = ("https://api.twitter.com", "https://api.x.com")
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 #: How many pages of the account's timeline reconciliation reads (100 posts a page).
 RECENT_PAGES = 3
-#: What Crier does after X may or may not have taken a post.
-UNKNOWN_NEXT = "Crier will check X before sending it again."
+X = Platform("X", address="CRIER_X_API_URL", unknown_next="Crier will check X before sending it again.")
 
 _TWEEPY_ERRORS = (tweepy.errors.TweepyException, requests.RequestException)
 
@@ -75,13 +74,12 @@ def classify_error(exc: BaseException, *, creating: bool) -> ChannelError:
     ``creating`` says whether the call made a post: only then can a lost answer mean a post went out.
     """
     if isinstance(exc, requests.RequestException):
-        return request_failure(exc, name="X", writes=creating, address="CRIER_X_API_URL",
-                               unknown_next=UNKNOWN_NEXT)
+        return X.request_failure(exc, writes=creating)
     if not isinstance(exc, tweepy.errors.HTTPException):
         return PermanentError(f"X could not take the post: {exc}")
     response = exc.response
-    failure = status_failure(getattr(response, "status_code", 0), getattr(response, "headers", None) or {},
-                             name="X", writes=creating, unknown_next=UNKNOWN_NEXT)
+    failure = X.status_failure(getattr(response, "status_code", 0), getattr(response, "headers", None) or {},
+                               writes=creating)
     if failure is not None:
         return failure
     reason = _reason(exc)
