@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import importlib
 import datetime as dt
+import importlib
 from typing import Any, Callable, ClassVar, Sequence
 
 
@@ -149,7 +149,6 @@ class Channel(abc.ABC):
         return list(post.parts)
 
     # Platform -----------------------------------------------------------
-    @abc.abstractmethod
     def publish(
         self,
         post: Post,
@@ -159,6 +158,12 @@ class Channel(abc.ABC):
         on_part: Callable[[str], None] | None = None,
     ) -> PublishResult:
         """Publish ``post``; resume after ``posted_parts``; call ``on_part`` with each new part id."""
+        return self._publish(post, reply_to, tuple(str(p) for p in posted_parts), on_part or _ignore_part)
+
+    def _publish(self, post: Post, reply_to: str | None, posted: tuple[str, ...],
+                 on_part: Callable[[str], None]) -> PublishResult:
+        """What ``publish`` does on this platform; adapters implement it (or ``publish`` itself)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot publish")
 
     @abc.abstractmethod
     def edit(self, remote_id: str, post: Post) -> PublishResult:
@@ -178,6 +183,10 @@ class Channel(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
+
+
+def _ignore_part(part_id: str) -> None:
+    """The ``on_part`` of a caller that does not follow a thread's progress."""
 
 
 _REGISTRY: dict[str, type[Channel]] = {}

@@ -18,6 +18,7 @@ Fault kinds, applied to the next matching write requests:
 """
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -71,6 +72,16 @@ class FaultPlan:
 def hang(seconds: float) -> None:
     """Hold the request thread, as a platform that stopped answering would."""
     time.sleep(seconds)
+
+
+def drop_connection() -> None:
+    """Close the client's connection without an answer, as a lost platform would."""
+    sock = request.environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def add_control_routes(app: Flask, plan: FaultPlan, state: Any) -> None:

@@ -1,4 +1,4 @@
-"""The Facebook channel against the Graph simulator, over HTTP, through facebook-sdk."""
+"""The Facebook channel against the Graph simulator, over HTTP, through its Graph client."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,6 @@ import json
 import socket
 import threading
 
-import facebook
 import pytest
 import requests
 from flask import Flask, jsonify
@@ -25,7 +24,7 @@ from channels.base import (
 from channels.facebook import (
     MAX_POST_CHARS,
     FacebookChannel,
-    PageGraphAPI,
+    GraphClient,
     PostGoneError,
     appsecret_proof,
 )
@@ -261,8 +260,6 @@ def test_wrong_or_missing_app_secret_asks_for_reconnection(graph_sim, secret):
 
 
 def test_version_and_base_url_are_per_instance():
-    url_before = facebook.FACEBOOK_GRAPH_URL
-    versions_before = list(facebook.VALID_API_VERSIONS)
     with GraphSimulator() as first, GraphSimulator() as second:
         one = FacebookChannel(first.add_page("First"), graph_config(first, facebook_graph_version="v21.0"))
         two = FacebookChannel(second.add_page("Second"), graph_config(second, facebook_graph_version="19.0"))
@@ -275,8 +272,8 @@ def test_version_and_base_url_are_per_instance():
         assert [p["message"] for p in second.posts] == ["From the second"]
         assert [p["graph_version"] for p in second.posts] == ["v19.0"]
         assert one.graph.version == "v21.0" and two.graph.version == "v19.0"
-    assert facebook.FACEBOOK_GRAPH_URL == url_before
-    assert facebook.VALID_API_VERSIONS == versions_before
+        # Nothing is shared between clients: each keeps its own host.
+        assert (one.graph.base_url, two.graph.base_url) == (first.url, second.url)
 
 
 def test_adapters_posting_at_once_keep_to_their_own_page(graph_sim):
@@ -314,7 +311,7 @@ def test_an_unsupported_graph_version_is_explained(graph_sim, facebook_page):
 
 def test_client_sends_the_configured_timeout(graph_sim, facebook_page):
     channel = FacebookChannel(facebook_page, graph_config(graph_sim, connect_timeout=1.5, read_timeout=7.0))
-    assert isinstance(channel.graph, PageGraphAPI)
+    assert isinstance(channel.graph, GraphClient)
     assert channel.graph.timeout == (1.5, 7.0)
 
 

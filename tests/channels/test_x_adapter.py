@@ -18,7 +18,7 @@ from channels.base import (
     rendered_post,
 )
 from channels.x import DuplicatePostError, XChannel, XSession
-from channels.xtext import MAX_WEIGHTED_LENGTH, weighted_length
+from channels.x.text import MAX_WEIGHTED_LENGTH, weighted_length
 
 LINK = "https://www.force.police.uk/news/a38-collision"
 LONG = " ".join(

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.xtext import (
+from channels.x.text import (
     MAX_WEIGHTED_LENGTH,
     _atoms,
     _layout,

@@ -139,7 +139,7 @@ class AccountPreview:
 
 def _weighted_length(text: str) -> int | None:
     try:
-        from channels.xtext import weighted_length
+        from channels.x.text import weighted_length
     except ImportError:  # pragma: no cover - the X text rules are being written
         return None
     return weighted_length(text)

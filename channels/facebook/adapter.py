@@ -1,26 +1,22 @@
 """The Facebook channel: posts on a force or neighbourhood Page through the Graph API.
 
-Built on facebook-sdk's ``GraphAPI`` with a Page access token. The library
-validates versions against a list that ends at 3.1 (long refused by Meta) and
-builds every URL from a module-wide base, so each account gets its own client
-bound to the Graph host and version from Crier's config, leaving the module's
-globals alone for every other account in the process.
+Each account gets its own :class:`~channels.facebook.graph.GraphClient`, bound
+to the Graph host and version from Crier's config and to the Page access token.
+This module knows what Graph's answers mean for a Page post: its error codes,
+its rate-limit headers, and the wording the officer sees.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import math
 import re
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
-import facebook
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
-from .base import (
+from .._http import Platform, retry_after
+from ..base import (
     Channel,
     ChannelConfig,
     ChannelError,
@@ -32,6 +28,7 @@ from .base import (
     TransientError,
     register,
 )
+from .graph import GraphClient, GraphError
 
 #: Facebook's limit on a post's text.
 MAX_POST_CHARS = 63_206
@@ -51,88 +48,19 @@ INVALID_CODE = 100
 DEPRECATED_CODES = frozenset({12, 2500, 2635})
 LINK_SCRAPE_CODE = 1609005
 MISSING_OBJECT_SUBCODE = 33
+#: Calls that make or change a post: a lost answer may mean they took effect.
+WRITES = ("publish", "edit")
 
 _OBJECT_ID = re.compile(r"^\d+(_\d+)?$")
 _USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
-
-
-class GraphResponseError(facebook.GraphAPIError):
-    """A Graph API failure, with the HTTP status and headers it came with."""
-
-    def __init__(self, result: Any, status: int, headers: Mapping[str, str]):
-        super().__init__(result)
-        self.status = status
-        self.headers = headers
-        error = result.get("error") if isinstance(result, dict) else None
-        self.subcode = error.get("error_subcode") if isinstance(error, dict) else None
-        self.is_transient = bool(error.get("is_transient")) if isinstance(error, dict) else False
+#: Where a Page post lives on the web.
+POST_URL = "https://www.facebook.com/{post_id}"
+FACEBOOK = Platform("Facebook", address="CRIER_FACEBOOK_GRAPH_URL",
+                    unknown_next="Crier will check the page before trying again.")
 
 
 class PostGoneError(PermanentError):
     """The post is no longer on Facebook (deleted there, or never made)."""
-
-
-def appsecret_proof(access_token: str, app_secret: str) -> str:
-    """Graph's ``appsecret_proof``: HMAC-SHA256 of the access token keyed by the app secret, hex."""
-    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
-
-
-class PageGraphAPI(facebook.GraphAPI):
-    """facebook-sdk's client bound to one Graph host and version, with a timeout."""
-
-    def __init__(
-        self,
-        access_token: str,
-        *,
-        base_url: str,
-        version: str,
-        timeout: float | tuple[float, float],
-        app_secret: str | None = None,
-        session: requests.Session | None = None,
-    ):
-        # The library's constructor rejects every version after 3.1: pass none, set ours after.
-        super().__init__(access_token=access_token, timeout=timeout, session=session)
-        version = str(version).strip()
-        self.version = version if version.startswith("v") else f"v{version}"
-        self.base_url = base_url.rstrip("/") + "/"
-        self.appsecret_proof = appsecret_proof(access_token, app_secret) if app_secret else None
-
-    def request(self, path, args=None, post_args=None, files=None, method=None):
-        """Call Graph at this client's base URL; raise GraphResponseError on any failure answer."""
-        args = dict(args or {})
-        if post_args is not None:
-            post_args = dict(post_args)
-            method = "POST"
-        # The token travels in the Authorization header, never in a URL, where
-        # HTTP libraries and proxies log it; the proof is no secret.
-        signed = post_args if post_args is not None else args
-        if self.appsecret_proof:
-            signed.setdefault("appsecret_proof", self.appsecret_proof)
-        response = self.session.request(
-            method or "GET",
-            self.base_url + path,
-            timeout=self.timeout,
-            params=args,
-            data=post_args,
-            files=files,
-            proxies=self.proxies,
-            headers={"Authorization": f"OAuth {self.access_token}"},
-        )
-        try:
-            result = response.json()
-        except ValueError:
-            result = None
-        if isinstance(result, dict) and result.get("error"):
-            raise GraphResponseError(result, response.status_code, response.headers)
-        if response.status_code >= 400 or result is None:
-            # The library would raise on the content type or, for a JSON body, return it as a
-            # success; a failing front end must not look like a published post.
-            raise GraphResponseError(
-                f"Facebook answered HTTP {response.status_code} without a Graph API result",
-                response.status_code,
-                response.headers,
-            )
-        return result
 
 
 def _facebook_length(text: str) -> int:
@@ -146,7 +74,7 @@ def _normalise(text: str | None) -> str:
 
 
 def _post_url(post_id: str) -> str:
-    return f"{facebook.FACEBOOK_WWW_URL}{post_id}"
+    return POST_URL.format(post_id=post_id)
 
 
 @register
@@ -174,7 +102,7 @@ class FacebookChannel(Channel):
             raise PermanentError(f"{page_id!r} is not a Facebook Page id: Page ids are numbers.",
                                  reconnect=True)
         self.page_id = page_id
-        self.graph = PageGraphAPI(
+        self.graph = GraphClient(
             token,
             base_url=config.facebook_graph_url,
             version=config.facebook_graph_version,
@@ -221,44 +149,32 @@ class FacebookChannel(Channel):
         return problems
 
     # Platform -----------------------------------------------------------
-    def publish(
-        self,
-        post: Post,
-        *,
-        reply_to: str | None = None,
-        posted_parts: Sequence[str] = (),
-        on_part: Callable[[str], None] | None = None,
-    ) -> PublishResult:
-        """Post on the Page's feed; a post already made (``posted_parts``) is not made again.
+    def _publish(self, post: Post, reply_to: str | None, posted: tuple[str, ...],
+                 on_part: Callable[[str], None]) -> PublishResult:
+        """Post on the Page's feed; a post already made (``posted``) is not made again.
 
         Page posts are not threaded, so ``reply_to`` is not used: corrections edit the post.
         """
-        if posted_parts:
-            return self._result(posted_parts[0])
+        if posted:
+            return self._result(posted[0])
         data = {"message": self.stored_parts(post)[0]}
         if post.link:
             data["link"] = post.link
-        answer = self._call("publish", self.graph.put_object, self.page_id, "feed", **data)
+        answer = self._call("publish", self.graph.post, f"{self.page_id}/feed", **data)
         post_id = str(answer.get("id") or "") if isinstance(answer, dict) else ""
         if not post_id:
             raise OutcomeUnknownError(
                 "Facebook accepted the post but did not say which post it made. Crier will "
                 "look for it on the page before trying again."
             )
-        if on_part is not None:
-            on_part(post_id)
+        on_part(post_id)
         return self._result(post_id)
 
     def edit(self, remote_id: str, post: Post) -> PublishResult:
         """Replace the live post's text (Facebook keeps the original link)."""
         post_id = self._object_id(remote_id)
         message = self.stored_parts(post)[0]
-        answer = self._call(
-            "edit",
-            self.graph.request,
-            f"{self.graph.version}/{post_id}",
-            post_args={"message": message},
-        )
+        answer = self._call("edit", self.graph.post, post_id, message=message)
         if not (isinstance(answer, dict) and answer.get("success") is True):
             raise PermanentError("Facebook did not accept the change to the post.")
         return self._result(post_id)
@@ -267,14 +183,13 @@ class FacebookChannel(Channel):
         """Delete the post; one already gone from Facebook counts as deleted."""
         post_id = self._object_id(remote_id)
         try:
-            self._call("delete", self.graph.delete_object, post_id)
+            self._call("delete", self.graph.delete, post_id)
         except PostGoneError:
             return
 
     def verify(self) -> str:
         """The Page's name, read with its own token: the id must be numeric and the token must open it."""
-        answer = self._call("read", self.graph.request, f"{self.graph.version}/{self.page_id}",
-                            args={"fields": "id,name"})
+        answer = self._call("read", self.graph.get, self.page_id, fields="id,name")
         if not isinstance(answer, dict) or str(answer.get("id")) != str(self.page_id):
             raise PermanentError("This token does not open that Facebook Page.", reconnect=True)
         return str(answer.get("name") or self.page_id)
@@ -291,7 +206,7 @@ class FacebookChannel(Channel):
             # Graph's `since` is whole seconds; round down so the post's own second is included.
             args["since"] = math.floor(since.timestamp())
         for _ in range(FEED_PAGES):
-            answer = self._call("read", self.graph.get_connections, self.page_id, "feed", **args)
+            answer = self._call("read", self.graph.get, f"{self.page_id}/feed", **args)
             if not isinstance(answer, dict):
                 return None
             for item in answer.get("data") or []:
@@ -306,7 +221,7 @@ class FacebookChannel(Channel):
 
     def close(self) -> None:
         """Release the HTTP connections."""
-        self.graph.session.close()
+        self.graph.close()
 
     # Helpers ------------------------------------------------------------
     def _result(self, post_id: str) -> PublishResult:
@@ -322,20 +237,17 @@ class FacebookChannel(Channel):
         """Run one Graph call and turn its failures into Crier's channel errors."""
         try:
             return fn(*args, **kwargs)
-        except facebook.GraphAPIError as exc:
+        except GraphError as exc:
             raise self._graph_failure(exc, action) from exc
         except requests.RequestException as exc:
-            # Not chained: the exception's text holds the URL, and with it the access token.
-            raise _network_failure(exc, action) from None
+            # Not chained: the exception's text holds the URL and its query.
+            raise FACEBOOK.request_failure(exc, writes=action in WRITES) from None
 
-    def _graph_failure(self, exc: facebook.GraphAPIError, action: str) -> ChannelError:
+    def _graph_failure(self, exc: GraphError, action: str) -> ChannelError:
         """Classify a Graph error answer."""
-        code = exc.code
-        status = getattr(exc, "status", None)
-        subcode = getattr(exc, "subcode", None)
-        said = str(exc.message) if exc.message else ""
+        code, status, subcode, said = exc.code, exc.status, exc.subcode, exc.message
         if code in RATE_LIMIT_CODES:
-            wait = _usage_wait(getattr(exc, "headers", None) or {}) or RATE_LIMIT_WAIT
+            wait = _usage_wait(exc.headers) or RATE_LIMIT_WAIT
             return TransientError(
                 "Facebook is limiting how many requests Crier can make for this page just "
                 f"now. Crier will try again in about {_minutes(wait)}.",
@@ -387,65 +299,14 @@ class FacebookChannel(Channel):
             if subcode == MISSING_OBJECT_SUBCODE and action in ("edit", "delete"):
                 return PostGoneError("The post is no longer on Facebook.")
             return PermanentError(f"Facebook refused the request as invalid ({said}).")
-        if code is None and status is not None:
-            return _http_failure(status, getattr(exc, "headers", None) or {}, action)
-        if getattr(exc, "is_transient", False) or (status or 0) >= 500:
+        if code is None:
+            # No Graph error object: a front end or proxy answered, or the URL is not Graph's.
+            failure = FACEBOOK.status_failure(status, exc.headers, writes=action in WRITES)
+            return failure or PermanentError(f"Facebook answered HTTP {status} without saying why. Check "
+                                             "that CRIER_FACEBOOK_GRAPH_URL points at the Graph API.")
+        if exc.is_transient or status >= 500:
             return TransientError(f"Facebook had a temporary problem ({said}). Crier will try again.")
         return PermanentError(f"Facebook refused the request ({said or 'no reason given'}).")
-
-
-def _http_failure(status: int, headers: Mapping[str, str], action: str) -> ChannelError:
-    """Classify an HTTP failure that carried no Graph error."""
-    if status == 504 and action in ("publish", "edit"):
-        # A gateway that timed out waiting for Graph cannot tell whether Graph acted.
-        return OutcomeUnknownError(
-            "Facebook timed out after Crier sent the request; it may or may not have gone "
-            "through. Crier will check the page before trying again."
-        )
-    if status >= 500 or status in (408, 429):
-        return TransientError(
-            f"Facebook's servers are having problems (HTTP {status}). Crier will try again.",
-            retry_after=_retry_after_header(headers),
-        )
-    return PermanentError(
-        f"Facebook answered HTTP {status} without saying why. Check that "
-        "CRIER_FACEBOOK_GRAPH_URL points at the Graph API."
-    )
-
-
-def _network_failure(exc: requests.RequestException, action: str) -> ChannelError:
-    """Classify a failure to get any answer from Facebook."""
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidSchema)):
-        return PermanentError(
-            "The Facebook address in Crier's settings (CRIER_FACEBOOK_GRAPH_URL) is not a "
-            "valid web address. An administrator must correct it."
-        )
-    if not _may_have_arrived(exc):
-        return TransientError(
-            f"Crier could not reach Facebook ({type(exc).__name__}). It will try again."
-        )
-    if action in ("publish", "edit"):
-        return OutcomeUnknownError(
-            f"Facebook did not answer after Crier sent the request ({type(exc).__name__}); "
-            "it may or may not have gone through. Crier will check the page before trying again."
-        )
-    return TransientError(f"Facebook did not answer ({type(exc).__name__}). Crier will try again.")
-
-
-def _may_have_arrived(exc: requests.RequestException) -> bool:
-    """Whether Facebook may have received the request before the failure."""
-    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError,
-                        requests.exceptions.ProxyError)):
-        return False
-    if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        # Refused, unresolvable or unconnectable: nothing was sent. Anything else (a reset
-        # or a dropped connection mid-exchange) may have come after Facebook read it.
-        return not isinstance(reason, ConnectTimeoutError)
-    return True
 
 
 def _usage_wait(headers: Mapping[str, str]) -> float | None:
@@ -472,15 +333,7 @@ def _usage_wait(headers: Mapping[str, str]) -> float | None:
                 except (TypeError, ValueError):
                     continue
     longest = max(minutes, default=0.0)
-    return longest * 60 if longest > 0 else _retry_after_header(headers)
-
-
-def _retry_after_header(headers: Mapping[str, str]) -> float | None:
-    try:
-        seconds = float(headers.get("Retry-After") or 0)
-    except (TypeError, ValueError):
-        return None
-    return seconds if seconds > 0 else None
+    return longest * 60 if longest > 0 else retry_after(headers)
 
 
 def _minutes(seconds: float) -> str:

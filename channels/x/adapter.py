@@ -10,17 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
-import math
-import time
 import unicodedata
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar
 
 import requests
 import tweepy
-import urllib3.exceptions
 from twitter_text import extract_urls_with_indices
 
-from .base import (
+from .._http import BoundSession, Platform
+from ..base import (
     Channel,
     ChannelConfig,
     ChannelError,
@@ -29,10 +27,9 @@ from .base import (
     Post,
     Problem,
     PublishResult,
-    TransientError,
     register,
 )
-from .xtext import MAX_WEIGHTED_LENGTH, invalid_characters, split_thread, weighted_length
+from .text import MAX_WEIGHTED_LENGTH, invalid_characters, split_thread, weighted_length
 
 log = logging.getLogger(__name__)
 # oauthlib logs each signing client at DEBUG, consumer key and access token
@@ -45,6 +42,7 @@ TWEEPY_HOSTS = ("https://api.twitter.com", "https://api.x.com")
 CREDENTIAL_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 #: How many pages of the account's timeline reconciliation reads (100 posts a page).
 RECENT_PAGES = 3
+X = Platform("X", address="CRIER_X_API_URL", unknown_next="Crier will check X before sending it again.")
 
 _TWEEPY_ERRORS = (tweepy.errors.TweepyException, requests.RequestException)
 
@@ -58,25 +56,16 @@ class DuplicatePostError(PermanentError):
     duplicate: ClassVar[bool] = True
 
 
-class XSession(requests.Session):
-    """A requests session that sends tweepy's calls to ``base_url`` and applies ``timeout`` to each."""
+class XSession(BoundSession):
+    """A session that sends tweepy's calls to ``base_url`` and applies ``timeout`` to each."""
 
-    def __init__(self, base_url: str, timeout: tuple[float, float]):
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        """Send one request to the configured X, never to the host tweepy names."""
-        url = url.decode() if isinstance(url, bytes) else url
+    def resolve(self, url: str) -> str:
+        """The configured X's URL for ``url``, never the host tweepy names."""
         for host in TWEEPY_HOSTS:
             if url.startswith(host + "/"):
                 url = self.base_url + url[len(host):]
                 break
-        if not url.startswith(self.base_url + "/"):
-            raise requests.exceptions.InvalidURL(f"refusing to send an X request outside {self.base_url}")
-        kwargs["timeout"] = self.timeout
-        return super().request(method, url, *args, **kwargs)
+        return super().resolve(url)
 
 
 def _reason(exc: tweepy.errors.HTTPException) -> str:
@@ -88,46 +77,26 @@ def _reason(exc: tweepy.errors.HTTPException) -> str:
     return f"{status} {getattr(exc.response, 'reason', '')}".strip()
 
 
-def _never_sent(exc: BaseException) -> bool:
-    """Whether a requests error happened before the request could reach X."""
-    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
-        return True
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        # NewConnectionError (refused, unreachable) and NameResolutionError derive from ConnectTimeoutError.
-        if isinstance(current, urllib3.exceptions.ConnectTimeoutError):
-            return True
-        # Only errors wrapped on purpose are followed: an earlier error caught in
-        # passing must not make a sent request look unsent.
-        linked = [getattr(current, "reason", None), *current.args]
-        stack.extend(e for e in linked if isinstance(e, BaseException))
-    return False
-
-
 def classify_error(exc: BaseException, *, creating: bool) -> ChannelError:
     """Turn a tweepy or requests error into Crier's transient / permanent / unknown-outcome error.
 
     ``creating`` says whether the call made a post: only then can a lost answer mean a post went out.
     """
-    if isinstance(exc, tweepy.errors.TooManyRequests):
-        retry_after = None
-        if exc.reset_time is not None:
-            retry_after = float(max(1, math.ceil(exc.reset_time - time.time())))
-        return TransientError("X is limiting how often this account can post. Crier will try again "
-                              "when the limit resets.", retry_after=retry_after)
-    if isinstance(exc, tweepy.errors.TwitterServerError):
-        return TransientError(f"X is having problems ({exc.response.status_code}). Crier will try again.")
+    if isinstance(exc, requests.RequestException):
+        return X.request_failure(exc, writes=creating)
+    if not isinstance(exc, tweepy.errors.HTTPException):
+        return PermanentError(f"X could not take the post: {exc}")
+    response = exc.response
+    failure = X.status_failure(getattr(response, "status_code", 0), getattr(response, "headers", None) or {},
+                               writes=creating)
+    if failure is not None:
+        return failure
+    reason = _reason(exc)
+    lowered = reason.lower()
     if isinstance(exc, tweepy.errors.Unauthorized):
         return PermanentError("X did not accept this account's sign-in. Reconnect the account in Crier.",
                               reconnect=True)
     if isinstance(exc, tweepy.errors.Forbidden):
-        reason = _reason(exc)
-        lowered = reason.lower()
         if "duplicate" in lowered:
             return DuplicatePostError("X refused this as a duplicate of a recent post")
         if "reply to" in lowered and ("deleted" in lowered or "not visible" in lowered):
@@ -138,30 +107,11 @@ def classify_error(exc: BaseException, *, creating: bool) -> ChannelError:
                                   "permissions with X, then reconnect the account.", reconnect=True)
         return PermanentError(f"X refused the post: {reason}")
     if isinstance(exc, tweepy.errors.BadRequest):
-        reason = _reason(exc)
-        if "too long" in reason.lower():
+        if "too long" in lowered:
             return PermanentError(f"X refused the post as too long (over {MAX_WEIGHTED_LENGTH} characters "
                                   "as X counts them).")
         return PermanentError(f"X refused the post: {reason}")
-    if isinstance(exc, tweepy.errors.HTTPException):
-        status = getattr(exc.response, "status_code", 0)
-        if status >= 500:
-            return TransientError(f"X is having problems ({status}). Crier will try again.")
-        return PermanentError(f"X refused the request: {_reason(exc)}")
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidSchema)):
-        return PermanentError("Crier's address for X is not a valid URL; an administrator must fix the "
-                              "X API URL setting.")
-    if isinstance(exc, requests.RequestException):
-        if _never_sent(exc):
-            return TransientError("Could not reach X. Crier will try again.")
-        if creating:
-            return OutcomeUnknownError("X did not answer, so the post may or may not have gone out. "
-                                       "Crier will check X before sending it again.")
-        if isinstance(exc, requests.exceptions.Timeout):
-            return TransientError("X did not answer in time. Crier will try again.")
-        return TransientError("The connection to X broke. Crier will try again.")
-    return PermanentError(f"X could not take the post: {exc}")
+    return PermanentError(f"X refused the request: {reason}")
 
 
 def _comparable(text: str) -> str:
@@ -280,21 +230,15 @@ class XChannel(Channel):
         """The public address of one of this account's posts."""
         return f"https://x.com/{self._me()[1]}/status/{post_id}"
 
-    def publish(
-        self,
-        post: Post,
-        *,
-        reply_to: str | None = None,
-        posted_parts: Sequence[str] = (),
-        on_part: Callable[[str], None] | None = None,
-    ) -> PublishResult:
+    def _publish(self, post: Post, reply_to: str | None, posted: tuple[str, ...],
+                 on_part: Callable[[str], None]) -> PublishResult:
         """Post ``post`` (each thread part a reply to the one before; the first replies to ``reply_to``).
 
-        Parts in ``posted_parts`` are live already and are never posted again. An
+        Parts in ``posted`` are live already and are never posted again. An
         error raised part-way carries every part id posted so far in ``posted_parts``.
         """
         parts = self.stored_parts(post)
-        done = [str(p) for p in posted_parts]
+        done = list(posted)
         try:
             # Known before posting, so that a failed look-up never follows a post that went out.
             self._me()
@@ -303,8 +247,7 @@ class XChannel(Channel):
                 previous = self._create(text, previous)
                 done.append(previous)
                 log.info("posted part %d of %d to X as %s", len(done), len(parts), previous)
-                if on_part is not None:
-                    on_part(previous)
+                on_part(previous)
         except ChannelError as exc:
             exc.posted_parts = tuple(done)
             raise

@@ -32,23 +32,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
 import time
-from email.utils import parsedate_to_datetime
-from http import HTTPStatus
-from typing import Any, Callable, Collection, Mapping, Sequence
-from urllib.parse import quote, urlsplit
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from .base import (
+from .._http import BoundSession, Platform, status_phrase
+from ..base import (
     Channel,
     ChannelConfig,
     ChannelError,
-    OutcomeUnknownError,
     PermanentError,
     Post,
     Problem,
@@ -56,15 +51,16 @@ from .base import (
     TransientError,
     register,
 )
+from .address import webhook_url_problem
 
 SIGNATURE_HEADER = "X-Crier-Signature"
 TIMESTAMP_HEADER = "X-Crier-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-#: How much of a refusing CMS's answer is quoted to the officer.
-
 EVENT_PUBLISHED = "published"
 EVENT_CORRECTED = "corrected"
 EVENT_WITHDRAWN = "withdrawn"
+CMS = Platform("the force CMS", address="the website account's webhook address",
+               unknown_next="Crier will send it again with the same idempotency key.")
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -77,56 +73,6 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 def page_url(public_base_url: str, slug: str) -> str:
     """The public page of the update ``slug`` on Crier's website."""
     return f"{public_base_url.rstrip('/')}/news/{quote(slug, safe='')}"
-
-
-def _internal(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast
-            or ip.is_unspecified)
-
-
-def webhook_url_problem(url: str, allowed_hosts: Collection[str] = (), *, resolve: bool = True) -> str | None:
-    """Why Crier must not post to ``url`` (a few words), or None.
-
-    A webhook must use https and reach a public address: never loopback,
-    private, link-local or reserved ones, where it could be turned against
-    services inside the force's network. Hosts in ``allowed_hosts`` (the
-    demo's local simulator) are exempt. With ``resolve`` the host's addresses
-    are looked up, as they are just before each request.
-    """
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises for a port out of range
-    except ValueError:
-        return "is not a web address"
-    if parts.scheme not in ("http", "https") or not host:
-        return "is not a web address"
-    if parts.username or parts.password:
-        return "must not carry a user name or password"
-    if host in allowed_hosts:
-        return None
-    if parts.scheme != "https":
-        return "must use https"
-    try:
-        literal = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        literal = None
-    if literal is not None:
-        return "points at an internal address" if _internal(str(literal)) else None
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return "points at an internal address"
-    if not resolve:
-        return None
-    try:
-        found = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return "has a host name that does not resolve"
-    if any(_internal(info[4][0]) for info in found):
-        return "points at an internal address"
-    return None
 
 
 @register
@@ -154,7 +100,7 @@ class WebsiteChannel(Channel):
                 )
         self.webhook_url = url or None
         self.webhook_secret = secret
-        self._session: requests.Session | None = None
+        self._session: BoundSession | None = None
 
     # Text ---------------------------------------------------------------
     @classmethod
@@ -175,29 +121,22 @@ class WebsiteChannel(Channel):
         return [] if part.strip() else ["It is empty."]
 
     # Platform -----------------------------------------------------------
-    def publish(
-        self,
-        post: Post,
-        *,
-        reply_to: str | None = None,
-        posted_parts: Sequence[str] = (),
-        on_part: Callable[[str], None] | None = None,
-    ) -> PublishResult:
+    def _publish(self, post: Post, reply_to: str | None, posted: tuple[str, ...],
+                 on_part: Callable[[str], None]) -> PublishResult:
         """Put the update on the website: tell the CMS (if configured), then return the page.
 
         The page itself goes live when the engine records the delivery as sent.
-        An update already announced (``posted_parts``) is not sent again.
+        An update already announced (``posted``) is not sent again.
         """
         slug = self._slug(post.slug)
         result = self._result(slug)
-        if posted_parts:
+        if posted:
             return result
         self.stored_parts(post)
         if self.webhook_url:
             self._send(EVENT_PUBLISHED, self._payload(EVENT_PUBLISHED, slug, post),
                        f"{slug}-v{post.version}-{EVENT_PUBLISHED}")
-        if on_part is not None:
-            on_part(slug)
+        on_part(slug)
         return result
 
     def edit(self, remote_id: str, post: Post) -> PublishResult:
@@ -258,9 +197,9 @@ class WebsiteChannel(Channel):
             "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         }
 
-    def _http(self) -> requests.Session:
+    def _http(self) -> BoundSession:
         if self._session is None:
-            self._session = requests.Session()
+            self._session = BoundSession(self.webhook_url, self.config.timeout)
         return self._session
 
     def _send(self, event: str, payload: Mapping[str, Any], idempotency_key: str) -> None:
@@ -282,11 +221,12 @@ class WebsiteChannel(Channel):
             IDEMPOTENCY_HEADER: idempotency_key,
         }
         try:
-            response = self._http().post(self.webhook_url, data=body, headers=headers,
-                                         timeout=self.config.timeout, allow_redirects=False)
+            response = self._http().post(self.webhook_url, data=body, headers=headers, allow_redirects=False)
         except requests.RequestException as exc:
             # Not chained: the exception's text may carry the webhook address and its query.
-            raise _network_failure(exc, event) from None
+            # Withdrawing twice is harmless (same Idempotency-Key; a gone page is fine): a lost
+            # answer to a withdrawal is simply retried.
+            raise CMS.request_failure(exc, writes=event != EVENT_WITHDRAWN) from None
         try:
             failure = _answer_failure(response, event)
         finally:
@@ -302,11 +242,12 @@ def _answer_failure(response: requests.Response, event: str) -> ChannelError | N
         return None
     if status == 410 and event == EVENT_WITHDRAWN:
         return None  # the CMS no longer has the page: that is what a withdrawal wants
-    if status == 429 or status == 408 or status >= 500:
-        wait = _retry_after(response.headers)
-        busy = "is limiting how often Crier may send" if status == 429 else f"had a problem (HTTP {status})"
-        return TransientError(f"The force CMS {busy}. Crier will try again.", retry_after=wait)
-    reason = _reason(response)
+    failure = CMS.status_failure(status, response.headers, writes=event != EVENT_WITHDRAWN)
+    if failure is not None:
+        return failure
+    # The standard phrase of the status only: the answer's body and reason line are the
+    # CMS's to choose, and copied into the delivery's last error they would show the desk anything.
+    reason = status_phrase(status)
     if status in (401, 403):
         return PermanentError(
             f"The force CMS refused Crier's signed update (HTTP {status}{reason}). Check the "
@@ -319,63 +260,3 @@ def _answer_failure(response: requests.Response, event: str) -> ChannelError | N
             "address in the website account's connection."
         )
     return PermanentError(f"The force CMS refused the update (HTTP {status}{reason}).")
-
-
-def _reason(response: requests.Response) -> str:
-    """The standard phrase of the answer's status (": Bad Request"); never the CMS's own words.
-
-    The answer's body and reason line are the CMS's to choose: copied into
-    the delivery's last error they would show whatever it sent to the desk.
-    """
-    try:
-        return f": {HTTPStatus(response.status_code).phrase}"
-    except ValueError:
-        return ""
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from a Retry-After header (delay seconds or an HTTP date)."""
-    raw = (headers.get("Retry-After") or "").strip()
-    if not raw:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
-        seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
-    return seconds if seconds > 0 else None
-
-
-def _network_failure(exc: requests.RequestException, event: str) -> ChannelError:
-    """Classify a failure to get any answer from the CMS."""
-    name = type(exc).__name__
-    if not _may_have_arrived(exc):
-        return TransientError(f"Crier could not reach the force CMS ({name}). It will try again.")
-    if event == EVENT_WITHDRAWN:
-        # Withdrawing twice is harmless (same Idempotency-Key; a gone page is fine): just retry.
-        return TransientError(f"The force CMS did not answer ({name}). Crier will try again.")
-    return OutcomeUnknownError(
-        f"The force CMS did not answer after Crier sent the update ({name}); it may or may not "
-        "have taken it. Crier will send it again with the same idempotency key."
-    )
-
-
-def _may_have_arrived(exc: requests.RequestException) -> bool:
-    """Whether the CMS may have received the request before the failure."""
-    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError,
-                        requests.exceptions.ProxyError, requests.exceptions.InvalidURL,
-                        requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
-        return False
-    if isinstance(exc, requests.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        # Refused or unconnectable: nothing was sent. A reset or a dropped connection after
-        # the request went out may have come after the CMS read it.
-        return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
-    return True

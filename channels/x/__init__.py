@@ -1,0 +1,14 @@
+"""X: the adapter (tweepy, threads, threaded corrections) and X's text rules.
+
+``adapter`` talks to X; ``text`` holds the weighted length and thread
+splitting, used by the adapter, the simulator and the console.
+"""
+from .adapter import (  # noqa: F401
+    CREDENTIAL_KEYS,
+    TWEEPY_HOSTS,
+    DuplicatePostError,
+    XChannel,
+    XSession,
+    classify_error,
+)
+from .text import MAX_WEIGHTED_LENGTH, invalid_characters, split_thread, weighted_length  # noqa: F401
