@@ -18,10 +18,11 @@ from flask_login import LoginManager, current_user, login_user
 
 from workflow.accounts import policy, twofactor
 from workflow.accounts import tokens as accounts_tokens
-from workflow.accounts.models import Role, User
-from workflow.core.errors import AuthenticationError, PermissionDeniedError
+from workflow.accounts.models import User
+from workflow.accounts.policy import Action
+from workflow.core.errors import AuthenticationError
 
-from .context import db
+from .context import db, runtime
 
 login_manager = LoginManager()
 login_manager.login_view = "console.login"
@@ -99,8 +100,6 @@ def _load_user(user_id: str):
 
 
 def current_settings():
-    from .context import runtime
-
     return runtime().settings
 
 
@@ -128,15 +127,14 @@ def api_user() -> User:
     return g.api_user
 
 
-def api_roles(*roles: Role) -> Callable:
-    """Decorate an API view: it needs a valid token, and one of ``roles`` if given."""
+def api_may(action: Action) -> Callable:
+    """Decorate an API view: it needs a valid token whose user may do ``action`` (see workflow.accounts.policy)."""
 
     def wrap(view: Callable) -> Callable:
         @functools.wraps(view)
         def inner(*args, **kwargs):
             user = api_user()
-            if roles:
-                policy.require_role(user, *roles)
+            policy.require(user, action)
             return view(user, *args, **kwargs)
 
         return inner
@@ -144,11 +142,10 @@ def api_roles(*roles: Role) -> Callable:
     return wrap
 
 
-def require_console_role(*roles: Role) -> User:
-    """The signed-in console user; raise unless they have one of ``roles``."""
+def require_console(action: Action) -> User:
+    """The signed-in console user; raise unless they may do ``action``."""
     if not current_user.is_authenticated:
         raise AuthenticationError("please sign in")
     user = console_user()
-    if user.role == Role.ADMIN or user.role in roles:
-        return user
-    raise PermissionDeniedError("you do not have the role this needs")
+    policy.require(user, action)
+    return user

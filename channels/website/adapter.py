@@ -35,7 +35,6 @@ import hmac
 import json
 import time
 from typing import Any, Callable, Mapping
-from urllib.parse import quote
 
 import requests
 
@@ -52,6 +51,7 @@ from ..base import (
     register,
 )
 from .address import webhook_url_problem
+from .urls import page_url
 
 SIGNATURE_HEADER = "X-Crier-Signature"
 TIMESTAMP_HEADER = "X-Crier-Timestamp"
@@ -68,11 +68,6 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     material = timestamp.encode("ascii") + b"." + body
     digest = hmac.new(secret.encode("utf-8"), material, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
-
-
-def page_url(public_base_url: str, slug: str) -> str:
-    """The public page of the update ``slug`` on Crier's website."""
-    return f"{public_base_url.rstrip('/')}/news/{quote(slug, safe='')}"
 
 
 @register

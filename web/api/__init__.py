@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from workflow.accounts import channel_accounts as accounts
 from workflow.accounts import channel_accounts as people
-from workflow.accounts.models import Role
+from workflow.accounts.policy import Action
 from workflow.core.errors import CrierError, ValidationError
 from workflow.messages import checks as messages_checks
 from workflow.messages import drafts, queries, review
@@ -23,15 +23,13 @@ from workflow.messages.models import Message
 from workflow.messages.states import MessageState
 from workflow.scheduling.rules import check_publish_window
 
-from ..auth import api_roles
+from ..auth import api_may
 from ..context import db
 from .openapi import openapi_document, request_fields
 
 log = logging.getLogger("crier.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-OFFICER = (Role.OFFICER, Role.SUPERVISOR)
-SUPERVISOR = (Role.SUPERVISOR,)
 
 
 def error(code: str, message: str, status: int, field: str | None = None):
@@ -152,13 +150,13 @@ def openapi():
 
 
 @bp.get("/accounts")
-@api_roles()
+@api_may(Action.READ)
 def list_accounts(user):
     return jsonify({"accounts": [accounts.account_as_dict(a) for a in accounts.list_accounts(db())]})
 
 
 @bp.post("/accounts")
-@api_roles(Role.ADMIN)
+@api_may(Action.ADMINISTER)
 def add_account(user):
     data = _body("NewAccount")
     people.verify_credentials(db(), str(data.get("kind")), data.get("credentials", {}))
@@ -168,7 +166,7 @@ def add_account(user):
 
 
 @bp.get("/messages")
-@api_roles()
+@api_may(Action.READ)
 def list_messages(user):
     status = request.args.get("status")
     if status is not None and status not in {s.value for s in MessageState}:
@@ -189,7 +187,7 @@ def list_messages(user):
 
 
 @bp.post("/messages")
-@api_roles(*OFFICER)
+@api_may(Action.DRAFT)
 def create_message(user):
     session = db()
     message = drafts.create_draft(session, user, _body("NewMessage"))
@@ -199,7 +197,7 @@ def create_message(user):
 
 
 @bp.get("/messages/<int:message_id>")
-@api_roles()
+@api_may(Action.READ)
 def get_message(user, message_id: int):
     session = db()
     return jsonify(messages_views.message_as_dict(session, queries.get_message(session, message_id),
@@ -207,7 +205,7 @@ def get_message(user, message_id: int):
 
 
 @bp.patch("/messages/<int:message_id>")
-@api_roles(*OFFICER)
+@api_may(Action.DRAFT)
 def edit_message(user, message_id: int):
     session = db()
     data = _body("MessageEdit")
@@ -223,14 +221,14 @@ def edit_message(user, message_id: int):
 
 
 @bp.post("/messages/<int:message_id>/submit")
-@api_roles(*OFFICER)
+@api_may(Action.DRAFT)
 def submit_message(user, message_id: int):
     message = review.submit(db(), user, message_id)
     return jsonify({"id": message.id, "version": message.current_version, "status": message.status})
 
 
 @bp.post("/messages/<int:message_id>/approve")
-@api_roles(*SUPERVISOR)
+@api_may(Action.VERIFY)
 def approve_message(user, message_id: int):
     data = _body("Approval")
     if "version" not in data:
@@ -244,7 +242,7 @@ def approve_message(user, message_id: int):
 
 
 @bp.post("/messages/<int:message_id>/reject")
-@api_roles(*SUPERVISOR)
+@api_may(Action.VERIFY)
 def reject_message(user, message_id: int):
     data = _body("Rejection")
     message = review.reject(db(), user, message_id, data.get("reason"), data.get("version"))

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from workflow.accounts.policy import Action
 from workflow.core.errors import ValidationError
 from workflow.messages import checks as messages_checks
 from workflow.messages import corrections
 from workflow.messages import views as messages_views
 from workflow.scheduling import late, pause
 
-from ..auth import api_roles
+from ..auth import api_may
 from ..context import db
-from . import OFFICER, SUPERVISOR, _body, bp
+from . import _body, bp
 
 
 @bp.post("/messages/<int:message_id>/withdraw")
-@api_roles(*OFFICER)
+@api_may(Action.DRAFT)
 def withdraw_message(user, message_id: int):
     data = _body("Withdrawal")
     session = db()
@@ -26,7 +27,7 @@ def withdraw_message(user, message_id: int):
 
 
 @bp.post("/messages/<int:message_id>/correct")
-@api_roles(*OFFICER)
+@api_may(Action.DRAFT)
 def correct_message(user, message_id: int):
     data = _body("Correction")
     if "body" not in data:
@@ -40,7 +41,7 @@ def correct_message(user, message_id: int):
 
 
 @bp.post("/messages/<int:message_id>/schedule")
-@api_roles(*SUPERVISOR)
+@api_may(Action.DECIDE_LATE)
 def decide_held_message(user, message_id: int):
     data = _body("HeldDecision")
     session = db()
@@ -51,13 +52,13 @@ def decide_held_message(user, message_id: int):
 
 
 @bp.get("/pause")
-@api_roles()
+@api_may(Action.READ)
 def list_pauses(user):
     return jsonify({"pauses": [pause.pause_as_dict(p) for p in pause.active_pauses(db())]})
 
 
 @bp.post("/pause")
-@api_roles(*SUPERVISOR)
+@api_may(Action.PAUSE)
 def start_pause(user):
     data = _body("NewPause")
     created = pause.pause_routine(db(), user, data.get("reason"), account_ids=data.get("accounts"),
@@ -66,7 +67,7 @@ def start_pause(user):
 
 
 @bp.delete("/pause")
-@api_roles(*SUPERVISOR)
+@api_may(Action.PAUSE)
 def lift_pause(user):
     lifted = pause.lift_pause(db(), user, request.args.get("id"), reason=request.args.get("reason"))
     return jsonify({"lifted": [pause.pause_as_dict(p) for p in lifted]})

@@ -11,10 +11,10 @@ from flask_login import login_required
 
 from workflow.accounts import channel_accounts as accounts_channel_accounts
 from workflow.accounts import users as accounts_users
-from workflow.accounts.models import Role
+from workflow.accounts.policy import Action
 from workflow.core.errors import CrierError
 
-from ..auth import require_console_role
+from ..auth import require_console
 from ..context import db
 from . import bp
 
@@ -27,14 +27,14 @@ def _users_page(errors: dict[str, str] | None = None, status: int = 200):
 @bp.get("/users")
 @login_required
 def users():
-    require_console_role(Role.ADMIN)
+    require_console(Action.ADMINISTER)
     return _users_page()
 
 
 @bp.post("/users/<username>")
 @login_required
 def update_user(username: str):
-    actor = require_console_role(Role.ADMIN)
+    actor = require_console(Action.ADMINISTER)
     form = request.form
     try:
         accounts_users.update_user(db(), actor, username, role=form.get("role") or None,
@@ -48,21 +48,21 @@ def update_user(username: str):
 
 
 def _accounts_page(errors: dict[str, str] | None = None, status: int = 200):
-    return render_template("console/accounts_users.html", title="Channel accounts",
+    return render_template("console/accounts.html", title="Channel accounts",
                            channel_accounts=accounts_channel_accounts.list_accounts(db()), errors=errors or {}), status
 
 
 @bp.get("/accounts")
 @login_required
 def channel_accounts():
-    require_console_role(Role.ADMIN)
+    require_console(Action.ADMINISTER)
     return _accounts_page()
 
 
 @bp.post("/accounts/<int:account_id>")
 @login_required
 def update_account(account_id: int):
-    actor = require_console_role(Role.ADMIN)
+    actor = require_console(Action.ADMINISTER)
     try:
         account = accounts_channel_accounts.set_account_enabled(db(), actor, account_id, request.form.get("enabled") == "yes")
     except CrierError as exc:

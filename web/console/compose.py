@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from workflow.accounts import channel_accounts as accounts
 from workflow.accounts import policy
+from workflow.core import london
 from workflow.core.errors import (
     CrierError,
     InvalidStateError,
@@ -158,7 +159,7 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
             "accounts": list(latest.targets) if latest else [],
             "variants": dict(latest.variants or {}) if latest else {},
             "incident": str(message.incident_id) if message is not None and message.incident_id else "",
-            "publish_at": present.london_input(latest.publish_at) if latest else "",
+            "publish_at": london.input_value(latest.publish_at) if latest else "",
             "recurrence": (latest.recurrence or "") if latest else "",
         }
     chosen = [a for a in all_accounts if a.id in set(form.get("accounts") or [])]

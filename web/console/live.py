@@ -6,20 +6,20 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from workflow.accounts import policy
+from workflow.accounts.policy import Action
+from workflow.core import london
 from workflow.core.errors import CrierError
-from workflow.delivery.models import Delivery
+from workflow.delivery.models import ACTIVE, Delivery
+from workflow.messages import corrections
 from workflow.messages import queries as messages
 from workflow.messages.models import Message
 from workflow.messages.states import LIVE, MessageState
+from workflow.scheduling import late
 
 from ..auth import console_user
 from ..context import db
 from . import bp, present
-
-try:  # corrections and withdrawals are being written; until they land the actions are hidden
-    from workflow.messages import corrections as corrections_service
-except ImportError:  # pragma: no cover - depends on what has landed
-    corrections_service = None
 
 # How often the page asks for news, in milliseconds.
 POLL_MS = 1500
@@ -69,7 +69,7 @@ def delivery_view(d: Delivery) -> dict:
         "error": d.last_error if str(d.state) in ("failed", "retrying", "unknown", "held") else None,
         "advice": present.delivery_advice(d),
         "attempts": d.attempts,
-        "due": present.london(d.due_at),
+        "due": london.label(d.due_at),
     }
 
 
@@ -80,7 +80,7 @@ def status_view(message: Message) -> dict:
         "status": str(message.status),
         "status_label": present.state_label(message.status),
         "banner": banner(message, current),
-        "settled": all(str(d.state) in present.SETTLED for d in current) and bool(current),
+        "settled": bool(current) and all(str(d.state) not in ACTIVE for d in current),
         "deliveries": [delivery_view(d) for d in current],
     }
 
@@ -93,10 +93,10 @@ def status(message_id: int):
     state = str(message.status)
     return render_template("console/status.html", title=f"Live status: message {message.id}",
                            message=message, view=view, poll_ms=POLL_MS,
-                           can_correct=corrections_service is not None and MessageState(state) in LIVE,
-                           can_withdraw=corrections_service is not None and state != "withdrawn",
-                           can_decide=corrections_service is not None and state == "held"
-                           and console_user().is_supervisor,
+                           can_correct=MessageState(state) in LIVE,
+                           can_withdraw=state != "withdrawn",
+                           can_decide=state == "held"
+                           and policy.may(console_user(), Action.DECIDE_LATE),
                            errors={}, form={})
 
 
@@ -107,12 +107,6 @@ def status_json(message_id: int):
     response = jsonify(status_view(message))
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _corrections():
-    if corrections_service is None:
-        raise CrierError("corrections are not available in this version of Crier yet")
-    return corrections_service
 
 
 @bp.post("/messages/<int:message_id>/correct")
@@ -127,7 +121,7 @@ def correct(message_id: int):
         errors["change_note"] = "Say what changed: the website shows this note."
     if not errors:
         try:
-            _corrections().correct(db(), console_user(), message_id, body, note)
+            corrections.correct(db(), console_user(), message_id, body, note)
         except CrierError as exc:
             db().rollback()
             if exc.status == 404:
@@ -146,7 +140,7 @@ def withdraw(message_id: int):
     if not reason:
         return _status_with_errors(message_id, {"withdraw-reason": "Say why it is withdrawn."})
     try:
-        _corrections().withdraw(db(), console_user(), message_id, reason)
+        corrections.withdraw(db(), console_user(), message_id, reason)
     except CrierError as exc:
         db().rollback()
         if exc.status == 404:
@@ -162,8 +156,8 @@ def decide(message_id: int):
     publish_now = request.form.get("choice") == "now"
     publish_at = request.form.get("publish_at") or None
     try:
-        _corrections().decide_held(db(), console_user(), message_id, publish_now=publish_now,
-                                   publish_at=None if publish_now else publish_at)
+        late.decide_held(db(), console_user(), message_id, publish_now=publish_now,
+                          publish_at=None if publish_now else publish_at)
     except CrierError as exc:
         db().rollback()
         if exc.status == 404:
@@ -178,8 +172,8 @@ def _status_with_errors(message_id: int, errors: dict[str, str]):
     state = str(message.status)
     return render_template("console/status.html", title=f"Live status: message {message.id}",
                            message=message, view=status_view(message), poll_ms=POLL_MS,
-                           can_correct=corrections_service is not None and MessageState(state) in LIVE,
-                           can_withdraw=corrections_service is not None and state != "withdrawn",
-                           can_decide=corrections_service is not None and state == "held"
-                           and console_user().is_supervisor,
+                           can_correct=MessageState(state) in LIVE,
+                           can_withdraw=state != "withdrawn",
+                           can_decide=state == "held"
+                           and policy.may(console_user(), Action.DECIDE_LATE),
                            errors=errors, form=request.form), 422

@@ -1,7 +1,6 @@
 """How the console shows things: London times, state labels, previews, word diffs."""
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -12,15 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.accounts.models import ChannelAccount
+from workflow.core.london import label as london_label
 from workflow.delivery.models import Delivery
+from workflow.delivery.rollup import Tally
+from workflow.messages import previews
 from workflow.messages.models import Message, MessageVersion
+from workflow.messages.previews import PostPreview
+from workflow.scheduling import pause as pause_service
 from workflow.scheduling.models import Pause
-from workflow.scheduling.rules import LONDON
-
-try:  # the pause service is being written; until it lands, read the table directly
-    from workflow.scheduling import pause as pause_service
-except ImportError:  # pragma: no cover - depends on what has landed
-    pause_service = None
+from workflow.website.urls import message_link, placeholder_link
 
 STATE_LABELS = {
     "draft": "Draft",
@@ -49,23 +48,6 @@ DELIVERY_LABELS = {
 
 KIND_LABELS = {"x": "X", "facebook": "Facebook", "website": "Website"}
 
-# Delivery states in which nothing more will happen without a person.
-SETTLED = frozenset({"sent", "failed", "cancelled", "held"})
-
-
-def london(value: dt.datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
-    """A UTC time as London wall-clock time with its zone name (GMT or BST)."""
-    if value is None:
-        return ""
-    local = value.astimezone(LONDON)
-    return f"{local.strftime(fmt)} {local.tzname()}"
-
-
-def london_input(value: dt.datetime | None) -> str:
-    """A UTC time in the form a datetime-local input wants, in London time."""
-    if value is None:
-        return ""
-    return value.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
 
 
 def state_label(state: Any) -> str:
@@ -113,13 +95,6 @@ def group_accounts(accounts: Iterable[ChannelAccount]) -> list[AccountGroup]:
 # Previews ---------------------------------------------------------------------
 
 @dataclass
-class PostPreview:
-    text: str
-    count: int | None = None  # X's weighted length, including the link
-    limit: int | None = None
-
-
-@dataclass
 class AccountPreview:
     account: ChannelAccount
     text: str
@@ -137,14 +112,6 @@ class AccountPreview:
         return [p for p in self.problems if p.get("level") == "error"]
 
 
-def _weighted_length(text: str) -> int | None:
-    try:
-        from channels.x.text import weighted_length
-    except ImportError:  # pragma: no cover - the X text rules are being written
-        return None
-    return weighted_length(text)
-
-
 def account_preview(account: ChannelAccount, text: str, link: str | None,
                     is_variant: bool = False, stored: Sequence[str] | None = None) -> AccountPreview:
     """The exact posts ``account`` would carry for ``text``, and its problems.
@@ -152,26 +119,9 @@ def account_preview(account: ChannelAccount, text: str, link: str | None,
     ``stored`` are a saved version's posts as rendered when it was made: the
     verifier sees exactly those, never a fresh rendering.
     """
-    from channels.base import Problem, channel_class
-
-    try:
-        channel = channel_class(account.kind)
-    except (KeyError, ImportError):
-        return AccountPreview(account, text, is_variant, [PostPreview(text)],
-                              [{"level": "warning", "code": "no_adapter",
-                                "message": f"No preview yet for {kind_label(account.kind)} accounts."}], link)
-    problems = [p.as_dict() for p in channel.check(text, link)] if text.strip() else []
-    if account.status == "reconnect":
-        problems.append(Problem(f"{account.name} must be reconnected before it can post",
-                                level="error", code="reconnect").as_dict())
-    posts = []
-    rendered = list(stored) if stored is not None else (channel.render(text, link) if text.strip() else [])
-    for post in rendered:
-        if str(account.kind) == "x":
-            posts.append(PostPreview(post, _weighted_length(post), 280))
-        else:
-            posts.append(PostPreview(post))
-    return AccountPreview(account, text, is_variant, posts, problems, link)
+    problems = [p.as_dict() for p in previews.channel_problems(account, text, link)]
+    return AccountPreview(account, text, is_variant, previews.preview_posts(account, text, link, stored),
+                          problems, link)
 
 
 def previews_for(accounts: Sequence[ChannelAccount], body: str, variants: dict[str, str],
@@ -187,14 +137,11 @@ def previews_for(accounts: Sequence[ChannelAccount], body: str, variants: dict[s
 
 def preview_link(session: Session, message: Message | None, accounts: Sequence[ChannelAccount]) -> str | None:
     """The website link other channels would carry (a placeholder slug before the first save)."""
-    from workflow.core.runtime import channel_config_of
-    from workflow.website.urls import message_link
-
     if not any(str(a.kind) == "website" for a in accounts):
         return None
     if message is not None:
         return message_link(session, message)
-    return f"{channel_config_of(session).public_base_url.rstrip('/')}/news/new-update"
+    return placeholder_link(session)
 
 
 # Word diff ---------------------------------------------------------------------
@@ -246,7 +193,7 @@ def version_changes(session: Session, old: MessageVersion | None, new: MessageVe
             else:
                 changes.append(f"Own wording changed for {name}")
     if old.publish_at != new.publish_at:
-        changes.append(f"Publish time: {london(old.publish_at) or 'now'} \u2192 {london(new.publish_at) or 'now'}")
+        changes.append(f"Publish time: {london_label(old.publish_at) or 'now'} \u2192 {london_label(new.publish_at) or 'now'}")
     if (old.recurrence or None) != (new.recurrence or None):
         changes.append(f"Repeat: {old.recurrence or 'none'} \u2192 {new.recurrence or 'none'}")
     return changes
@@ -265,22 +212,8 @@ def current_deliveries(deliveries: Sequence[Delivery]) -> list[Delivery]:
 
 
 def outcome(message: Message, deliveries: Sequence[Delivery]) -> str:
-    """published / partially_published / failed / in_progress / none, from the channels themselves."""
-    live = [d for d in deliveries if str(d.state) != "cancelled"]
-    if not live:
-        return "none"
-    states = {str(d.state) for d in live}
-    if states - SETTLED:
-        if "sent" in states and "failed" in states:
-            return "partially_published"
-        return "in_progress"
-    if states <= {"sent"}:
-        return "published"
-    if "sent" in states:
-        return "partially_published"
-    if states <= {"held"}:
-        return "held"
-    return "failed"
+    """published / partially_published / failed / held / in_progress / none, from the channels themselves."""
+    return Tally.of(d.state for d in deliveries).outcome
 
 
 DELIVERY_ADVICE = {
@@ -298,17 +231,13 @@ def delivery_advice(d: Delivery) -> str:
         return ("The account's connection was refused. An administrator must reconnect "
                 f"{d.account.name}; then send a correction to publish it there.")
     if state == "retrying" and d.next_attempt_at is not None:
-        return f"Crier will try again at {london(d.next_attempt_at, '%H:%M:%S')}; nothing to do yet."
+        return f"Crier will try again at {london_label(d.next_attempt_at, '%H:%M:%S')}; nothing to do yet."
     return DELIVERY_ADVICE.get(state, "")
 
 
 def active_pauses(session: Session) -> list[Pause]:
     """Pauses in force, newest first."""
-    if pause_service is not None and hasattr(pause_service, "active_pauses"):
-        rows = list(pause_service.active_pauses(session))
-    else:
-        rows = list(session.execute(select(Pause).where(Pause.lifted_at.is_(None))).scalars())
-    return sorted(rows, key=lambda p: p.created_at, reverse=True)
+    return sorted(pause_service.active_pauses(session), key=lambda p: p.created_at, reverse=True)
 
 
 def pause_scope(pause: Pause, account_names: dict[int, str]) -> str:

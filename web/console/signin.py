@@ -10,13 +10,16 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
+import qrcode
+import qrcode.image.svg
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from workflow.accounts import signin, twofactor
-from workflow.accounts.models import Role, User
+from workflow.accounts import policy, signin, twofactor
+from workflow.accounts.models import User
+from workflow.accounts.policy import Action
 from workflow.core.errors import (
     AuthenticationError,
     ConflictError,
@@ -126,9 +129,6 @@ def second_factor():
 
 def qr_svg(uri: str) -> Markup:
     """The ``otpauth://`` URI as an inline SVG QR code (no script, no external image)."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
     svg = image.to_string(encoding="unicode")
     svg = svg[svg.index("<svg"):]
@@ -174,7 +174,7 @@ def logout():
 
 def _require_admin() -> User:
     user = console_user()
-    if user.role not in (Role.ADMIN, "admin"):
+    if not policy.may(user, Action.ADMINISTER):
         raise PermissionDeniedError("only an administrator can reset a second factor")
     return user
 

@@ -8,8 +8,11 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from workflow.accounts import channel_accounts as accounts
+from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount, User
-from workflow.core.errors import CrierError, PermissionDeniedError
+from workflow.accounts.policy import Action
+from workflow.core import london
+from workflow.core.errors import CrierError
 from workflow.messages.models import Incident, Message, MessageVersion
 
 from ..auth import console_user
@@ -68,12 +71,13 @@ def _console_context():
     return {
         "pauses": pauses,
         "pause_scope": lambda p: present.pause_scope(p, names),
-        "london": present.london,
+        "london": london.label,
         "state_label": present.state_label,
         "delivery_label": present.delivery_label,
         "kind_label": present.kind_label,
         "excerpt": present.excerpt,
-        "can_pause": current_user.is_authenticated and console_user().is_supervisor,
+        "can_pause": current_user.is_authenticated and policy.may(console_user(), Action.PAUSE),
+        "may": lambda action: current_user.is_authenticated and policy.may(console_user(), action),
     }
 
 
@@ -95,7 +99,7 @@ def home():
         Message.author_id == user.id, Message.status.in_(["draft", "rejected"]))
         .order_by(Message.updated_at.desc()).limit(HOME_LIMIT))
     queue = []
-    if user.is_supervisor:
+    if policy.may(user, Action.VERIFY):
         queue = _latest_rows(select(Message).where(Message.status == "awaiting_verification")
                              .order_by(Message.updated_at.desc()).limit(HOME_LIMIT))
     attention = _latest_rows(select(Message).where(
@@ -125,8 +129,7 @@ def _pause_service():
 @login_required
 def pause_page():
     user = console_user()
-    if not user.is_supervisor:
-        raise PermissionDeniedError("only a supervisor or an administrator can pause routine posts")
+    policy.require(user, Action.PAUSE)
     groups = present.group_accounts(accounts.list_accounts(db()))
     return render_template("console/pause.html", title="Pause routine posts", groups=groups,
                            available=present.pause_service is not None, errors={}, form={})
@@ -136,8 +139,7 @@ def pause_page():
 @login_required
 def pause_routine():
     user = console_user()
-    if not user.is_supervisor:
-        raise PermissionDeniedError("only a supervisor or an administrator can pause routine posts")
+    policy.require(user, Action.PAUSE)
     reason = (request.form.get("reason") or "").strip()
     account_ids = [int(v) for v in request.form.getlist("accounts") if v.isdigit()]
     areas = [a for a in request.form.getlist("areas") if a]
@@ -163,8 +165,7 @@ def pause_routine():
 @login_required
 def lift_pause():
     user = console_user()
-    if not user.is_supervisor:
-        raise PermissionDeniedError("only a supervisor or an administrator can lift a pause")
+    policy.require(user, Action.PAUSE)
     pause_id = request.form.get("pause_id")
     _pause_service().lift_pause(db(), user, pause_id=int(pause_id) if pause_id and pause_id.isdigit() else None)
     flash("The pause is lifted: routine posts go out again.")

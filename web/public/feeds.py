@@ -32,11 +32,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Sequence
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from workflow.core.london import long_label as london
+from workflow.website import urls
 from workflow.website.shapes import CapAlert, PublicUpdate, public_text
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -48,7 +48,6 @@ CAP_TYPE = "application/cap+xml; charset=utf-8"
 #: CAP advises headlines under 160 characters (some displays show no more).
 CAP_HEADLINE_CHARS = 160
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,24 +60,16 @@ class Site:
     cap_sender: str
 
     def url(self, path: str) -> str:
-        return self.base_url.rstrip("/") + path
+        return urls.public_url(self.base_url, path)
 
     def page(self, slug: str) -> str:
-        return self.url(f"/news/{quote(slug, safe='')}")
+        return urls.page_url(self.base_url, slug)
 
     def incident_page(self, slug: str) -> str:
-        return self.url(f"/incidents/{quote(slug, safe='')}")
+        return urls.incident_url(self.base_url, slug)
 
     def cap_document(self, identifier: str) -> str:
-        return self.url(f"/feeds/cap/{quote(identifier, safe='')}.xml")
-
-
-def london(value: dt.datetime | None) -> str:
-    """A time as people in the force area read it: "24 November 2026, 17:05" (UK time)."""
-    if value is None:
-        return ""
-    local = value.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y, %H:%M}"
+        return urls.cap_url(self.base_url, identifier)
 
 
 def atom_time(value: dt.datetime) -> str:

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from channels.base import ChannelError, make_channel
 from channels.website import webhook_url_problem
+from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount, ChannelKind, User
+from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.errors import (
     ConflictError,
@@ -57,6 +59,7 @@ def _storable(text: str) -> bool:
 def add_account(session: Session, kind: str, name: str, credentials: Any,
                 area: str | None = None, actor: User | None = None) -> ChannelAccount:
     """Add a channel account; its credentials are encrypted before storing."""
+    policy.require_operator(actor, Action.ADMINISTER)
     try:
         kind_value = ChannelKind(kind).value
     except ValueError:
@@ -164,6 +167,7 @@ def get_account(session: Session, account_id: Any) -> ChannelAccount:
 @transactional
 def set_account_enabled(session: Session, actor: User | None, account_id: Any, enabled: bool) -> ChannelAccount:
     """Disable an account (nothing new can target it; its unsent posts fail with the reason) or enable it."""
+    policy.require_operator(actor, Action.ADMINISTER)
     account = get_account(session, account_id)
     status = "active" if enabled else "disabled"
     if account.status != status:
@@ -179,6 +183,7 @@ def set_account_enabled(session: Session, actor: User | None, account_id: Any, e
 def set_account_credentials(session: Session, actor: User | None, account_id: Any, credentials: Any,
                             *, check: bool = True) -> ChannelAccount:
     """Replace an account's credentials, checked against the platform first; nothing is stored if refused."""
+    policy.require_operator(actor, Action.ADMINISTER)
     account = get_account(session, account_id)
     if check:
         verify_credentials(session, str(account.kind), credentials)
@@ -202,6 +207,7 @@ def remove_account(session: Session, actor: User | None, account_id: Any) -> Non
     An account that carried posts stays on record (its deliveries name it) as
     removed, with its credentials wiped; one that never did is deleted.
     """
+    policy.require_operator(actor, Action.ADMINISTER)
     account = get_account(session, account_id)
     unsettled = session.execute(select(func.count()).select_from(Delivery).where(
         Delivery.account_id == account.id, Delivery.state.in_(UNSETTLED))).scalar_one()

@@ -69,10 +69,6 @@ class User(Base):
         return self.totp_enabled_at is not None
 
     @property
-    def is_supervisor(self) -> bool:
-        return self.role in (Role.SUPERVISOR, Role.ADMIN, "supervisor", "admin")
-
-    @property
     def name(self) -> str:
         return self.display_name or self.username
 

@@ -1,31 +1,81 @@
-"""Every "who may" rule of the desk in one place: services call these, and the
-console and the API ask them what to show."""
+"""Every "who may" rule of the desk in one place.
+
+Services call :func:`require` (or the message-level rules below) before they
+change anything, so the console, the API and the CLI obey the same rules; the
+console and the API ask :func:`may` what to show. Roles: an officer drafts and
+sends for verification; a supervisor also verifies, pauses routine posts and
+decides on late approvals; an admin may do everything, including administering
+people, tokens and channel accounts.
+"""
 from __future__ import annotations
 
+import enum
+
 from workflow.accounts.models import Role, User
-from workflow.core.errors import (
-    PermissionDeniedError,
-)
+from workflow.core.errors import PermissionDeniedError
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState
 
 
-def require_role(user: User, *roles: Role) -> None:
-    """Raise unless ``user`` has one of ``roles`` (admin may do everything)."""
-    if user.role == Role.ADMIN or user.role in roles:
-        return
-    wanted = " or ".join(r.value for r in roles)
-    raise PermissionDeniedError(f"this needs the {wanted} role")
+class Action(str, enum.Enum):
+    READ = "read"  # see messages, accounts and pauses
+    DRAFT = "draft"  # draft, edit one's own messages, submit, correct, withdraw one's own
+    VERIFY = "verify"  # approve or reject someone else's version
+    EDIT_ANY = "edit_any"  # edit, correct or withdraw anyone's message
+    PAUSE = "pause"  # pause and resume routine posts
+    DECIDE_LATE = "decide_late"  # publish now or re-time an approval that came too late
+    ADMINISTER = "administer"  # people, tokens, channel accounts
 
 
-def ensure_supervisor(user: User) -> None:
-    if not user.is_supervisor:
-        raise PermissionDeniedError("only a supervisor can verify messages")
+_SUPERVISING = frozenset({Action.READ, Action.DRAFT, Action.VERIFY, Action.EDIT_ANY, Action.PAUSE,
+                          Action.DECIDE_LATE})
+ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.OFFICER: frozenset({Action.READ, Action.DRAFT}),
+    Role.SUPERVISOR: _SUPERVISING,
+    Role.ADMIN: frozenset(Action),
+}
+
+#: What a refusal says, in the words the desk uses.
+REFUSAL: dict[Action, str] = {
+    Action.READ: "you cannot see this",
+    Action.DRAFT: "this needs the officer or supervisor role",
+    Action.VERIFY: "only a supervisor can verify messages",
+    Action.EDIT_ANY: "only the author or a supervisor can change this message",
+    Action.PAUSE: "only a supervisor or an admin can pause or resume routine posts",
+    Action.DECIDE_LATE: "only a supervisor can decide when a held message goes out",
+    Action.ADMINISTER: "this needs the admin role",
+}
+
+
+def role_of(user: User) -> Role | None:
+    try:
+        return Role(str(user.role))
+    except ValueError:
+        return None
+
+
+def may(user: User | None, action: Action | str) -> bool:
+    """Whether ``user`` may do ``action`` at all (an inactive user may do nothing)."""
+    if user is None or not getattr(user, "active", True):
+        return False
+    role = role_of(user)
+    return role is not None and Action(action) in ALLOWED[role]
+
+
+def require(user: User, action: Action | str) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``user`` may do ``action``."""
+    if not may(user, action):
+        raise PermissionDeniedError(REFUSAL[Action(action)])
+
+
+def is_supervisor(user: User) -> bool:
+    """Supervisors and admins: they verify, and need a second factor in the console."""
+    return may(user, Action.VERIFY)
 
 
 def can_edit(user: User, message: Message) -> bool:
     """The author and supervisors may change a message; other officers may not."""
-    return user.id == message.author_id or user.role in (Role.SUPERVISOR, Role.ADMIN, "supervisor", "admin")
+    return (user.id == message.author_id and may(user, Action.DRAFT)) or may(user, Action.EDIT_ANY)
 
 
 def contributors(message: Message, up_to: int | None = None) -> set[int]:
@@ -36,11 +86,17 @@ def contributors(message: Message, up_to: int | None = None) -> set[int]:
 
 
 def approval_blocker(user: User, message: Message) -> str | None:
-    """Why ``user`` may not approve the latest version, or None if they may."""
-    if not user.is_supervisor:
-        return "only a supervisor can verify messages"
+    """Why ``user`` may not approve the latest version, or None if they may (the two-person rule)."""
+    if not may(user, Action.VERIFY):
+        return REFUSAL[Action.VERIFY]
     if user.id in contributors(message):
         return "you wrote or edited this message, so someone else must verify it"
     if message.status != MessageState.AWAITING_VERIFICATION.value:
         return f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification"
     return None
+
+
+def require_operator(actor: User | None, action: Action | str) -> None:
+    """:func:`require`, where ``None`` is the operator at the server's command line, who may do everything."""
+    if actor is not None:
+        require(actor, action)

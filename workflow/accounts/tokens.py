@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.accounts import policy
 from workflow.accounts.models import ApiToken, User
+from workflow.accounts.policy import Action
 from workflow.accounts.users import get_user
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
@@ -58,6 +60,7 @@ def list_tokens(session: Session, username: str | None = None) -> list[ApiToken]
 @transactional
 def revoke_token(session: Session, actor: User | None, token_id: Any) -> ApiToken:
     """Revoke one API token by its id: it stops working at once."""
+    policy.require_operator(actor, Action.ADMINISTER)
     try:
         number = int(token_id)
     except (TypeError, ValueError):

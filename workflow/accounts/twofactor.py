@@ -18,6 +18,7 @@ import pyotp
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from workflow.accounts import policy
 from workflow.accounts import users as accounts
 from workflow.accounts.models import RecoveryCode, User
 from workflow.audit import chain as audit
@@ -45,7 +46,7 @@ _TOTP_RE = re.compile(r"^\d{6}$")
 
 def required_for(settings: Settings, user: User) -> bool:
     """Whether ``user`` must sign in to the console with a second factor."""
-    return user.has_totp or (settings.require_2fa and user.is_supervisor)
+    return user.has_totp or (settings.require_2fa and policy.is_supervisor(user))
 
 
 def _secret_of(session: Session, user: User) -> str:

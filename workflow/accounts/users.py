@@ -10,8 +10,9 @@ from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workflow.accounts import policy
 from workflow.accounts.models import ApiToken, Role, User
-from workflow.accounts.policy import require_role
+from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
 from workflow.core.errors import (
@@ -156,8 +157,7 @@ def update_user(session: Session, actor: User | None, username: str, *, role: An
     revokes their API tokens. The last active admin cannot be disabled or
     demoted.
     """
-    if actor is not None:
-        require_role(actor, Role.ADMIN)
+    policy.require_operator(actor, Action.ADMINISTER)
     user = get_user(session, username)
     changes: dict[str, Any] = {}
     if role is not None:
@@ -197,6 +197,7 @@ def update_user(session: Session, actor: User | None, username: str, *, role: An
 @transactional
 def set_password(session: Session, actor: User | None, username: str, password: Any) -> User:
     """A new password (argon2); the user's console sessions end. Audited, never logged."""
+    policy.require_operator(actor, Action.ADMINISTER)
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise ValidationError(f"a password needs at least {MIN_PASSWORD} characters", field="password")
     user = get_user(session, username)

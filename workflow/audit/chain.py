@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from psycopg import ClientCursor
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -176,8 +177,6 @@ def _append_postgresql(session: Session, event: AuditEvent) -> None:
     before, sep, after = payload.partition(marker)
     if not sep or marker in after:
         raise ValueError("cannot place the predecessor's hash in the audit payload")
-    from psycopg import ClientCursor
-
     dbapi = session.connection().connection.dbapi_connection
     with ClientCursor(dbapi) as cursor:
         # Client-side binding: several statements in one query.

@@ -6,11 +6,15 @@ CLI all build the same :class:`Settings` from the same mapping.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 from urllib.parse import urlsplit
+
+from limits import parse_many
 
 DEFAULT_X_API_URL = "https://api.twitter.com"
 
@@ -185,8 +189,6 @@ class Settings:
             raise SettingsError("CRIER_LATE_GRACE_SECONDS cannot be negative")
         if self.retry_base_seconds > self.retry_max_seconds:
             raise SettingsError("CRIER_RETRY_BASE_SECONDS cannot be more than CRIER_RETRY_MAX_SECONDS")
-        from limits import parse_many
-
         try:
             if self.login_rate_limit.strip():  # empty: no limit per address
                 parse_many(self.login_rate_limit)
@@ -202,9 +204,6 @@ class Settings:
             raise SettingsError("CRIER_AUDIT_KEY must be at least 32 characters (e.g. from crier keys generate)")
 
     def _check_keys(self) -> None:
-        import base64
-        import binascii
-
         for number, key in enumerate(self.credential_keys, 1):
             try:
                 valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
@@ -23,5 +24,4 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def current_heads(database_url: str) -> list[str]:
-    from alembic.script import ScriptDirectory
     return list(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())

@@ -34,6 +34,7 @@ from workflow.delivery.jobs import (
 )
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.delivery.rollup import roll_up
+from workflow.messages.corrections import withdraw_post
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState
 
@@ -186,8 +187,6 @@ def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog)
 def _take_down_late_post(session: Session, d: Delivery, logger: TaskLog) -> None:
     # The message was withdrawn while this post was in a worker's hands: it
     # must come down like the others.
-    from workflow.messages.corrections import withdraw_post
-
     withdrawal = withdraw_post(session, d)
     if withdrawal is None:
         return

@@ -22,6 +22,8 @@ import uuid
 from pathlib import Path
 from typing import Protocol, Sequence
 
+import redis
+
 from workflow.core.config import Settings, parse_rate_limit
 from workflow.core.sqlite import ensure_wal
 
@@ -108,8 +110,6 @@ class RedisLimiter:
     """Sliding windows in Redis, shared by every worker on every host."""
 
     def __init__(self, url: str, prefix: str = "crier:ratelimit:", timeout: float = 2.0):
-        import redis
-
         self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.prefix = prefix
         self.script = self.client.register_script(_ACQUIRE)

@@ -2,9 +2,10 @@
 partially published, failed, scheduled...), used by the engine and the console."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,52 @@ log = logging.getLogger("crier.delivery")
 
 
 DS = DeliveryState
+
+
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """Where each channel of a message stands, counted (cancelled deliveries do not count)."""
+
+    sent: int = 0
+    failed: int = 0
+    held: int = 0
+    active: int = 0  # pending, sending, retrying or of unknown outcome
+
+    @classmethod
+    def of(cls, states: Iterable[str]) -> "Tally":
+        counts = {"sent": 0, "failed": 0, "held": 0, "active": 0}
+        for state in states:
+            state = str(getattr(state, "value", state))
+            if state in ACTIVE:
+                counts["active"] += 1
+            elif state in counts:
+                counts[state] += 1
+        return cls(**counts)
+
+    @property
+    def outcome(self) -> str:
+        """What the desk is told now: published, partially_published, failed, held, in_progress or none.
+
+        A channel that failed while others are still going out already makes
+        it partial: a partial publication is never hidden behind "in progress".
+        """
+        if not (self.sent or self.failed or self.held or self.active):
+            return "none"
+        if self.active:
+            return "partially_published" if self.sent and self.failed else "in_progress"
+        if self.sent:
+            return "published" if not (self.failed or self.held) else "partially_published"
+        return "held" if not self.failed else "failed"
+
+    def status(self) -> MessageState | None:
+        """The message status these outcomes call for, or None while a person must decide (held)."""
+        if self.active:
+            return MessageState.PUBLISHING
+        if self.sent:
+            return MessageState.PUBLISHED if not (self.failed or self.held) else MessageState.PARTIALLY_PUBLISHED
+        if self.failed and not self.held:
+            return MessageState.FAILED
+        return None
 
 
 def roll_up(session: Session, message: Message, *, now: dt.datetime | None = None) -> MessageState | None:
@@ -57,23 +104,9 @@ def roll_up(session: Session, message: Message, *, now: dt.datetime | None = Non
     current: dict[int, Any] = {}
     for r in sorted(rows, key=lambda r: (r.due_at, r.id)):
         current[r.account_id] = r
-    states = [r.state for r in current.values()]
-    if not states:
-        return None
-    sent = states.count(DS.SENT.value)
-    failed = states.count(DS.FAILED.value)
-    held = states.count(DS.HELD.value)
-    if any(s in ACTIVE for s in states):
-        target = MessageState.PUBLISHING
-    elif sent and not failed and not held:
-        target = MessageState.PUBLISHED
-    elif sent:
-        target = MessageState.PARTIALLY_PUBLISHED
-    elif failed and not held:
-        target = MessageState.FAILED
-    else:
-        return None
-    if target == status:
+    tally = Tally.of(r.state for r in current.values())
+    target = tally.status()
+    if target is None or target == status:
         return None
     # The status was read before the lock: another outcome of the message may
     # have moved it since (only outcomes can, and only under this lock).
@@ -88,7 +121,8 @@ def roll_up(session: Session, message: Message, *, now: dt.datetime | None = Non
         return None
     if target != MessageState.PUBLISHING:
         audit.record(session, None, f"message.{target.value}", message_id=message.id,
-                     version_number=message.current_version, sent=sent, failed=failed, held=held)
+                     version_number=message.current_version, sent=tally.sent, failed=tally.failed,
+                     held=tally.held)
     return target
 
 

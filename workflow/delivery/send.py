@@ -70,6 +70,8 @@ from workflow.delivery.outcomes import defer, record_outcome, settle_early
 from workflow.delivery.ratelimit import Limiter, NoLimiter, limits_for
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState
+from workflow.messages.versions import post_for
+from workflow.scheduling.pause import active_pause_for, pause_mark
 
 log = logging.getLogger("crier.delivery")
 
@@ -122,8 +124,6 @@ def _prepare(session: Session, claim: Claim) -> Job:
     if account.status == "reconnect" and purpose != DeliveryPurpose.WITHDRAW.value:
         raise Early("fail", f"{account.name} must be reconnected: {account.status_reason or 'the platform refused its credentials'}")
     if not withdrawn and not needs_reconcile:
-        from workflow.scheduling.pause import active_pause_for, pause_mark
-
         pause = active_pause_for(session, d)
         if pause is not None:
             # Marked as the pause module marks its holds, so lifting releases it.
@@ -158,8 +158,6 @@ def _prepare(session: Session, claim: Claim) -> Job:
         else:
             job.reply_to = root.remote_id
     if job.operation != "delete":
-        from workflow.messages.versions import post_for
-
         try:
             job.post = post_for(message, d.version, account)
         except CrierError as exc:

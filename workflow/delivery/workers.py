@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from celery import Celery
+from celery import Celery, current_app
 from celery.signals import celeryd_after_setup, worker_process_init
 from kombu import Exchange, Queue
 from sqlalchemy import select
@@ -164,8 +164,6 @@ def create_celery(runtime: Runtime, *, instance_path: str | Path | None = None,
 @worker_process_init.connect
 def _fresh_connections(**_: Any) -> None:
     # A forked pool process must not share the parent's database sockets.
-    from celery import current_app
-
     services = getattr(current_app, "crier", None)
     if services is not None:
         services.runtime.engine.dispose(close=False)

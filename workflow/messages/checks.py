@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from channels.base import Problem, channel_class
 from workflow.accounts.channel_accounts import accounts_by_id
 from workflow.messages.models import Message, MessageVersion
+from workflow.messages.previews import channel_problems
 from workflow.messages.versions import stored_rendering
 
 # Wording that presumes guilt or may prejudice a trial. Warnings, not errors:
@@ -49,7 +50,7 @@ def checks_for(session: Session, message: Message, version: MessageVersion) -> d
         account = accounts[account_id]
         text = version.variants.get(str(account_id), version.body)
         adapter = channel_class(account.kind)
-        problems: list[Problem] = adapter.check(text, link)
+        problems = channel_problems(account, text, link)
         stored = rendering.posts.get(str(account_id))
         if stored is None:
             problems.append(Problem(f"nothing was rendered for {account.name} in this version",
@@ -59,9 +60,6 @@ def checks_for(session: Session, message: Message, version: MessageVersion) -> d
                 for reason in adapter.part_problems(part):
                     problems.append(Problem(f"{account.name} cannot carry post {number} as stored: {reason}",
                                             code="unsendable"))
-        if account.status == "reconnect":
-            problems.append(Problem(f"{account.name} must be reconnected before it can post",
-                                    level="error", code="reconnect"))
         out[str(account_id)] = [p.as_dict() for p in problems]
     return out
 

@@ -9,8 +9,9 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount, User
-from workflow.accounts.policy import can_edit
+from workflow.accounts.policy import Action, can_edit
 from workflow.audit import chain as audit
 from workflow.core.errors import (
     InvalidStateError,
@@ -97,6 +98,7 @@ def validate_draft(session: Session, data: Mapping[str, Any], base: MessageVersi
 @transactional
 def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Message:
     """Save a new draft (version 1). Nothing is lost: it is valid or refused whole."""
+    policy.require(author, Action.DRAFT)
     if not isinstance(data, Mapping):
         raise ValidationError("the request body must be a JSON object")
     incident = resolve_incident(session, author, data.get("incident"))

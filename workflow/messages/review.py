@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workflow.accounts import policy
 from workflow.accounts.models import User
-from workflow.accounts.policy import can_edit, contributors
+from workflow.accounts.policy import Action, can_edit, contributors
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
 from workflow.core.errors import (
@@ -81,8 +82,7 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
     """Approve version ``version`` and create its deliveries in the same transaction."""
     version_number = parse_version(version)
     now = now or utcnow()
-    if not reviewer.is_supervisor:
-        raise PermissionDeniedError("only a supervisor can verify messages")
+    policy.require(reviewer, Action.VERIFY)
     message = get_message(session, message_id, lock=True)
     if version_number != message.current_version:
         raise StaleVersionError(
@@ -120,8 +120,7 @@ def reject(session: Session, reviewer: User, message_id: Any, reason: Any, versi
     reason_text = clean_text(reason, "the reason", MAX_REASON, "reason") if reason is not None else None
     if not reason_text:
         raise ValidationError("a rejection needs a reason", field="reason")
-    if not reviewer.is_supervisor:
-        raise PermissionDeniedError("only a supervisor can verify messages")
+    policy.require(reviewer, Action.VERIFY)
     message = get_message(session, message_id, lock=True)
     if version is not None and parse_version(version) != message.current_version:
         raise StaleVersionError(f"version {version} is not the latest (version {message.current_version} is)")

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workflow.accounts import policy
 from workflow.accounts.models import User
+from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
 from workflow.core.errors import (
     ConflictError,
     InvalidStateError,
-    PermissionDeniedError,
     ValidationError,
 )
 from workflow.core.runtime import wake_after_commit
@@ -44,8 +45,7 @@ def decide_held(session: Session, actor: User, message_id: Any, publish_now: boo
     new_time = None if publish_now else parse_publish_at(publish_at)
     if new_time is not None and new_time <= now:
         raise ValidationError("that time has passed: choose a later time, or publish now", field="publish_at")
-    if not actor.is_supervisor:
-        raise PermissionDeniedError("only a supervisor can decide when a held message goes out")
+    policy.require(actor, Action.DECIDE_LATE)
     message = get_message(session, message_id, lock=True)
     held = [d for d in session.execute(select(Delivery).where(
         Delivery.message_id == message.id, Delivery.state == DeliveryState.HELD.value)

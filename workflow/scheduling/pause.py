@@ -34,13 +34,14 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount, User
+from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
 from workflow.core.errors import (
     InvalidStateError,
     NotFoundError,
-    PermissionDeniedError,
     ValidationError,
 )
 from workflow.core.runtime import settings_of, wake_after_commit
@@ -91,11 +92,6 @@ def _clean_reason(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("a pause needs a reason", field="reason")
     return clean_text(value, "the reason", MAX_REASON, "reason")
-
-
-def _require_supervisor(actor: User) -> None:
-    if not actor.is_supervisor:
-        raise PermissionDeniedError("only a supervisor or an admin can pause or resume routine posts")
 
 
 def _scope(session: Session, account_ids: Any, areas: Any) -> tuple[list[int], list[str]]:
@@ -215,7 +211,7 @@ def hold_for_decision(session: Session, deliveries: Iterable[Delivery], why: str
 def pause_routine(session: Session, actor: User, reason: Any, account_ids: Any = None,
                   areas: Any = None) -> Pause:
     """Pause routine posts (all, or those of some accounts or areas), holding what is unsent."""
-    _require_supervisor(actor)
+    policy.require(actor, Action.PAUSE)
     reason_text = _clean_reason(reason)
     ids, names = _scope(session, account_ids, areas)
     pause = Pause(reason=reason_text, account_ids=ids, areas=names, created_by_id=actor.id)
@@ -254,7 +250,7 @@ def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: A
     more than :func:`stale_after` past their time: those wait for a decision.
     """
     now = now or utcnow()
-    _require_supervisor(actor)
+    policy.require(actor, Action.PAUSE)
     note = _clean_reason(reason) if reason else None
     if pause_id is not None:
         pause = session.execute(select(Pause).where(

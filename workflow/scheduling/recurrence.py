@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow.audit import chain as audit
+from workflow.core import london
 from workflow.core.errors import CrierError
 from workflow.core.runtime import settings_of
 from workflow.core.unit_of_work import transaction
@@ -38,7 +39,6 @@ from workflow.messages.review import void_approvals
 from workflow.messages.states import MessageState, can_transition
 from workflow.scheduling.pause import active_pauses, hold_for_decision, hold_if_paused
 from workflow.scheduling.rules import (
-    LONDON,
     RecurrenceError,
     latest_occurrence,
     next_occurrence,
@@ -106,7 +106,7 @@ def _plan_series(session: Session, message_id: int, version_id: int, now: dt.dat
             for account_id in version.targets]
     session.add_all(rows)
     session.flush()
-    local = occurrence.astimezone(LONDON).strftime("%a %d %b %Y %H:%M %Z")
+    local = london.local(occurrence).strftime("%a %d %b %Y %H:%M %Z")
     if late:
         hold_for_decision(session, rows, f"the occurrence of {local} was missed")
     else:

@@ -11,16 +11,16 @@ import re
 import sys
 import time
 from typing import Any, Callable, TypeVar
-from zoneinfo import ZoneInfo
 
 from dateutil import rrule
 
+from workflow.core import london
 from workflow.core.errors import ValidationError
+from workflow.core.london import LONDON
 
 T = TypeVar("T")
 
 
-LONDON = ZoneInfo("Europe/London")
 
 
 # A rule that fires more often than this is a mistake, not a routine post.
@@ -33,19 +33,6 @@ MAX_AHEAD = dt.timedelta(days=366)
 
 #: A time this little in the past is "now" (a clock a little behind, a slow form).
 PAST_TOLERANCE = dt.timedelta(minutes=2)
-
-
-def _local_time(naive: dt.datetime) -> dt.datetime:
-    """A wall-clock time in London, refused when the clocks skip it or pass it twice."""
-    first, second = naive.replace(tzinfo=LONDON, fold=0), naive.replace(tzinfo=LONDON, fold=1)
-    if first.utcoffset() == second.utcoffset():
-        return first
-    shown = naive.strftime("%d %b %Y %H:%M")
-    if first.astimezone(dt.timezone.utc).astimezone(LONDON).replace(tzinfo=None) != naive:
-        raise ValidationError(f"{shown} does not exist in London: the clocks go forward then. "
-                              "Choose another time", field="publish_at")
-    raise ValidationError(f"{shown} happens twice in London as the clocks go back: add the offset, "
-                          "+01:00 for the first or +00:00 for the second", field="publish_at")
 
 
 def parse_publish_at(value: object) -> dt.datetime | None:
@@ -70,7 +57,7 @@ def parse_publish_at(value: object) -> dt.datetime | None:
                               field="publish_at")
     if not (2000 <= parsed.year <= 9000):
         raise ValidationError("publish_at is out of range", field="publish_at")
-    parsed = _local_time(parsed) if parsed.tzinfo is None else parsed
+    parsed = london.checked_wall_clock(parsed) if parsed.tzinfo is None else parsed
     return parsed.astimezone(dt.timezone.utc)
 
 
@@ -273,11 +260,11 @@ def _rule(recurrence: str, start: dt.datetime, near: dt.datetime | None = None) 
     weekday, same place in its INTERVAL, so the same occurrences from there on.
     """
     parts = check_rule(recurrence)
-    local_start = start.astimezone(LONDON).replace(tzinfo=None)
+    local_start = london.wall_clock(start)
     period = _FIXED_PERIODS.get(parts["FREQ"])
     if near is not None and period is not None and "COUNT" not in parts:
         step = period * int(parts.get("INTERVAL", "1"))
-        skip = (near.astimezone(LONDON).replace(tzinfo=None) - local_start) // step - 1
+        skip = (london.wall_clock(near) - local_start) // step - 1
         if skip > 0:
             local_start += step * skip
     try:
@@ -303,8 +290,8 @@ def validate_recurrence(recurrence: object, publish_at: dt.datetime | None,
     now = now or dt.datetime.now(dt.timezone.utc)
     check_rule(recurrence, now)
     rule = _rule(recurrence, publish_at, near=max(now, publish_at))
-    horizon = (max(now, publish_at) + HORIZON).astimezone(LONDON).replace(tzinfo=None)
-    local_now = max(now, publish_at).astimezone(LONDON).replace(tzinfo=None)
+    horizon = london.wall_clock(max(now, publish_at) + HORIZON)
+    local_now = london.wall_clock(max(now, publish_at))
 
     def first_two() -> tuple[dt.datetime | None, dt.datetime | None]:
         first = rule.after(local_now, inc=True)
@@ -321,10 +308,6 @@ def validate_recurrence(recurrence: object, publish_at: dt.datetime | None,
     return recurrence.strip()
 
 
-def _to_utc(local_naive: dt.datetime) -> dt.datetime:
-    return local_naive.replace(tzinfo=LONDON).astimezone(dt.timezone.utc)
-
-
 def next_occurrence(publish_at: dt.datetime, recurrence: str | None,
                     after: dt.datetime, inclusive: bool = True) -> dt.datetime | None:
     """The first occurrence at or after ``after`` (UTC), or None when the series ended.
@@ -336,12 +319,12 @@ def next_occurrence(publish_at: dt.datetime, recurrence: str | None,
             return publish_at
         return None
     rule = _rule(recurrence, publish_at, near=after)
-    local_after = after.astimezone(LONDON).replace(tzinfo=None)
+    local_after = london.wall_clock(after)
 
     def search() -> dt.datetime | None:
         found = rule.after(local_after, inc=inclusive)
         while found is not None:
-            candidate = _to_utc(found)
+            candidate = london.from_wall_clock(found)
             if candidate > after or (inclusive and candidate == after):
                 return candidate
             found = rule.after(found)
@@ -355,13 +338,13 @@ def latest_occurrence(publish_at: dt.datetime, recurrence: str, since: dt.dateti
     """The last occurrence at or before ``until`` (UTC), searching from ``since``; None if there is none."""
     rule = _rule(recurrence, publish_at, near=since)
     # Two hours' margin either side: the local clock may stand an hour off UTC.
-    local = until.astimezone(LONDON).replace(tzinfo=None) + dt.timedelta(hours=2)
+    local = london.wall_clock(until) + dt.timedelta(hours=2)
 
     def search() -> dt.datetime | None:
         found = rule.before(local, inc=True)
-        while found is not None and _to_utc(found) > until:
+        while found is not None and london.from_wall_clock(found) > until:
             found = rule.before(found)
-        return _to_utc(found) if found is not None else None
+        return london.from_wall_clock(found) if found is not None else None
 
     return bounded(search)
 
@@ -370,15 +353,15 @@ def occurrences_between(publish_at: dt.datetime, recurrence: str, start: dt.date
                         end: dt.datetime, limit: int = 100) -> list[dt.datetime]:
     """The first ``limit`` occurrences in [start, end), in UTC."""
     rule = _rule(recurrence, publish_at, near=start - dt.timedelta(hours=2))
-    local_start = start.astimezone(LONDON).replace(tzinfo=None) - dt.timedelta(hours=2)
-    local_end = end.astimezone(LONDON).replace(tzinfo=None) + dt.timedelta(hours=2)
+    local_start = london.wall_clock(start) - dt.timedelta(hours=2)
+    local_end = london.wall_clock(end) + dt.timedelta(hours=2)
 
     def search() -> list[dt.datetime]:
         out: list[dt.datetime] = []
         for local in rule.xafter(local_start, inc=True):
             if local > local_end or len(out) >= limit:
                 break
-            moment = _to_utc(local)
+            moment = london.from_wall_clock(local)
             if start <= moment < end:
                 out.append(moment)
         return out
