@@ -28,11 +28,11 @@ def mark_sent(session, message_id: int, when: dt.datetime, purposes: Iterable[st
     message = session.get(Message, message_id, populate_existing=True)
     rows = session.execute(
         select(Delivery).where(Delivery.message_id == message_id,
-                               Delivery.state == DeliveryState.PENDING.value,
+                               Delivery.state == DeliveryState.PENDING,
                                Delivery.purpose.in_(list(purposes)))
         .execution_options(populate_existing=True)).scalars().all()
     for d in rows:
-        d.state = DeliveryState.SENT.value
+        d.state = DeliveryState.SENT
         d.sent_at = when
         d.attempts += 1
         if d.account.kind == "website":

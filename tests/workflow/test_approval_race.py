@@ -62,7 +62,7 @@ def test_two_supervisors_approving_at_once_make_one_approval(session, runtime, s
             status = s.get(drafts.Message, message_id).status
         assert [d.decision for d in decisions] == ["approved"]
         assert [d.account_id for d in deliveries] == [website_account.id]
-        assert status == MessageState.APPROVED.value
+        assert status == MessageState.APPROVED
 
     with runtime.session() as s:
         checked, broken = audit.verify_chain(s)

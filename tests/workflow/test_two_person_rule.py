@@ -40,12 +40,12 @@ def test_only_a_supervisor_can_verify(session, snapshot, submitted, officer, off
     assert snapshot(message.id) == before
 
     approved = review.approve(session, supervisor, message.id, 1)
-    assert approved.status == MessageState.APPROVED.value
+    assert approved.status == MessageState.APPROVED
 
 
 def test_an_admin_may_verify_what_they_did_not_write(session, submitted, officer, admin):
     message = submitted(officer)
-    assert review.approve(session, admin, message.id, 1).status == MessageState.APPROVED.value
+    assert review.approve(session, admin, message.id, 1).status == MessageState.APPROVED
 
 
 def test_the_author_cannot_verify_their_own_message(session, snapshot, submitted, supervisor, supervisor2):
@@ -57,7 +57,7 @@ def test_the_author_cannot_verify_their_own_message(session, snapshot, submitted
     assert snapshot(message.id) == before
     assert policy.approval_blocker(supervisor, session.get(Message, message.id)) is not None
 
-    assert review.approve(session, supervisor2, message.id, 1).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor2, message.id, 1).status == MessageState.APPROVED
 
 
 def test_a_supervisor_who_edited_cannot_verify(session, snapshot, submitted, officer,
@@ -66,7 +66,7 @@ def test_a_supervisor_who_edited_cannot_verify(session, snapshot, submitted, off
     edited = drafts.edit_message(session, supervisor, message.id,
                                    {"body": "Road closed on the A1 northbound after a collision."})
     assert edited.current_version == 2
-    assert edited.status == MessageState.AWAITING_VERIFICATION.value
+    assert edited.status == MessageState.AWAITING_VERIFICATION
     before = snapshot(message.id)
 
     with pytest.raises(TwoPersonRuleError):
@@ -74,7 +74,7 @@ def test_a_supervisor_who_edited_cannot_verify(session, snapshot, submitted, off
     assert snapshot(message.id) == before
 
     approved = review.approve(session, supervisor2, message.id, 2)
-    assert approved.status == MessageState.APPROVED.value
+    assert approved.status == MessageState.APPROVED
     assert [d.reviewer_id for d in fresh(message.id).decisions] == [supervisor2.id]
 
 
@@ -89,7 +89,7 @@ def test_an_editor_of_any_earlier_version_stays_excluded(session, snapshot, draf
     with pytest.raises(TwoPersonRuleError):
         review.approve(session, supervisor, message.id, 3)
     assert snapshot(message.id) == before
-    assert review.approve(session, supervisor2, message.id, 3).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor2, message.id, 3).status == MessageState.APPROVED
 
 
 def test_an_admin_who_edited_cannot_verify(session, snapshot, submitted, officer, admin, supervisor):
@@ -113,7 +113,7 @@ def test_an_officer_cannot_edit_or_submit_someone_elses_message(session, snapsho
     mine = draft(officer)
     with pytest.raises(PermissionDeniedError):
         review.submit(session, officer2, mine.id)
-    assert snapshot(mine.id).status == MessageState.DRAFT.value
+    assert snapshot(mine.id).status == MessageState.DRAFT
 
 
 def test_a_draft_that_was_never_submitted_cannot_be_approved(session, snapshot, draft, officer, supervisor):
@@ -175,7 +175,7 @@ def test_an_approval_with_the_wrong_content_hash_is_refused(session, snapshot, s
     assert count(Delivery, message_id=message.id) == 0
 
     right = fresh(message.id).latest.content_hash
-    assert review.approve(session, supervisor, message.id, 1, right).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor, message.id, 1, right).status == MessageState.APPROVED
 
 
 def test_approving_twice_is_a_conflict(session, submitted, officer, supervisor, supervisor2, count):
@@ -194,7 +194,7 @@ def test_an_edit_after_submission_makes_a_new_version_that_needs_verifying(sessi
     first_hash = fresh(message.id).latest.content_hash
     drafts.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
     m = fresh(message.id)
-    assert m.status == MessageState.AWAITING_VERIFICATION.value
+    assert m.status == MessageState.AWAITING_VERIFICATION
     assert [v.number for v in m.versions] == [1, 2]
     assert m.versions[0].content_hash == first_hash
     assert m.versions[1].content_hash != first_hash
@@ -208,7 +208,7 @@ def test_an_edit_after_approval_voids_it_and_cancels_unsent_deliveries(session, 
 
     drafts.edit_message(session, officer, message.id, {"body": "Road closed on the A1 until 6pm."})
     m = fresh(message.id)
-    assert m.status == MessageState.AWAITING_VERIFICATION.value
+    assert m.status == MessageState.AWAITING_VERIFICATION
     assert m.current_version == 2
     assert [d.voided_at is not None for d in m.decisions] == [True]
     assert [d.state for d in m.deliveries] == ["cancelled"]
@@ -226,11 +226,11 @@ def test_an_edit_after_approval_voids_it_and_cancels_unsent_deliveries(session, 
 def test_an_edit_of_a_scheduled_message_voids_its_approval(session, submitted, officer, supervisor, fresh):
     later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).isoformat()
     message = submitted(officer, publish_at=later)
-    assert review.approve(session, supervisor, message.id, 1).status == MessageState.SCHEDULED.value
+    assert review.approve(session, supervisor, message.id, 1).status == MessageState.SCHEDULED
 
     drafts.edit_message(session, supervisor, message.id, {"body": "Open day moved to Sunday."})
     m = fresh(message.id)
-    assert m.status == MessageState.AWAITING_VERIFICATION.value
+    assert m.status == MessageState.AWAITING_VERIFICATION
     assert all(d.voided_at is not None for d in m.decisions)
     assert [d.state for d in m.deliveries] == ["cancelled"]
 
@@ -276,7 +276,7 @@ def test_a_rejection_returns_the_message_to_its_author_as_a_draft(session, submi
     message = submitted(officer)
     review.reject(session, supervisor, message.id, "Do not name the street yet")
     m = fresh(message.id)
-    assert m.status == MessageState.REJECTED.value
+    assert m.status == MessageState.REJECTED
     assert m.rejection_reason == "Do not name the street yet"
     assert [(d.decision, d.reason, d.reviewer_id) for d in m.decisions] == [
         ("rejected", "Do not name the street yet", supervisor.id)]
@@ -287,13 +287,13 @@ def test_a_rejection_returns_the_message_to_its_author_as_a_draft(session, submi
     # Editable again by its author, then resubmitted and verified.
     drafts.edit_message(session, officer, message.id, {"body": "A road is closed in the town centre."})
     m = fresh(message.id)
-    assert (m.status, m.current_version) == (MessageState.DRAFT.value, 2)
+    assert (m.status, m.current_version) == (MessageState.DRAFT, 2)
     review.submit(session, officer, message.id)
     m = fresh(message.id)
-    assert m.status == MessageState.AWAITING_VERIFICATION.value
+    assert m.status == MessageState.AWAITING_VERIFICATION
     assert m.rejection_reason is None
     # The supervisor who rejected it did not write it, so may verify the new version.
-    assert review.approve(session, supervisor, message.id, 2).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor, message.id, 2).status == MessageState.APPROVED
 
 
 def test_a_rejection_naming_a_stale_version_is_a_conflict(session, snapshot, submitted, officer, supervisor):
@@ -346,7 +346,7 @@ def test_an_approval_whose_transaction_fails_leaves_no_decision_and_no_deliverie
     assert snapshot(message.id) == before
     assert count(Decision, message_id=message.id) == 0
     assert count(Delivery, message_id=message.id) == 0
-    assert review.approve(session, supervisor, message.id, 1).status == MessageState.APPROVED.value
+    assert review.approve(session, supervisor, message.id, 1).status == MessageState.APPROVED
 
 
 def test_an_approval_wakes_the_workers_only_after_commit(session, runtime, submitted, officer, supervisor,

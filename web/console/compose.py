@@ -200,7 +200,7 @@ def _handle_post(message: Message | None):
         flash(f"Version {saved.current_version} is with the supervisors for verification.")
         return redirect(url_for("console.message", message_id=saved.id))
     flash(f"Saved as version {saved.current_version}." if written else "No changes to save.")
-    if str(saved.status) == MessageState.AWAITING_VERIFICATION.value:
+    if str(saved.status) == MessageState.AWAITING_VERIFICATION:
         return redirect(url_for("console.message", message_id=saved.id))
     return redirect(url_for("console.edit", message_id=saved.id))
 

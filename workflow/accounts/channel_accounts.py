@@ -61,7 +61,7 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
     """Add a channel account; its credentials are encrypted before storing."""
     policy.require_operator(actor, Action.ADMINISTER)
     try:
-        kind_value = ChannelKind(kind).value
+        kind_value = ChannelKind(kind)
     except ValueError:
         raise ValidationError("kind must be x, facebook or website", field="kind") from None
     if not isinstance(name, str) or not name.strip() or len(name) > 120 or not _storable(name):
@@ -81,7 +81,7 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
     missing = [k for k in REQUIRED_CREDENTIALS[kind_value] if not credentials.get(k)]
     if missing:
         raise ValidationError(f"{kind_value} credentials need: {', '.join(missing)}", field="credentials")
-    if kind_value == ChannelKind.WEBSITE.value and credentials.get("webhook_url"):
+    if kind_value == ChannelKind.WEBSITE and credentials.get("webhook_url"):
         problem = webhook_url_problem(str(credentials["webhook_url"]),
                                       channel_config_of(session).webhook_allowed_hosts)
         if problem:
@@ -149,8 +149,8 @@ def account_as_dict(account: ChannelAccount) -> dict[str, Any]:
 
 
 #: Deliveries in these states still need their account.
-UNSETTLED = (DeliveryState.PENDING.value, DeliveryState.SENDING.value, DeliveryState.RETRYING.value,
-             DeliveryState.UNKNOWN.value, DeliveryState.HELD.value)
+UNSETTLED = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING,
+             DeliveryState.UNKNOWN, DeliveryState.HELD)
 
 
 def get_account(session: Session, account_id: Any) -> ChannelAccount:

@@ -22,19 +22,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow.core.database import Base, BigId, UTCDateTime, utcnow
+from workflow.core.database import Base, BigId, UTCDateTime, enum_column, utcnow
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     OFFICER = "officer"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
 
 
-class ChannelKind(str, enum.Enum):
+class ChannelKind(enum.StrEnum):
     X = "x"
     FACEBOOK = "facebook"
     WEBSITE = "website"
+
+
+class AccountStatus(enum.StrEnum):
+    ACTIVE = "active"
+    RECONNECT = "reconnect"  # the platform refused its credentials: an admin must reconnect it
+    DISABLED = "disabled"  # nothing new targets it
+    REMOVED = "removed"  # kept on record for the deliveries that name it; credentials wiped
 
 
 class User(Base):
@@ -44,7 +51,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[Optional[str]] = mapped_column(String(254))
-    role: Mapped[Role] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role", 20))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -108,7 +115,7 @@ class ChannelAccount(Base):
     __table_args__ = (UniqueConstraint("kind", "name"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[ChannelKind] = mapped_column(String(20))
+    kind: Mapped[ChannelKind] = mapped_column(enum_column(ChannelKind, "kind", 20))
     name: Mapped[str] = mapped_column(String(120))
     # None means force-wide; otherwise the neighbourhood area it serves.
     area: Mapped[Optional[str]] = mapped_column(String(120))
@@ -116,7 +123,8 @@ class ChannelAccount(Base):
     credentials_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     # Non-secret settings shown to users (e.g. handle, page id).
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="active")  # active | reconnect | disabled
+    status: Mapped[AccountStatus] = mapped_column(enum_column(AccountStatus, "status", 20),
+                                                  default=AccountStatus.ACTIVE)
     status_reason: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

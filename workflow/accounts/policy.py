@@ -17,7 +17,7 @@ from workflow.messages.models import Message
 from workflow.messages.states import MessageState
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     READ = "read"  # see messages, accounts and pauses
     DRAFT = "draft"  # draft, edit one's own messages, submit, correct, withdraw one's own
     VERIFY = "verify"  # approve or reject someone else's version
@@ -91,7 +91,7 @@ def approval_blocker(user: User, message: Message) -> str | None:
         return REFUSAL[Action.VERIFY]
     if user.id in contributors(message):
         return "you wrote or edited this message, so someone else must verify it"
-    if message.status != MessageState.AWAITING_VERIFICATION.value:
+    if message.status != MessageState.AWAITING_VERIFICATION:
         return f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification"
     return None
 

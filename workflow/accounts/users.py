@@ -47,14 +47,14 @@ def create_user(session: Session, username: str, password: str, role: str,
         raise ValidationError("role must be officer, supervisor or admin", field="role") from None
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise ValidationError(f"a password needs at least {MIN_PASSWORD} characters", field="password")
-    user = User(username=username, role=role_value.value, display_name=display_name or username,
+    user = User(username=username, role=role_value, display_name=display_name or username,
                 password_hash=hash_password(password))
     session.add(user)
     try:
         session.flush()
     except IntegrityError:
         raise ConflictError(f"a user called {username!r} already exists", field="username") from None
-    audit.record(session, actor, "user.created", username=username, role=role_value.value)
+    audit.record(session, actor, "user.created", username=username, role=role_value)
     return user
 
 
@@ -145,7 +145,7 @@ def revoke_tokens(session: Session, user: User) -> int:
 
 def _other_active_admins(session: Session, user: User) -> int:
     return session.execute(select(func.count()).select_from(User).where(
-        User.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)).scalar_one()
+        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)).scalar_one()
 
 
 @transactional
@@ -162,7 +162,7 @@ def update_user(session: Session, actor: User | None, username: str, *, role: An
     changes: dict[str, Any] = {}
     if role is not None:
         try:
-            role_value = Role(role).value
+            role_value = Role(role)
         except ValueError:
             raise ValidationError("role must be officer, supervisor or admin", field="role") from None
         if role_value != str(user.role):
@@ -176,7 +176,7 @@ def update_user(session: Session, actor: User | None, username: str, *, role: An
         new_email = check_email(email)
         if new_email != user.email:
             changes["email"] = (user.email, new_email)
-    losing_admin = str(user.role) == Role.ADMIN.value and user.active and (
+    losing_admin = str(user.role) == Role.ADMIN and user.active and (
         ("role" in changes) or changes.get("active", (None, True))[1] is False)
     if losing_admin and _other_active_admins(session, user) == 0:
         raise ConflictError("this is the last active admin: make someone else an admin first",

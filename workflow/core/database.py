@@ -6,10 +6,12 @@ opened and closed by :mod:`workflow.core.unit_of_work`.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -111,3 +113,9 @@ def make_session_factory(engine: Engine, **info: Any) -> sessionmaker[Session]:
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def enum_column(enum_class: type[enum.StrEnum], name: str, length: int = 30) -> SAEnum:
+    """A column type for a domain enum: stored as its value, checked by the database (``ck_<table>_<name>``)."""
+    return SAEnum(enum_class, name=name, native_enum=False, create_constraint=True, validate_strings=True,
+                  length=length, values_callable=lambda members: [m.value for m in members])

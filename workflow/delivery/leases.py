@@ -27,7 +27,7 @@ DS = DeliveryState
 
 
 #: States a worker may claim (``sending`` only once its lease has lapsed).
-CLAIMABLE = (DS.PENDING.value, DS.RETRYING.value, DS.UNKNOWN.value, DS.SENDING.value)
+CLAIMABLE = (DS.PENDING, DS.RETRYING, DS.UNKNOWN, DS.SENDING)
 
 
 def time_limits(settings: Settings) -> tuple[float, float]:
@@ -69,18 +69,18 @@ def claim_delivery(session: Session, delivery_id: int, owner: str, *,
     ).one_or_none()
     if row is None or row.state not in CLAIMABLE:
         return None
-    lease_free = (Delivery.lease_expires_at < now) if row.state == DS.SENDING.value else or_(
+    lease_free = (Delivery.lease_expires_at < now) if row.state == DS.SENDING else or_(
         Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now)
     result = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.state == row.state, _wake_at() <= now, lease_free)
-        .values(state=DS.SENDING.value, lease_owner=owner, lease_expires_at=now + lease,
+        .values(state=DS.SENDING, lease_owner=owner, lease_expires_at=now + lease,
                 attempts=Delivery.attempts + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return None
-    lapsed_at = row.lease_expires_at if row.state == DS.SENDING.value else None
+    lapsed_at = row.lease_expires_at if row.state == DS.SENDING else None
     return Claim(delivery_id, owner, row.state, row.attempts + 1, row.message_id, lapsed_at)
 
 
@@ -91,7 +91,7 @@ def renew_lease(session: Session, delivery_id: int, owner: str, *, now: dt.datet
     lease = dt.timedelta(seconds=settings_of(session).lease_seconds)
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.lease_owner == owner, Delivery.state == DS.SENDING.value)
+        .where(Delivery.id == delivery_id, Delivery.lease_owner == owner, Delivery.state == DS.SENDING)
         .values(lease_expires_at=now + lease)
         .execution_options(synchronize_session=False)
     )

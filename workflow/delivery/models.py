@@ -19,11 +19,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.accounts.models import ChannelAccount
-from workflow.core.database import Base, BigId, UTCDateTime, utcnow
-from workflow.messages.models import Message, MessageVersion
+from workflow.core.database import Base, BigId, UTCDateTime, enum_column, utcnow
+from workflow.messages.models import Message, MessageKind, MessageVersion
 
 
-class DeliveryState(str, enum.Enum):
+class DeliveryState(enum.StrEnum):
     PENDING = "pending"  # waiting to be sent (now, or at due_at)
     SENDING = "sending"  # claimed by a worker under a lease
     RETRYING = "retrying"  # a transient failure; next attempt at next_attempt_at
@@ -34,7 +34,7 @@ class DeliveryState(str, enum.Enum):
     CANCELLED = "cancelled"  # superseded by an edit, or the message was withdrawn
 
 
-class DeliveryPurpose(str, enum.Enum):
+class DeliveryPurpose(enum.StrEnum):
     PUBLISH = "publish"
     CORRECT = "correct"  # edit the live post (Facebook, website) or reply with a correction (X)
     WITHDRAW = "withdraw"  # delete the live post
@@ -53,12 +53,14 @@ class Delivery(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
-    purpose: Mapped[DeliveryPurpose] = mapped_column(String(20), default=DeliveryPurpose.PUBLISH)
+    purpose: Mapped[DeliveryPurpose] = mapped_column(enum_column(DeliveryPurpose, "purpose", 20),
+                                                     default=DeliveryPurpose.PUBLISH)
     # For corrections and withdrawals: the delivery whose live post is changed.
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("deliveries.id"))
     # "incident" or "routine": which Celery queue carries it.
-    queue: Mapped[str] = mapped_column(String(20), default="routine")
-    state: Mapped[DeliveryState] = mapped_column(String(20), default=DeliveryState.PENDING)
+    queue: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, "queue", 20), default=MessageKind.ROUTINE)
+    state: Mapped[DeliveryState] = mapped_column(enum_column(DeliveryState, "state", 20),
+                                                 default=DeliveryState.PENDING)
     # When it should go out (the schedule, or the occurrence of a recurring series).
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
@@ -91,4 +93,4 @@ DS = DeliveryState
 
 
 #: States in which a delivery still has work to do.
-ACTIVE = frozenset({DS.PENDING.value, DS.SENDING.value, DS.RETRYING.value, DS.UNKNOWN.value})
+ACTIVE = frozenset({DS.PENDING, DS.SENDING, DS.RETRYING, DS.UNKNOWN})

@@ -58,7 +58,7 @@ def _lock_owned(session: Session, claim: Claim, message_id: int) -> Delivery | N
         return None
     d = session.execute(
         select(Delivery).where(Delivery.id == claim.delivery_id, Delivery.lease_owner == claim.owner,
-                               Delivery.state == DS.SENDING.value)
+                               Delivery.state == DS.SENDING)
         .options(joinedload(Delivery.account), joinedload(Delivery.version))
         .with_for_update(of=Delivery)
     ).scalar_one_or_none()
@@ -137,7 +137,7 @@ def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog)
         first_post = False
         if res.kind == "sent":
             result = res.result
-            d.state = DS.SENT.value
+            d.state = DS.SENT
             d.sent_at = now
             d.last_error = None
             d.next_attempt_at = None
@@ -149,7 +149,7 @@ def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog)
             action = {"publish": "delivery.sent", "correct": "delivery.corrected",
                       "withdraw": "delivery.withdrawn"}[d.purpose]
             message = d.message
-            first_post = d.purpose == DeliveryPurpose.PUBLISH.value and message.published_at is None
+            first_post = d.purpose == DeliveryPurpose.PUBLISH and message.published_at is None
             details: dict[str, Any] = {"remote_id": d.remote_id, "url": d.url}
             if job.operation == "delete":
                 details = {"deleted": job.delete_ids}
@@ -158,17 +158,17 @@ def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog)
             if res.reconciled:
                 details["found_by_reconciliation"] = True
             events.append((action, details))
-            if message.status == MessageState.WITHDRAWN.value and d.purpose != DeliveryPurpose.WITHDRAW.value:
+            if message.status == MessageState.WITHDRAWN and d.purpose != DeliveryPurpose.WITHDRAW:
                 _take_down_late_post(session, d, logger)
             logger.info("%s on %s as %s", action.split(".")[1], job.kind, d.remote_id or "-")
             outcome = Outcome("sent", d.id, d.queue)
         elif res.kind == "absent":
-            d.state = DS.CANCELLED.value
+            d.state = DS.CANCELLED
             d.last_error = "the message was withdrawn; the platform has no trace of this post"
             events.append(("delivery.cancelled", {"reason": d.last_error}))
             outcome = Outcome("cancelled", d.id, d.queue)
         elif res.kind == "permanent":
-            d.state = DS.FAILED.value
+            d.state = DS.FAILED
             d.last_error = _error_text(error)
             d.next_attempt_at = None
             if getattr(error, "reconnect", False):
@@ -205,7 +205,7 @@ def _record_retry(session: Session, settings: Settings, d: Delivery, job: Job, r
     delay = retry_delay(settings, d.attempts, retry_after)
     deadline = d.due_at + dt.timedelta(seconds=settings.retry_window_seconds)
     if d.attempts >= settings.retry_max_attempts or now + dt.timedelta(seconds=delay) > deadline:
-        d.state = DS.FAILED.value
+        d.state = DS.FAILED
         d.next_attempt_at = None
         if unknown:
             d.last_error = (f"could not confirm whether the post went out after {d.attempts} attempts; "
@@ -215,7 +215,7 @@ def _record_retry(session: Session, settings: Settings, d: Delivery, job: Job, r
         events.append(("delivery.failed", {"error": d.last_error, "attempts": d.attempts}))
         logger.warning("%s", d.last_error)
         return Outcome("failed", d.id, d.queue)
-    d.state = (DS.UNKNOWN if unknown else DS.RETRYING).value
+    d.state = (DS.UNKNOWN if unknown else DS.RETRYING)
     d.next_attempt_at = now + dt.timedelta(seconds=delay)
     d.last_error = reason[:MAX_ERROR_CHARS]
     events.append(("delivery.unknown" if unknown else "delivery.retrying",
@@ -242,17 +242,17 @@ def settle_early(runtime: Runtime, claim: Claim, message_id: int, early: Early, 
             d.last_error = early.reason
             outcome = Outcome("deferred", d.id, queue, wake_in=early.wake_in, detail=early.reason)
         elif early.kind == "hold":
-            d.state = DS.HELD.value
+            d.state = DS.HELD
             d.last_error = early.reason
             events.append(("delivery.held", {"reason": early.reason}))
             outcome = Outcome("held", d.id, queue, detail=early.reason)
         elif early.kind == "cancel":
-            d.state = DS.CANCELLED.value
+            d.state = DS.CANCELLED
             d.last_error = early.reason
             events.append(("delivery.cancelled", {"reason": early.reason}))
             outcome = Outcome("cancelled", d.id, queue, detail=early.reason)
         else:
-            d.state = DS.FAILED.value
+            d.state = DS.FAILED
             d.last_error = early.reason[:MAX_ERROR_CHARS]
             events.append(("delivery.failed", {"error": d.last_error}))
             outcome = Outcome("failed", d.id, queue, detail=early.reason)
@@ -265,8 +265,8 @@ def settle_early(runtime: Runtime, claim: Claim, message_id: int, early: Early, 
 def _unclaimed_state(claim: Claim) -> str:
     # Hand the delivery back in the state it was claimed from; a lapsed
     # ``sending`` lease means an earlier attempt may have posted: unknown.
-    if claim.previous_state == DS.SENDING.value:
-        return DS.UNKNOWN.value
+    if claim.previous_state == DS.SENDING:
+        return DS.UNKNOWN
     return claim.previous_state
 
 

@@ -32,10 +32,10 @@ def cancel_unsent(session: Session, message: Message, reason: str) -> list[int]:
     """Cancel every delivery of ``message`` that has not gone out; return their ids."""
     # Locked and re-read, so a delivery a worker claims at this moment is not overwritten.
     rows = session.execute(select(Delivery).where(
-        Delivery.message_id == message.id, Delivery.state.in_([s.value for s in UNSENT]))
+        Delivery.message_id == message.id, Delivery.state.in_(list(UNSENT)))
         .with_for_update().execution_options(populate_existing=True)).scalars().all()
     for d in rows:
-        d.state = DeliveryState.CANCELLED.value
+        d.state = DeliveryState.CANCELLED
         d.last_error = reason
         d.lease_owner = None
         d.lease_expires_at = None
@@ -52,10 +52,10 @@ def publishing_blocker(session: Session, message: Message, *, lock: bool = False
     this check and the change (on SQLite the write lock does the same).
     """
     stmt = select(Delivery).where(Delivery.message_id == message.id,
-                                  Delivery.purpose != DeliveryPurpose.WITHDRAW.value)
+                                  Delivery.purpose != DeliveryPurpose.WITHDRAW)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    busy = [d for d in session.execute(stmt).scalars() if d.state in [s.value for s in IN_FLIGHT]]
+    busy = [d for d in session.execute(stmt).scalars() if d.state in list(IN_FLIGHT)]
     if not busy:
         return None
     names = accounts_by_id(session, {d.account_id for d in busy})
@@ -88,20 +88,20 @@ def plan_deliveries(session: Session, message: Message, version: MessageVersion,
     else:
         due_at = version.publish_at if version.publish_at and version.publish_at > now else now
     live = {d.account_id: d for d in session.execute(select(Delivery).where(
-        Delivery.message_id == message.id, Delivery.purpose == DeliveryPurpose.PUBLISH.value,
+        Delivery.message_id == message.id, Delivery.purpose == DeliveryPurpose.PUBLISH,
         # A post still in flight counts as live: its correction waits for it to
         # settle instead of publishing the account a second time.
-        Delivery.state.in_([DeliveryState.SENT.value, DeliveryState.SENDING.value,
-                            DeliveryState.UNKNOWN.value])).order_by(Delivery.id)).scalars()}
+        Delivery.state.in_([DeliveryState.SENT, DeliveryState.SENDING,
+                            DeliveryState.UNKNOWN])).order_by(Delivery.id)).scalars()}
     queue = "incident" if message.kind == "incident" else "routine"
     rows = []
     for account_id in version.targets:
         parent = live.get(account_id)
         rows.append(Delivery(
             message_id=message.id, version_id=version.id, account_id=account_id,
-            purpose=(DeliveryPurpose.CORRECT if parent else DeliveryPurpose.PUBLISH).value,
+            purpose=(DeliveryPurpose.CORRECT if parent else DeliveryPurpose.PUBLISH),
             parent_id=parent.id if parent else None, queue=queue,
-            state=(DeliveryState.HELD if late else DeliveryState.PENDING).value,
+            state=(DeliveryState.HELD if late else DeliveryState.PENDING),
             # A correction fixes a post that is already out: it never waits for a series' next occurrence.
             due_at=now if parent and version.recurrence else due_at,
             last_error="approved after its scheduled time: choose publish now or a new time"

@@ -90,8 +90,8 @@ def roll_up(session: Session, message: Message, *, now: dt.datetime | None = Non
         return None
     audit.lock_chain(session)
     counted = (Delivery.message_id == message.id,
-               Delivery.purpose.in_([DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value]),
-               Delivery.state != DS.CANCELLED.value)
+               Delivery.purpose.in_([DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT]),
+               Delivery.state != DS.CANCELLED)
     latest = select(func.max(Delivery.version_id)).where(*counted).scalar_subquery()
     if status == MessageState.PUBLISHING and session.execute(select(Delivery.id).where(
             *counted, Delivery.version_id == latest, Delivery.state.in_(ACTIVE),
@@ -115,12 +115,12 @@ def roll_up(session: Session, message: Message, *, now: dt.datetime | None = Non
     if target == status or status not in ROLLED_UP:
         return None
     try:
-        message.status = transition(status, target).value
+        message.status = transition(status, target)
     except InvalidStateError:
-        log.warning("message %s: not moving from %s to %s", message.id, status.value, target.value)
+        log.warning("message %s: not moving from %s to %s", message.id, status, target)
         return None
     if target != MessageState.PUBLISHING:
-        audit.record(session, None, f"message.{target.value}", message_id=message.id,
+        audit.record(session, None, f"message.{target}", message_id=message.id,
                      version_number=message.current_version, sent=tally.sent, failed=tally.failed,
                      held=tally.held)
     return target

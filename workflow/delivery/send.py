@@ -84,7 +84,7 @@ def _root_post(delivery: Delivery) -> Delivery:
     # live post is the first publication's.
     root = delivery.parent
     seen = set()
-    while root is not None and root.purpose != DeliveryPurpose.PUBLISH.value and root.parent_id \
+    while root is not None and root.purpose != DeliveryPurpose.PUBLISH and root.parent_id \
             and root.id not in seen:
         seen.add(root.id)
         root = root.parent
@@ -110,18 +110,18 @@ def _prepare(session: Session, claim: Claim) -> Job:
     account: ChannelAccount = d.account
     settings = settings_of(session)
     purpose = d.purpose
-    needs_reconcile = claim.previous_state in (DS.UNKNOWN.value, DS.SENDING.value)
-    withdrawn = message.status == MessageState.WITHDRAWN.value
+    needs_reconcile = claim.previous_state in (DS.UNKNOWN, DS.SENDING)
+    withdrawn = message.status == MessageState.WITHDRAWN
 
     if claim.attempts > settings.retry_max_attempts + 2:
         # The worker keeps dying on this one: stop, and have a person look.
         raise Early("fail", f"stopped after {claim.attempts - 1} interrupted attempts; check "
                              f"{account.name} for the post before sending it again")
-    if withdrawn and purpose != DeliveryPurpose.WITHDRAW.value and not needs_reconcile:
+    if withdrawn and purpose != DeliveryPurpose.WITHDRAW and not needs_reconcile:
         raise Early("cancel", "the message was withdrawn before this went out")
     if account.status == "disabled":
         raise Early("fail", f"the account {account.name} is disabled")
-    if account.status == "reconnect" and purpose != DeliveryPurpose.WITHDRAW.value:
+    if account.status == "reconnect" and purpose != DeliveryPurpose.WITHDRAW:
         raise Early("fail", f"{account.name} must be reconnected: {account.status_reason or 'the platform refused its credentials'}")
     if not withdrawn and not needs_reconcile:
         pause = active_pause_for(session, d)
@@ -137,19 +137,19 @@ def _prepare(session: Session, claim: Claim) -> Job:
         since=max(d.created_at, d.due_at) - RECONCILE_MARGIN,
     )
     adapter = channel_class(job.kind)
-    if purpose in (DeliveryPurpose.CORRECT.value, DeliveryPurpose.WITHDRAW.value):
+    if purpose in (DeliveryPurpose.CORRECT, DeliveryPurpose.WITHDRAW):
         # A withdrawal takes down exactly its parent (each live post, an X
         # correction reply included, gets its own); a correction changes the
         # first publication.
-        root = d.parent if purpose == DeliveryPurpose.WITHDRAW.value else _root_post(d)
+        root = d.parent if purpose == DeliveryPurpose.WITHDRAW else _root_post(d)
         if root is None:
             raise Early("cancel", "there is no earlier post on this account to change")
         if root.state in ACTIVE:
             # The post being changed may still go out: wait for it to settle.
             raise Early("defer", "waiting for the original post to settle", PARENT_WAIT_SECONDS)
-        if root.state != DS.SENT.value or not root.remote_id:
+        if root.state != DS.SENT or not root.remote_id:
             raise Early("cancel", "nothing was published on this account, so there is nothing to change")
-        if purpose == DeliveryPurpose.WITHDRAW.value:
+        if purpose == DeliveryPurpose.WITHDRAW:
             job.operation = "delete"
             job.delete_ids = _post_ids(root)
         elif adapter.supports_edit:
@@ -240,7 +240,7 @@ def _store_part(runtime: Runtime, claim: Claim, part_id: str, logger: TaskLog) -
     with runtime.session() as session, transaction(session):
         d = session.execute(select(Delivery).where(
             Delivery.id == claim.delivery_id, Delivery.lease_owner == claim.owner,
-            Delivery.state == DS.SENDING.value).with_for_update()).scalar_one_or_none()
+            Delivery.state == DS.SENDING).with_for_update()).scalar_one_or_none()
         if d is None:
             logger.warning("lease lost while posting the thread; part %s not recorded here", part_id)
             return False

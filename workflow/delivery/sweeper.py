@@ -58,13 +58,13 @@ class SweepReport:
 def _due_condition(now: dt.datetime, stale_before: dt.datetime):
     wake_at = func.coalesce(Delivery.next_attempt_at, Delivery.due_at)
     waiting = and_(
-        Delivery.state.in_([DS.PENDING.value, DS.RETRYING.value, DS.UNKNOWN.value]),
+        Delivery.state.in_([DS.PENDING, DS.RETRYING, DS.UNKNOWN]),
         wake_at <= now,
         or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at < now),
         or_(Delivery.updated_at < wake_at, Delivery.updated_at <= stale_before),
     )
     lapsed = and_(
-        Delivery.state == DS.SENDING.value,
+        Delivery.state == DS.SENDING,
         Delivery.lease_expires_at < now,
         or_(Delivery.updated_at < Delivery.lease_expires_at, Delivery.updated_at <= stale_before),
     )

@@ -44,8 +44,8 @@ from workflow.messages.versions import new_version
 
 def _has_live_post(session: Session, message: Message) -> bool:
     return session.execute(select(Delivery.id).where(
-        Delivery.message_id == message.id, Delivery.purpose == DeliveryPurpose.PUBLISH.value,
-        Delivery.state == DeliveryState.SENT.value).limit(1)).first() is not None
+        Delivery.message_id == message.id, Delivery.purpose == DeliveryPurpose.PUBLISH,
+        Delivery.state == DeliveryState.SENT).limit(1)).first() is not None
 
 
 @transactional
@@ -74,7 +74,7 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
         raise InvalidStateError("this message is still going out: correct it once it has finished")
     if status not in LIVE and not (status == MessageState.HELD and _has_live_post(session, message)):
         raise InvalidStateError(
-            f"nothing of this {status.value.replace('_', ' ')} message is out yet: edit it instead")
+            f"nothing of this {status.replace('_', ' ')} message is out yet: edit it instead")
     latest = message.latest
     data: dict[str, Any] = {"body": body, "change_note": change_note, "variants": dict(variants or {})}
     if not latest.recurrence:
@@ -88,7 +88,7 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
         raise ValidationError(f"fix this before sending the correction: {first}", field="body")
     voided = void_approvals(message)
     cancelled = cancel_unsent(session, message, "superseded by a correction")
-    message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
+    message.status = transition(status, MessageState.AWAITING_VERIFICATION)
     message.rejection_reason = None
     audit.record(session, actor, "message.corrected", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash,
@@ -98,14 +98,14 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
 
 
 def _is_live_post(session: Session, delivery: Delivery) -> bool:
-    if delivery.state != DeliveryState.SENT.value:
+    if delivery.state != DeliveryState.SENT:
         return False
-    if delivery.purpose == DeliveryPurpose.PUBLISH.value:
+    if delivery.purpose == DeliveryPurpose.PUBLISH:
         return True
     # A correction on X is a reply of its own; elsewhere it edited the parent post.
     account = session.get(ChannelAccount, delivery.account_id)
-    return (delivery.purpose == DeliveryPurpose.CORRECT.value and account is not None
-            and account.kind == ChannelKind.X.value)
+    return (delivery.purpose == DeliveryPurpose.CORRECT and account is not None
+            and account.kind == ChannelKind.X)
 
 
 def withdraw_post(session: Session, delivery: Delivery) -> Delivery | None:
@@ -118,13 +118,13 @@ def withdraw_post(session: Session, delivery: Delivery) -> Delivery | None:
     if not _is_live_post(session, delivery):
         return None
     existing = session.execute(select(Delivery).where(
-        Delivery.parent_id == delivery.id, Delivery.purpose == DeliveryPurpose.WITHDRAW.value)
+        Delivery.parent_id == delivery.id, Delivery.purpose == DeliveryPurpose.WITHDRAW)
     ).scalars().first()
     if existing is not None:
         return None
     row = Delivery(message_id=delivery.message_id, version_id=delivery.version_id,
-                   account_id=delivery.account_id, purpose=DeliveryPurpose.WITHDRAW.value,
-                   parent_id=delivery.id, queue="incident", state=DeliveryState.PENDING.value,
+                   account_id=delivery.account_id, purpose=DeliveryPurpose.WITHDRAW,
+                   parent_id=delivery.id, queue="incident", state=DeliveryState.PENDING,
                    # The parent's time: already due, and unique per live post.
                    due_at=delivery.due_at)
     session.add(row)
@@ -143,19 +143,19 @@ def withdraw(session: Session, actor: User, message_id: Any, reason: Any, *,
     message = get_message(session, message_id, lock=True)
     if not can_edit(actor, message):
         raise PermissionDeniedError("only the author or a supervisor can withdraw this message")
-    if message.status == MessageState.WITHDRAWN.value:
+    if message.status == MessageState.WITHDRAWN:
         raise InvalidStateError("this message has already been withdrawn")
     status = transition(message.status, MessageState.WITHDRAWN)
     cancelled = cancel_unsent(session, message, f"withdrawn: {reason_text}")
     posts = session.execute(select(Delivery).where(
-        Delivery.message_id == message.id, Delivery.state == DeliveryState.SENT.value,
-        Delivery.purpose.in_((DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)))
+        Delivery.message_id == message.id, Delivery.state == DeliveryState.SENT,
+        Delivery.purpose.in_((DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)))
         .order_by(Delivery.id).execution_options(populate_existing=True)).scalars().all()
     withdrawals = [w for w in (withdraw_post(session, d) for d in posts) if w is not None]
     in_flight = session.execute(select(Delivery.id).where(
         Delivery.message_id == message.id,
-        Delivery.state.in_((DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value)))).scalars().all()
-    message.status = status.value
+        Delivery.state.in_((DeliveryState.SENDING, DeliveryState.UNKNOWN)))).scalars().all()
+    message.status = status
     message.withdrawn_at = now
     audit.record(session, actor, "message.withdrawn", message_id=message.id,
                  version_number=message.current_version, content_hash=message.latest.content_hash,

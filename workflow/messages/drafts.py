@@ -109,7 +109,7 @@ def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Mes
     if draft.recurrence and kind == "incident":
         raise ValidationError("incident updates cannot recur", field="recurrence")
     message = Message(slug=f"{slugify(draft.body)}-{secrets.token_hex(3)}", kind=kind,
-                      incident=incident, author_id=author.id, status=MessageState.DRAFT.value)
+                      incident=incident, author_id=author.id, status=MessageState.DRAFT)
     session.add(message)
     session.flush()
     version = new_version(session, message, author, draft)
@@ -133,7 +133,7 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
     if status in LIVE:
         raise InvalidStateError("this message is live: send a correction instead of an edit")
     if status not in EDITABLE:
-        raise InvalidStateError(f"a {status.value.replace('_', ' ')} message cannot be edited")
+        raise InvalidStateError(f"a {status.replace('_', ' ')} message cannot be edited")
     if expected_version is not None and expected_version != message.current_version:
         raise StaleVersionError(
             f"you edited version {expected_version} but version {message.current_version} is the latest")
@@ -146,9 +146,9 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
     voided = void_approvals(message)
     cancelled = cancel_unsent(session, message, "superseded by an edit") if voided else []
     if status in (MessageState.DRAFT, MessageState.REJECTED):
-        message.status = transition(status, MessageState.DRAFT).value
+        message.status = transition(status, MessageState.DRAFT)
     else:
-        message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
+        message.status = transition(status, MessageState.AWAITING_VERIFICATION)
     audit.record(session, editor, "message.edited", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash,
                  text=draft.body, targets=draft.accounts, voided_approvals=voided,

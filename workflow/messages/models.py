@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import (
@@ -17,11 +18,26 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.accounts.models import User
-from workflow.core.database import Base, BigId, UTCDateTime, utcnow
+from workflow.core.database import Base, BigId, UTCDateTime, enum_column, utcnow
 from workflow.messages.states import MessageState
 
 if TYPE_CHECKING:  # the delivery rows point here; the delivery models import these
     from workflow.delivery.models import Delivery
+
+
+class MessageKind(enum.StrEnum):
+    INCIDENT = "incident"  # the fast queue; never paused
+    ROUTINE = "routine"  # may be scheduled, repeated and paused
+
+
+class IncidentStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Verdict(enum.StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
 
 
 class Incident(Base):
@@ -31,7 +47,8 @@ class Incident(Base):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     area: Mapped[Optional[str]] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus, "status", 20),
+                                                   default=IncidentStatus.OPEN)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
@@ -46,10 +63,11 @@ class Message(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     slug: Mapped[str] = mapped_column(String(160), unique=True)
     # "incident" messages use the fast queue and are never paused; "routine" ones are.
-    kind: Mapped[str] = mapped_column(String(20), default="routine")
+    kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, "kind", 20), default=MessageKind.ROUTINE)
     incident_id: Mapped[Optional[int]] = mapped_column(ForeignKey("incidents.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[MessageState] = mapped_column(String(30), default=MessageState.DRAFT)
+    status: Mapped[MessageState] = mapped_column(enum_column(MessageState, "status", 30),
+                                                 default=MessageState.DRAFT)
     current_version: Mapped[int] = mapped_column(Integer, default=0)
     # Why the desk must act: a rejection's reason, or why a series was parked; cleared on the next submit.
     rejection_reason: Mapped[Optional[str]] = mapped_column(Text)
@@ -122,7 +140,7 @@ class Decision(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("message_versions.id", ondelete="CASCADE"))
     version_number: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
-    decision: Mapped[str] = mapped_column(String(20))  # approved | rejected
+    decision: Mapped[Verdict] = mapped_column(enum_column(Verdict, "decision", 20))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

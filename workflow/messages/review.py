@@ -56,13 +56,13 @@ def submit(session: Session, actor: User, message_id: Any) -> Message:
         raise PermissionDeniedError("only the author or a supervisor can submit this message")
     status = MessageState(message.status)
     if status not in (MessageState.DRAFT, MessageState.REJECTED):
-        raise InvalidStateError(f"a {status.value.replace('_', ' ')} message cannot be submitted")
+        raise InvalidStateError(f"a {status.replace('_', ' ')} message cannot be submitted")
     version = message.latest
     checks = checks_for(session, message, version)
     if has_errors(checks):
         first = next(p["message"] for ps in checks.values() for p in ps if p["level"] == "error")
         raise ValidationError(f"fix this before submitting: {first}", field="body")
-    message.status = transition(status, MessageState.AWAITING_VERIFICATION).value
+    message.status = transition(status, MessageState.AWAITING_VERIFICATION)
     message.rejection_reason = None
     audit.record(session, actor, "message.submitted", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash)
@@ -91,7 +91,7 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
     target = message.latest
     if content_hash is not None and content_hash != target.content_hash:
         raise StaleVersionError("the version's content does not match what you verified")
-    if message.status != MessageState.AWAITING_VERIFICATION.value:
+    if message.status != MessageState.AWAITING_VERIFICATION:
         raise InvalidStateError(
             f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
     if reviewer.id in contributors(message):
@@ -105,11 +105,11 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
     except IntegrityError:
         raise ConflictError("this version has already been approved") from None
     deliveries, state = plan_deliveries(session, message, target, now)
-    message.status = transition(message.status, state).value
+    message.status = transition(message.status, state)
     audit.record(session, reviewer, "message.approved", message_id=message.id,
                  version_number=target.number, content_hash=target.content_hash,
-                 text=target.body, state=state.value, deliveries=[d.id for d in deliveries])
-    due = [d.id for d in deliveries if d.state == DeliveryState.PENDING.value and d.due_at <= now]
+                 text=target.body, state=state, deliveries=[d.id for d in deliveries])
+    due = [d.id for d in deliveries if d.state == DeliveryState.PENDING and d.due_at <= now]
     wake_after_commit(session, due)
     return message
 
@@ -124,14 +124,14 @@ def reject(session: Session, reviewer: User, message_id: Any, reason: Any, versi
     message = get_message(session, message_id, lock=True)
     if version is not None and parse_version(version) != message.current_version:
         raise StaleVersionError(f"version {version} is not the latest (version {message.current_version} is)")
-    if message.status != MessageState.AWAITING_VERIFICATION.value:
+    if message.status != MessageState.AWAITING_VERIFICATION:
         raise InvalidStateError(
             f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
     target = message.latest
     message.decisions.append(Decision(version_id=target.id, version_number=target.number,
                                       content_hash=target.content_hash, decision="rejected",
                                       reviewer_id=reviewer.id, reason=reason_text))
-    message.status = transition(message.status, MessageState.REJECTED).value
+    message.status = transition(message.status, MessageState.REJECTED)
     message.rejection_reason = reason_text
     audit.record(session, reviewer, "message.rejected", message_id=message.id,
                  version_number=target.number, content_hash=target.content_hash, reason=reason_text)

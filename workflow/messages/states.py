@@ -10,7 +10,7 @@ import enum
 from workflow.core.errors import InvalidStateError
 
 
-class MessageState(str, enum.Enum):
+class MessageState(enum.StrEnum):
     DRAFT = "draft"
     AWAITING_VERIFICATION = "awaiting_verification"
     REJECTED = "rejected"  # back with its author as a draft, with the reason
@@ -22,9 +22,6 @@ class MessageState(str, enum.Enum):
     PARTIALLY_PUBLISHED = "partially_published"
     FAILED = "failed"
     WITHDRAWN = "withdrawn"
-
-    def __str__(self) -> str:  # pragma: no cover - convenience
-        return self.value
 
 
 S = MessageState
@@ -73,7 +70,7 @@ def transition(current: MessageState | str, target: MessageState) -> MessageStat
     current = MessageState(current)
     if target not in TRANSITIONS[current]:
         raise InvalidStateError(
-            f"a message that is {current.value.replace('_', ' ')} cannot become "
-            f"{target.value.replace('_', ' ')}"
+            f"a message that is {current.replace('_', ' ')} cannot become "
+            f"{target.replace('_', ' ')}"
         )
     return target

@@ -48,13 +48,13 @@ def decide_held(session: Session, actor: User, message_id: Any, publish_now: boo
     policy.require(actor, Action.DECIDE_LATE)
     message = get_message(session, message_id, lock=True)
     held = [d for d in session.execute(select(Delivery).where(
-        Delivery.message_id == message.id, Delivery.state == DeliveryState.HELD.value)
+        Delivery.message_id == message.id, Delivery.state == DeliveryState.HELD)
         .order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)
     ).scalars() if not is_pause_hold(d)]
     if not held:
         raise InvalidStateError("nothing of this message is waiting for a decision")
     for d in held:
-        d.state = DeliveryState.PENDING.value
+        d.state = DeliveryState.PENDING
         d.last_error = None
         d.next_attempt_at = None
         d.due_at = now if publish_now else new_time
@@ -63,9 +63,9 @@ def decide_held(session: Session, actor: User, message_id: Any, publish_now: boo
         session.flush()
     except IntegrityError:
         raise ConflictError("this message already has a post planned at that time") from None
-    if message.status == MessageState.HELD.value:
+    if message.status == MessageState.HELD:
         target = MessageState.APPROVED if publish_now else MessageState.SCHEDULED
-        message.status = transition(message.status, target).value
+        message.status = transition(message.status, target)
     audit.record(session, actor, "message.held_decided", message_id=message.id,
                  version_number=message.current_version, content_hash=message.latest.content_hash,
                  choice="publish_now" if publish_now else "new_time",
@@ -73,5 +73,5 @@ def decide_held(session: Session, actor: User, message_id: Any, publish_now: boo
                  deliveries=[d.id for d in held],
                  still_paused=[d.id for d in held if is_pause_hold(d)])
     wake_after_commit(session, [d.id for d in held
-                                     if d.state == DeliveryState.PENDING.value and d.due_at <= now])
+                                     if d.state == DeliveryState.PENDING and d.due_at <= now])
     return message

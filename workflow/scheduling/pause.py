@@ -63,14 +63,14 @@ MAX_REASON = 2000
 
 
 # Deliveries that have not gone out and are not in a worker's hands.
-_WAITING = (DeliveryState.PENDING.value, DeliveryState.RETRYING.value)
+_WAITING = (DeliveryState.PENDING, DeliveryState.RETRYING)
 
 
 # States in which a delivery is still on its way; a message is held for a
 # decision only when none of its deliveries is, so no worker's status roll-up
 # meets a held message.
-_IN_FLIGHT = (DeliveryState.PENDING.value, DeliveryState.SENDING.value,
-              DeliveryState.RETRYING.value, DeliveryState.UNKNOWN.value)
+_IN_FLIGHT = (DeliveryState.PENDING, DeliveryState.SENDING,
+              DeliveryState.RETRYING, DeliveryState.UNKNOWN)
 
 
 def stale_after(session: Session) -> dt.timedelta:
@@ -85,7 +85,7 @@ def pause_mark(pause: Pause) -> str:
 
 def is_pause_hold(delivery: Delivery) -> bool:
     """True when ``delivery`` is held by a pause (not waiting for a decision)."""
-    return delivery.state == DeliveryState.HELD.value and (delivery.last_error or "").startswith(PAUSE_PREFIX)
+    return delivery.state == DeliveryState.HELD and (delivery.last_error or "").startswith(PAUSE_PREFIX)
 
 
 def _clean_reason(value: Any) -> str:
@@ -136,7 +136,7 @@ def _covers(pause: Pause, account: ChannelAccount) -> bool:
 
 
 def _pausable(delivery: Delivery) -> bool:
-    return delivery.queue == "routine" and delivery.purpose != DeliveryPurpose.WITHDRAW.value
+    return delivery.queue == "routine" and delivery.purpose != DeliveryPurpose.WITHDRAW
 
 
 def _covering(session: Session, pauses: Sequence[Pause], delivery: Delivery) -> Pause | None:
@@ -175,7 +175,7 @@ def hold_if_paused(session: Session, delivery: Delivery,
         return None
     pause = _covering(session, active_pauses(session) if pauses is None else pauses, delivery)
     if pause is not None:
-        delivery.state = DeliveryState.HELD.value
+        delivery.state = DeliveryState.HELD
         delivery.last_error = pause_mark(pause)
         delivery.lease_owner = None
         delivery.lease_expires_at = None
@@ -191,7 +191,7 @@ def hold_for_decision(session: Session, deliveries: Iterable[Delivery], why: str
     """
     message_ids: set[int] = set()
     for d in deliveries:
-        d.state = DeliveryState.HELD.value
+        d.state = DeliveryState.HELD
         d.last_error = f"{why}: choose publish now or a new time"
         d.lease_owner = None
         d.lease_expires_at = None
@@ -204,7 +204,7 @@ def hold_for_decision(session: Session, deliveries: Iterable[Delivery], why: str
         moving = session.execute(select(Delivery.id).where(
             Delivery.message_id == message_id, Delivery.state.in_(_IN_FLIGHT)).limit(1)).first()
         if moving is None:
-            message.status = MessageState.HELD.value
+            message.status = MessageState.HELD
 
 
 @transactional
@@ -221,7 +221,7 @@ def pause_routine(session: Session, actor: User, reason: Any, account_ids: Any =
     # (and meets the pause in its own check) or finds it held.
     rows = session.execute(select(Delivery).where(
         Delivery.state.in_(_WAITING), Delivery.queue == "routine",
-        Delivery.purpose != DeliveryPurpose.WITHDRAW.value,
+        Delivery.purpose != DeliveryPurpose.WITHDRAW,
     ).order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)).scalars().all()
     held = [d.id for d in rows if hold_if_paused(session, d, [pause])]
     audit.record(session, actor, "pause.started", pause_id=pause.id, reason=reason_text,
@@ -276,24 +276,24 @@ def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: A
     # Held by a pause, or left pending by a worker that met the pause in its
     # own check: both have been kept back by it.
     rows = session.execute(select(Delivery).where(
-        Delivery.queue == "routine", Delivery.purpose != DeliveryPurpose.WITHDRAW.value,
-        Delivery.state.in_((DeliveryState.HELD.value, DeliveryState.PENDING.value)),
+        Delivery.queue == "routine", Delivery.purpose != DeliveryPurpose.WITHDRAW,
+        Delivery.state.in_((DeliveryState.HELD, DeliveryState.PENDING)),
     ).order_by(Delivery.id).with_for_update().execution_options(populate_existing=True)).scalars().all()
     released: list[Delivery] = []
     stale: list[Delivery] = []
     still_held: list[int] = []
     limit = now - stale_after(session)
     for d in rows:
-        if d.state == DeliveryState.HELD.value and not is_pause_hold(d):
+        if d.state == DeliveryState.HELD and not is_pause_hold(d):
             continue  # waiting for a decision already
-        if d.state == DeliveryState.PENDING.value and _covering(session, lifting, d) is None:
+        if d.state == DeliveryState.PENDING and _covering(session, lifting, d) is None:
             continue  # never touched by these pauses
         if hold_if_paused(session, d, remaining) is not None:
             still_held.append(d.id)
         elif d.due_at < limit:
             stale.append(d)
-        elif d.state == DeliveryState.HELD.value:
-            d.state = DeliveryState.PENDING.value
+        elif d.state == DeliveryState.HELD:
+            d.state = DeliveryState.PENDING
             d.last_error = None
             d.next_attempt_at = None
             released.append(d)

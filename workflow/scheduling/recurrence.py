@@ -48,7 +48,7 @@ from workflow.scheduling.rules import (
 log = logging.getLogger(__name__)
 
 
-FINISHED = (DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.CANCELLED.value)
+FINISHED = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.CANCELLED)
 
 
 def _candidates(session: Session) -> list[tuple[int, int]]:
@@ -61,7 +61,7 @@ def _candidates(session: Session) -> list[tuple[int, int]]:
         .where(Decision.decision == "approved", Decision.voided_at.is_(None),
                MessageVersion.recurrence.is_not(None),
                MessageVersion.number == Message.current_version,
-               Message.status != MessageState.WITHDRAWN.value,
+               Message.status != MessageState.WITHDRAWN,
                ~unfinished)
         .order_by(Message.id)
     ).all()
@@ -75,7 +75,7 @@ def _plan_series(session: Session, message_id: int, version_id: int, now: dt.dat
         Decision.version_id == version_id, Decision.decision == "approved",
         Decision.voided_at.is_(None)).execution_options(populate_existing=True)).scalar_one_or_none()
     # Checked again under the lock: an edit, a withdrawal or another planner may have won.
-    if (version is None or approval is None or message.status == MessageState.WITHDRAWN.value
+    if (version is None or approval is None or message.status == MessageState.WITHDRAWN
             or version.number != message.current_version or not version.recurrence
             or version.publish_at is None):
         return []
@@ -86,8 +86,8 @@ def _plan_series(session: Session, message_id: int, version_id: int, now: dt.dat
     # The series resumes after the last thing it sent out: occurrences that fell
     # while a correction waited for verification are not owed afterwards.
     planned = [d.due_at for d in deliveries
-               if d.purpose in (DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)
-               and d.state != DeliveryState.CANCELLED.value]
+               if d.purpose in (DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)
+               and d.state != DeliveryState.CANCELLED]
     if planned:
         occurrence = next_occurrence(version.publish_at, version.recurrence, max(planned), inclusive=False)
     else:
@@ -101,8 +101,8 @@ def _plan_series(session: Session, message_id: int, version_id: int, now: dt.dat
     late = now - occurrence > dt.timedelta(seconds=settings_of(session).late_grace_seconds)
     queue = "incident" if message.kind == "incident" else "routine"
     rows = [Delivery(message_id=message.id, version_id=version.id, account_id=account_id,
-                     purpose=DeliveryPurpose.PUBLISH.value, queue=queue,
-                     state=DeliveryState.PENDING.value, due_at=occurrence)
+                     purpose=DeliveryPurpose.PUBLISH, queue=queue,
+                     state=DeliveryState.PENDING, due_at=occurrence)
             for account_id in version.targets]
     session.add_all(rows)
     session.flush()
@@ -113,14 +113,14 @@ def _plan_series(session: Session, message_id: int, version_id: int, now: dt.dat
         pauses = active_pauses(session)
         for d in rows:
             hold_if_paused(session, d, pauses)
-        if any(d.state == DeliveryState.PENDING.value for d in rows) and can_transition(
+        if any(d.state == DeliveryState.PENDING for d in rows) and can_transition(
                 message.status, MessageState.PUBLISHING):
-            message.status = MessageState.PUBLISHING.value
+            message.status = MessageState.PUBLISHING
     audit.record(session, None, "series.occurrence_planned", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash,
                  occurrence=occurrence.isoformat(), local_time=local, late=late,
                  deliveries=[d.id for d in rows], skipped=[t.isoformat() for t in skipped])
-    return [d.id for d in rows if d.state == DeliveryState.PENDING.value]
+    return [d.id for d in rows if d.state == DeliveryState.PENDING]
 
 
 def _park(session: Session, message_id: int, version_id: int, reason: str) -> None:
@@ -136,7 +136,7 @@ def _park(session: Session, message_id: int, version_id: int, reason: str) -> No
         return
     voided = void_approvals(message)
     if can_transition(message.status, MessageState.HELD):
-        message.status = MessageState.HELD.value
+        message.status = MessageState.HELD
     message.rejection_reason = (f"The repeat rule of version {version.number} cannot be used: {reason}. "
                                 "Nothing more will go out: edit the repeat and send it for verification again.")
     audit.record(session, None, "series.parked", message_id=message.id, version_number=version.number,

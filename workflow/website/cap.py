@@ -22,16 +22,16 @@ from workflow.website.pages import (
 )
 from workflow.website.shapes import CapAlert, Change, PublicUpdate, public_text
 
-_SENT = DeliveryState.SENT.value
+_SENT = DeliveryState.SENT
 
 
-_SHOWN = (DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)
+_SHOWN = (DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)
 
 
-_WITHDRAW = DeliveryPurpose.WITHDRAW.value
+_WITHDRAW = DeliveryPurpose.WITHDRAW
 
 
-_STATUS_WITHDRAWN = MessageState.WITHDRAWN.value
+_STATUS_WITHDRAWN = MessageState.WITHDRAWN
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

@@ -58,16 +58,16 @@ MAX_LIMIT = 500
 MAX_TIMELINE = 1000
 
 
-_SENT = DeliveryState.SENT.value
+_SENT = DeliveryState.SENT
 
 
-_SHOWN = (DeliveryPurpose.PUBLISH.value, DeliveryPurpose.CORRECT.value)
+_SHOWN = (DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)
 
 
-_WITHDRAW = DeliveryPurpose.WITHDRAW.value
+_WITHDRAW = DeliveryPurpose.WITHDRAW
 
 
-_STATUS_WITHDRAWN = MessageState.WITHDRAWN.value
+_STATUS_WITHDRAWN = MessageState.WITHDRAWN
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -90,7 +90,7 @@ def decode_cursor(value: str) -> tuple[dt.datetime, int]:
 
 
 def _website_accounts():
-    return select(ChannelAccount.id).where(ChannelAccount.kind == ChannelKind.WEBSITE.value)
+    return select(ChannelAccount.id).where(ChannelAccount.kind == ChannelKind.WEBSITE)
 
 
 def _sent_time(delivery) -> Any:
