@@ -31,7 +31,6 @@ log = logging.getLogger("crier.api")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-
 def error(code: str, message: str, status: int, field: str | None = None):
     body: dict[str, Any] = {"code": code, "message": message}
     if field:

@@ -49,7 +49,6 @@ DELIVERY_LABELS = {
 KIND_LABELS = {"x": "X", "facebook": "Facebook", "website": "Website"}
 
 
-
 def state_label(state: Any) -> str:
     value = str(getattr(state, "value", state))
     return STATE_LABELS.get(value, value.replace("_", " ").capitalize())

@@ -46,18 +46,14 @@ from workflow.core.unit_of_work import transactional
 
 log = logging.getLogger(__name__)
 
-
 #: How long a username's failures are remembered, in seconds.
 FAILURE_MEMORY = 900
-
 
 #: The first slowed attempt waits this long; each further failure doubles it.
 FIRST_DELAY = 0.5
 
-
 #: The same words for every refused sign-in, whoever the username is.
 WRONG_CREDENTIALS = "wrong username or password"
-
 
 WRONG_CODE = "that code is not right"
 

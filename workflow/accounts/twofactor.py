@@ -30,16 +30,12 @@ from workflow.core.unit_of_work import transactional
 
 ISSUER = "Crier"
 
-
 RECOVERY_CODES = 10
-
 
 #: Recovery codes: 16 characters (80 bits) from an alphabet without look-alikes.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
-
 _RECOVERY_LENGTH = 16
-
 
 _TOTP_RE = re.compile(r"^\d{6}$")
 

@@ -30,7 +30,6 @@ from workflow.core.unit_of_work import transactional
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
-
 MIN_PASSWORD = 10
 
 

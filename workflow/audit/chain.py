@@ -145,7 +145,6 @@ def record(session: Session, actor: User | str | None, action: str, *,
 #: Stands for the predecessor's hash in a payload sent to PostgreSQL.
 _PREV = "<prev>"
 
-
 #: Lock, read the last link, hash and append, sent as one round trip. The
 #: statements run one after another, each on a fresh snapshot, so the last
 #: link is read only once the lock is held. PostgreSQL computes the same

@@ -28,7 +28,6 @@ from workflow.messages.models import Decision, MessageVersion
 
 VERSION_ACTIONS = ("message.drafted", "message.edited", "message.corrected")
 
-
 DECISION_ACTIONS = {"approved": "message.approved", "rejected": "message.rejected"}
 
 

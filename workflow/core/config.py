@@ -18,9 +18,7 @@ from limits import parse_many
 
 DEFAULT_X_API_URL = "https://api.twitter.com"
 
-
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
-
 
 DEFAULT_GRAPH_VERSION = "v21.0"
 

@@ -20,7 +20,6 @@ from workflow.core.sqlite import ensure_wal
 
 log = logging.getLogger(__name__)
 
-
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

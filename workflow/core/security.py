@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _hasher = PasswordHasher()
 
-
 # Verified against when a username is unknown, so that a failed login takes the
 # same time whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("crier-no-such-user")

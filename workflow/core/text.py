@@ -33,9 +33,7 @@ _HIDDEN = regex.compile(r"[\u202A-\u202E\u2066-\u2069\u200B-\u200D\u2060-\u2064\
 
 _EMOJI_BEFORE_JOINER = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F]")
 
-
 _EMOJI_AFTER_JOINER = regex.compile(r"\p{Extended_Pictographic}")
-
 
 ZWJ = "\u200D"
 

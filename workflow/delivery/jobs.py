@@ -16,23 +16,18 @@ from workflow.delivery.ratelimit import Limit
 
 log = logging.getLogger("crier.delivery")
 
-
 DS = DeliveryState
-
 
 #: How far before a delivery's due time reconciliation looks for its post
 #: (clock differences between Crier and the platform).
 RECONCILE_MARGIN = dt.timedelta(minutes=2)
 
-
 #: Seconds added to the adapters' timeouts when bounding how long a lapsed
 #: lease's platform call may still land.
 IN_FLIGHT_MARGIN = 2.0
 
-
 #: How soon a correction or withdrawal looks again while the post it changes is still in flight.
 PARENT_WAIT_SECONDS = 3.0
-
 
 MAX_ERROR_CHARS = 2000
 

@@ -22,9 +22,7 @@ from workflow.delivery.models import Delivery, DeliveryState
 
 log = logging.getLogger("crier.delivery")
 
-
 DS = DeliveryState
-
 
 #: States a worker may claim (``sending`` only once its lease has lapsed).
 CLAIMABLE = (DS.PENDING, DS.RETRYING, DS.UNKNOWN, DS.SENDING)

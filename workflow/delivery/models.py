@@ -88,9 +88,7 @@ Index("ix_deliveries_message", Delivery.message_id)
 
 log = logging.getLogger("crier.delivery")
 
-
 DS = DeliveryState
-
 
 #: States in which a delivery still has work to do.
 ACTIVE = frozenset({DS.PENDING, DS.SENDING, DS.RETRYING, DS.UNKNOWN})

@@ -40,7 +40,6 @@ from workflow.messages.states import MessageState
 
 log = logging.getLogger("crier.delivery")
 
-
 DS = DeliveryState
 
 

@@ -23,7 +23,6 @@ from workflow.scheduling.rules import (
 
 UNSENT = (DeliveryState.PENDING, DeliveryState.RETRYING, DeliveryState.HELD)
 
-
 #: A post in one of these states may reach its platform at any moment (or already has).
 IN_FLIGHT = (DeliveryState.SENDING, DeliveryState.RETRYING, DeliveryState.UNKNOWN)
 

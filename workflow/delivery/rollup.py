@@ -19,7 +19,6 @@ from workflow.messages.states import MessageState, transition
 
 log = logging.getLogger("crier.delivery")
 
-
 DS = DeliveryState
 
 

@@ -75,7 +75,6 @@ from workflow.scheduling.pause import active_pause_for, pause_mark
 
 log = logging.getLogger("crier.delivery")
 
-
 DS = DeliveryState
 
 

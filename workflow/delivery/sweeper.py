@@ -34,9 +34,7 @@ from workflow.scheduling.recurrence import plan_due_occurrences
 
 log = logging.getLogger("crier.sweeper")
 
-
 DS = DeliveryState
-
 
 #: At most this many deliveries are woken per pass (the next pass takes the rest).
 BATCH = 2000

@@ -18,12 +18,10 @@ from workflow.delivery.workers import DELIVER_TASK, PING_TASK, services_of
 
 log = logging.getLogger("crier.tasks")
 
-
 #: A retry or deferral this close is woken by a countdown task; later ones
 #: are left to the sweeper, which dispatches them when they are due (long
 #: countdowns would sit in the broker past Redis's visibility timeout).
 SHORT_WAKE_SECONDS = 60.0
-
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 

@@ -30,12 +30,9 @@ from workflow.delivery.ratelimit import Limiter, make_limiter
 
 log = logging.getLogger("crier.celery")
 
-
 INCIDENT = "incident"
 
-
 ROUTINE = "routine"
-
 
 #: A worker listening to both queues takes incident updates first: on Redis
 #: the queues are polled in sorted order (``queue_order_strategy``), and
@@ -44,12 +41,9 @@ ROUTINE = "routine"
 #: worker thread, never behind the whole backlog.
 QUEUES = (INCIDENT, ROUTINE)
 
-
 DELIVER_TASK = "crier.deliver"
 
-
 PING_TASK = "crier.ping"
-
 
 #: Redis: how long a taken but unacknowledged message waits before Redis hands it
 #: out again. Well above the hard time limit plus a wait behind one task, so a

@@ -26,7 +26,6 @@ class MessageState(enum.StrEnum):
 
 S = MessageState
 
-
 #: Which states a message may move to from each state.
 TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
     S.DRAFT: frozenset({S.DRAFT, S.AWAITING_VERIFICATION, S.WITHDRAWN}),
@@ -55,7 +54,6 @@ TRANSITIONS: dict[MessageState, frozenset[MessageState]] = {
 
 #: States in which the text may be changed by an ordinary edit (not a correction).
 EDITABLE = frozenset({S.DRAFT, S.REJECTED, S.AWAITING_VERIFICATION, S.APPROVED, S.SCHEDULED, S.HELD})
-
 
 #: States in which something has gone out, so a change is a correction.
 LIVE = frozenset({S.PUBLISHED, S.PARTIALLY_PUBLISHED, S.FAILED, S.PUBLISHING})

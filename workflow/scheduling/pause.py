@@ -54,17 +54,13 @@ from workflow.scheduling.models import Pause
 
 PAUSE_PREFIX = "held by pause #"
 
-
 #: A post held by a pause for longer than this past its time waits for a decision.
 PAUSE_STALE_AFTER = dt.timedelta(hours=1)
 
-
 MAX_REASON = 2000
-
 
 # Deliveries that have not gone out and are not in a worker's hands.
 _WAITING = (DeliveryState.PENDING, DeliveryState.RETRYING)
-
 
 # States in which a delivery is still on its way; a message is held for a
 # decision only when none of its deliveries is, so no worker's status roll-up

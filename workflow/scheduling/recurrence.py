@@ -47,7 +47,6 @@ from workflow.scheduling.rules import (
 
 log = logging.getLogger(__name__)
 
-
 FINISHED = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.CANCELLED)
 
 

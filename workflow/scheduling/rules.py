@@ -21,15 +21,11 @@ from workflow.core.london import LONDON
 T = TypeVar("T")
 
 
-
-
 # A rule that fires more often than this is a mistake, not a routine post.
 MIN_INTERVAL = dt.timedelta(hours=1)
 
-
 #: How far ahead a post may be scheduled.
 MAX_AHEAD = dt.timedelta(days=366)
-
 
 #: A time this little in the past is "now" (a clock a little behind, a slow form).
 PAST_TOLERANCE = dt.timedelta(minutes=2)
@@ -88,26 +84,19 @@ ALLOWED_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMON
 
 ALLOWED_FREQ = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
-
 MAX_INTERVAL = 366
 
-
 MAX_COUNT = 1000
-
 
 #: How far ahead a series may be planned: UNTIL at most, and its first occurrence within.
 HORIZON = dt.timedelta(days=5 * 365 + 1)
 
-
 #: Wall-clock budget for any one computation on a rule (validation, planning, a preview).
 COMPUTE_BUDGET_SECONDS = 0.25
 
-
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
-
 _MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
-
 
 _NTH_DAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 

@@ -22,56 +22,46 @@ import re
 from typing import Any, Iterable
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from workflow.accounts.models import ChannelAccount, ChannelKind
 from workflow.core.errors import ValidationError
-from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
+from workflow.delivery.models import Delivery
 from workflow.messages.models import Incident, Message, MessageVersion
-from workflow.messages.states import MessageState
 from workflow.website.shapes import (
     ORDER_PUBLISHED,
     ORDER_UPDATED,
     Change,
-    IncidentRef,
     IncidentTimeline,
     PublicUpdate,
     UpdateLookup,
     Validators,
     public_text,
 )
+from workflow.website.sources import (
+    EPOCH,
+    SENT,
+    SHOWN,
+    STATUS_WITHDRAWN,
+    WITHDRAW,
+    incident_ref,
+    sent_time,
+    text_for,
+    website_accounts,
+    website_versions,
+    withdrawn_on_website,
+)
 
 LIVE = "live"
 
-
 WITHDRAWN = "withdrawn"
 
-
 NOT_FOUND = "not_found"
-
 
 #: The most updates one list or feed query returns.
 MAX_LIMIT = 500
 
-
 #: The most updates an incident timeline shows.
 MAX_TIMELINE = 1000
-
-
-_SENT = DeliveryState.SENT
-
-
-_SHOWN = (DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)
-
-
-_WITHDRAW = DeliveryPurpose.WITHDRAW
-
-
-_STATUS_WITHDRAWN = MessageState.WITHDRAWN
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-
 
 _CURSOR = re.compile(r"^(\d{1,18})-(\d{1,18})$")
 
@@ -83,65 +73,10 @@ def decode_cursor(value: str) -> tuple[dt.datetime, int]:
         raise ValidationError("the page cursor is not one Crier made", field="before")
     micros, message_id = int(match.group(1)), int(match.group(2))
     try:
-        at = _EPOCH + dt.timedelta(microseconds=micros)
+        at = EPOCH + dt.timedelta(microseconds=micros)
     except OverflowError:
         raise ValidationError("the page cursor is out of range", field="before") from None
     return at, message_id
-
-
-def _website_accounts():
-    return select(ChannelAccount.id).where(ChannelAccount.kind == ChannelKind.WEBSITE)
-
-
-def _sent_time(delivery) -> Any:
-    # sent_at is what the engine records; updated_at stands in should it ever be missing.
-    return func.coalesce(delivery.sent_at, delivery.updated_at)
-
-
-def _website_versions(messages: Any = None):
-    """Per (message, version) on the website: when it first went live and through which account.
-
-    ``messages`` (a list of ids or a SELECT of ids) narrows it, so that a
-    timeline or one alert does not aggregate the whole website.
-    """
-    D = aliased(Delivery)
-    MV = aliased(MessageVersion)
-    where = []
-    if messages is not None:
-        where.append(D.message_id.in_(list(messages) if isinstance(messages, (list, tuple)) else messages))
-    return (
-        select(
-            D.message_id.label("message_id"),
-            D.version_id.label("version_id"),
-            MV.number.label("number"),
-            func.min(_sent_time(D)).label("at"),
-            func.min(D.account_id).label("account_id"),
-        )
-        .join(MV, MV.id == D.version_id)
-        .where(D.state == _SENT, D.purpose.in_(_SHOWN), D.account_id.in_(_website_accounts()), *where)
-        .group_by(D.message_id, D.version_id, MV.number)
-    )
-
-
-def _withdrawn_on_website():
-    """The ids of messages whose withdrawal has been sent to a website account."""
-    D = aliased(Delivery)
-    return select(D.message_id).where(D.purpose == _WITHDRAW, D.state == _SENT,
-                                      D.account_id.in_(_website_accounts()))
-
-
-def _text_for(body: str, variants: dict | None, account_id: int | None) -> str:
-    # The website account's own wording when the version has one, as its delivery carried.
-    if variants and account_id is not None:
-        body = variants.get(str(account_id), body)
-    return public_text(body)
-
-
-def _incident_ref(row: Any) -> IncidentRef | None:
-    if row.incident_id is None:
-        return None
-    return IncidentRef(id=row.incident_id, slug=row.incident_slug, title=public_text(row.incident_title),
-                       area=public_text(row.incident_area) or None, status=row.incident_status or "open")
 
 
 def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[dt.datetime, int] | None,
@@ -151,7 +86,7 @@ def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[
     The page is chosen first from the per-message aggregate alone; only its
     rows are then joined to their texts and incidents.
     """
-    versions = _website_versions(messages).cte("website_versions")
+    versions = website_versions(messages).cte("website_versions")
     per_message = (
         select(
             versions.c.message_id,
@@ -171,7 +106,7 @@ def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[
         )
         .join(per_message, per_message.c.message_id == Message.id)
         .join(shown, and_(shown.c.message_id == Message.id, shown.c.number == per_message.c.number))
-        .where(Message.status != _STATUS_WITHDRAWN, Message.id.not_in(_withdrawn_on_website()), *where)
+        .where(Message.status != STATUS_WITHDRAWN, Message.id.not_in(withdrawn_on_website()), *where)
     )
     if before is not None:
         at, message_id = before
@@ -199,9 +134,9 @@ def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[
 def _update_from_row(row: Any) -> PublicUpdate:
     return PublicUpdate(
         message_id=row.id, slug=row.slug, kind=row.kind,
-        text=_text_for(row.body, row.variants, row.account_id),
+        text=text_for(row.body, row.variants, row.account_id),
         version=row.number, published=row.published, updated=row.updated, created_at=row.created_at,
-        incident=_incident_ref(row),
+        incident=incident_ref(row),
         change_note=public_text(row.change_note) or None if row.number > row.first_number else None,
         corrected=row.number > row.first_number,
     )
@@ -237,15 +172,15 @@ def update_by_slug(session: Session, slug: str) -> UpdateLookup:
         return UpdateLookup(NOT_FOUND, slug)
     D = Delivery
     sent = session.execute(
-        select(D.purpose, D.version_id, D.account_id, _sent_time(D).label("at"))
-        .where(D.message_id == row.id, D.state == _SENT, D.account_id.in_(_website_accounts()))
+        select(D.purpose, D.version_id, D.account_id, sent_time(D).label("at"))
+        .where(D.message_id == row.id, D.state == SENT, D.account_id.in_(website_accounts()))
     ).all()
-    shown_rows = [s for s in sent if s.purpose in _SHOWN]
+    shown_rows = [s for s in sent if s.purpose in SHOWN]
     if not shown_rows:
         # Never on the website: a withdrawn draft is as unknown to the public as any other.
         return UpdateLookup(NOT_FOUND, slug)
-    withdrawals = [s.at for s in sent if s.purpose == _WITHDRAW]
-    if row.status == _STATUS_WITHDRAWN or withdrawals:
+    withdrawals = [s.at for s in sent if s.purpose == WITHDRAW]
+    if row.status == STATUS_WITHDRAWN or withdrawals:
         at = row.withdrawn_at or (min(withdrawals) if withdrawals else row.updated_at)
         return UpdateLookup(WITHDRAWN, slug, withdrawn_at=at)
 
@@ -266,9 +201,9 @@ def update_by_slug(session: Session, slug: str) -> UpdateLookup:
                     for v in versions[1:])
     update = PublicUpdate(
         message_id=row.id, slug=row.slug, kind=row.kind,
-        text=_text_for(shown.body, shown.variants, first_account[shown.id]),
+        text=text_for(shown.body, shown.variants, first_account[shown.id]),
         version=shown.number, published=min(first_at.values()), updated=first_at[shown.id],
-        created_at=row.created_at, incident=_incident_ref(row),
+        created_at=row.created_at, incident=incident_ref(row),
         change_note=changes[-1].note if changes else None, corrected=bool(changes), changes=changes,
     )
     return UpdateLookup(LIVE, slug, update=update)
@@ -284,7 +219,7 @@ def incident_timeline(session: Session, slug: str) -> IncidentTimeline:
     ).first()
     if row is None:
         return IncidentTimeline(NOT_FOUND, None)
-    incident = _incident_ref(row)
+    incident = incident_ref(row)
     stmt = _updates_statement(Message.incident_id == row.incident_id, order=ORDER_PUBLISHED,
                               descending=False, before=None, limit=MAX_TIMELINE,
                               messages=select(Message.id).where(Message.incident_id == row.incident_id))
@@ -295,9 +230,9 @@ def incident_timeline(session: Session, slug: str) -> IncidentTimeline:
     ever = session.execute(
         select(literal(1)).select_from(Message)
         .where(Message.incident_id == row.incident_id,
-               exists().where(Delivery.message_id == Message.id, Delivery.state == _SENT,
-                              Delivery.purpose.in_(_SHOWN),
-                              Delivery.account_id.in_(_website_accounts())))
+               exists().where(Delivery.message_id == Message.id, Delivery.state == SENT,
+                              Delivery.purpose.in_(SHOWN),
+                              Delivery.account_id.in_(website_accounts())))
         .limit(1)
     ).first()
     return IncidentTimeline(WITHDRAWN if ever else NOT_FOUND, incident if ever else None)
@@ -325,17 +260,17 @@ def page_validators(session: Session, *, message_slug: str | None = None,
     if incident_slug is not None:
         scope_messages.append(M.incident_id.in_(select(I.id).where(I.slug == incident_slug)))
         scope_incidents.append(I.slug == incident_slug)
-    delivery_where = [D.state == _SENT, D.account_id.in_(_website_accounts())]
+    delivery_where = [D.state == SENT, D.account_id.in_(website_accounts())]
     if scope_messages:
         delivery_where.append(D.message_id.in_(select(M.id).where(*scope_messages)))
     deliveries = (select(func.count(D.id).label("n"),
-                         func.count(case((D.purpose.in_(_SHOWN), 1))).label("shown"),
+                         func.count(case((D.purpose.in_(SHOWN), 1))).label("shown"),
                          func.max(D.id).label("last_id"),
-                         func.max(D.updated_at).label("changed"), func.max(_sent_time(D)).label("sent"))
+                         func.max(D.updated_at).label("changed"), func.max(sent_time(D)).label("sent"))
                   .where(*delivery_where).subquery("d"))
     withdrawn = (select(func.count(M.id).label("n"), func.max(M.updated_at).label("changed"),
                         func.max(func.coalesce(M.withdrawn_at, M.updated_at)).label("at"))
-                 .where(M.status == _STATUS_WITHDRAWN, *scope_messages).subquery("w"))
+                 .where(M.status == STATUS_WITHDRAWN, *scope_messages).subquery("w"))
     closed = (select(func.count(I.id).label("n"), func.max(I.closed_at).label("changed"))
               .where(I.status == "closed", *scope_incidents).subquery("c"))
     row = session.execute(

@@ -11,24 +11,17 @@ from workflow.messages.states import MessageState
 
 ORDER_PUBLISHED = "published"
 
-
 ORDER_UPDATED = "updated"
-
 
 _SENT = DeliveryState.SENT
 
-
 _SHOWN = (DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)
-
 
 _WITHDRAW = DeliveryPurpose.WITHDRAW
 
-
 _STATUS_WITHDRAWN = MessageState.WITHDRAWN
 
-
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-
 
 # C0 and C1 controls (except tab and newline), lone surrogates and the two
 # non-characters: none can appear in XML 1.0, and none means anything on a page.

@@ -196,7 +196,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_deliveries_message', ['message_id'], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_message')
