@@ -9,7 +9,6 @@ from sqlalchemy.orm import joinedload
 from workflow.accounts import policy
 from workflow.accounts.policy import Action
 from workflow.core import london
-from workflow.core.errors import CrierError
 from workflow.delivery.models import ACTIVE, Delivery
 from workflow.messages import corrections
 from workflow.messages import queries as messages
@@ -20,6 +19,7 @@ from workflow.scheduling import late
 from ..auth import console_user
 from ..context import db
 from . import bp, present
+from .forms import attempt
 
 # How often the page asks for news, in milliseconds.
 POLL_MS = 1500
@@ -120,13 +120,9 @@ def correct(message_id: int):
     if not note:
         errors["change_note"] = "Say what changed: the website shows this note."
     if not errors:
-        try:
-            corrections.correct(db(), console_user(), message_id, body, note)
-        except CrierError as exc:
-            db().rollback()
-            if exc.status == 404:
-                raise
-            errors["change_note" if exc.field == "change_note" else "correction-body"] = exc.message
+        _, refused = attempt(lambda: corrections.correct(db(), console_user(), message_id, body, note))
+        if refused:
+            errors["change_note" if refused.field == "change_note" else "correction-body"] = refused.message
     if errors:
         return _status_with_errors(message_id, errors)
     flash("Correction saved: it goes to a supervisor for verification before it is published.")
@@ -139,13 +135,9 @@ def withdraw(message_id: int):
     reason = (request.form.get("reason") or "").strip()
     if not reason:
         return _status_with_errors(message_id, {"withdraw-reason": "Say why it is withdrawn."})
-    try:
-        corrections.withdraw(db(), console_user(), message_id, reason)
-    except CrierError as exc:
-        db().rollback()
-        if exc.status == 404:
-            raise
-        return _status_with_errors(message_id, {"withdraw-reason": exc.message})
+    _, refused = attempt(lambda: corrections.withdraw(db(), console_user(), message_id, reason))
+    if refused:
+        return _status_with_errors(message_id, {"withdraw-reason": refused.message})
     flash("Withdrawn: Crier is deleting it from every channel.")
     return redirect(url_for("console.status", message_id=message_id))
 
@@ -155,14 +147,10 @@ def withdraw(message_id: int):
 def decide(message_id: int):
     publish_now = request.form.get("choice") == "now"
     publish_at = request.form.get("publish_at") or None
-    try:
-        late.decide_held(db(), console_user(), message_id, publish_now=publish_now,
-                          publish_at=None if publish_now else publish_at)
-    except CrierError as exc:
-        db().rollback()
-        if exc.status == 404:
-            raise
-        return _status_with_errors(message_id, {"publish_at": exc.message})
+    _, refused = attempt(lambda: late.decide_held(db(), console_user(), message_id, publish_now=publish_now,
+                                                  publish_at=None if publish_now else publish_at))
+    if refused:
+        return _status_with_errors(message_id, {"publish_at": refused.message})
     flash("Decision recorded.")
     return redirect(url_for("console.status", message_id=message_id))
 

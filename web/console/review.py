@@ -23,6 +23,7 @@ from workflow.messages.models import Message
 from ..auth import console_user
 from ..context import db
 from . import bp, present
+from .forms import attempt
 from .views import user_names
 
 
@@ -82,13 +83,9 @@ def message(message_id: int):
 @bp.post("/messages/<int:message_id>/submit")
 @login_required
 def submit(message_id: int):
-    try:
-        review.submit(db(), console_user(), message_id)
-    except CrierError as exc:
-        db().rollback()
-        if exc.status in (403, 404):
-            raise
-        return _refused(message_id, exc)
+    _, refused = attempt(lambda: review.submit(db(), console_user(), message_id), propagate=(403, 404))
+    if refused:
+        return _refused(message_id, refused)
     flash("Sent for verification.")
     return redirect(url_for("console.message", message_id=message_id))
 
@@ -98,15 +95,12 @@ def submit(message_id: int):
 def approve(message_id: int):
     version = _int(request.form.get("version"))
     content_hash = request.form.get("content_hash") or None
-    try:
-        if version is None:
-            raise ValidationError("the form did not say which version you verified", field="version")
-        message = review.approve(db(), console_user(), message_id, version, content_hash)
-    except CrierError as exc:
-        db().rollback()
-        if exc.status == 404:
-            raise
-        return _refused(message_id, exc, "Not approved: ")
+    if version is None:
+        return _refused(message_id, ValidationError("the form did not say which version you verified",
+                                                    field="version"), "Not approved: ")
+    message, refused = attempt(lambda: review.approve(db(), console_user(), message_id, version, content_hash))
+    if refused:
+        return _refused(message_id, refused, "Not approved: ")
     flash(f"Version {version} approved: {present.state_label(message.status).lower()}.")
     return redirect(url_for("console.status", message_id=message_id))
 
@@ -120,13 +114,9 @@ def reject(message_id: int):
         message = queries.get_message(db(), message_id)
         return message_page(message, {"reason": "Give the author a reason, so they can fix it."},
                             request.form, 422)
-    try:
-        review.reject(db(), console_user(), message_id, reason, version=version)
-    except CrierError as exc:
-        db().rollback()
-        if exc.status == 404:
-            raise
-        return _refused(message_id, exc, "" if exc.field == "reason" else "Not rejected: ")
+    _, refused = attempt(lambda: review.reject(db(), console_user(), message_id, reason, version=version))
+    if refused:
+        return _refused(message_id, refused, "" if refused.field == "reason" else "Not rejected: ")
     flash("Rejected: the message is back with its author, with your reason.")
     return redirect(url_for("console.home"))
 

@@ -14,10 +14,12 @@ from workflow.accounts.policy import Action
 from workflow.core import london
 from workflow.core.errors import CrierError
 from workflow.messages.models import Incident, Message, MessageVersion
+from workflow.scheduling import pause
 
 from ..auth import console_user
 from ..context import db
 from . import bp, present
+from .forms import attempt
 from .signin import safe_next
 
 HOME_LIMIT = 50
@@ -119,12 +121,6 @@ def home():
 
 # Pause -----------------------------------------------------------------------
 
-def _pause_service():
-    if present.pause_service is None or not hasattr(present.pause_service, "pause_routine"):
-        raise CrierError("pausing is not available in this version of Crier yet")
-    return present.pause_service
-
-
 @bp.get("/pause")
 @login_required
 def pause_page():
@@ -132,7 +128,7 @@ def pause_page():
     policy.require(user, Action.PAUSE)
     groups = present.group_accounts(accounts.list_accounts(db()))
     return render_template("console/pause.html", title="Pause routine posts", groups=groups,
-                           available=present.pause_service is not None, errors={}, form={})
+                           errors={}, form={})
 
 
 @bp.post("/pause")
@@ -147,16 +143,14 @@ def pause_routine():
     if not reason:
         errors["reason"] = "Say why routine posts are paused: everyone will see it."
     else:
-        try:
-            _pause_service().pause_routine(db(), user, reason, account_ids=account_ids or None,
-                                           areas=areas or None)
-        except CrierError as exc:
-            errors[exc.field or "reason"] = exc.message
+        _, refused = attempt(lambda: pause.pause_routine(db(), user, reason, account_ids=account_ids or None,
+                                                         areas=areas or None), propagate=())
+        if refused:
+            errors[refused.field or "reason"] = refused.message
     if errors:
         groups = present.group_accounts(accounts.list_accounts(db()))
         return render_template("console/pause.html", title="Pause routine posts", groups=groups,
-                               available=present.pause_service is not None, errors=errors,
-                               form=request.form), 422
+                               errors=errors, form=request.form), 422
     flash("Routine posts are paused.")
     return redirect(url_for("console.home"))
 
@@ -167,7 +161,7 @@ def lift_pause():
     user = console_user()
     policy.require(user, Action.PAUSE)
     pause_id = request.form.get("pause_id")
-    _pause_service().lift_pause(db(), user, pause_id=int(pause_id) if pause_id and pause_id.isdigit() else None)
+    pause.lift_pause(db(), user, pause_id=int(pause_id) if pause_id and pause_id.isdigit() else None)
     flash("The pause is lifted: routine posts go out again.")
     return redirect(safe_next(request.form.get("next")))
 
