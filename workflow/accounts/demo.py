@@ -84,8 +84,6 @@ def ensure_people(session: Session) -> list[tuple[str, str, str]]:
         else:
             user.password_hash = hash_password(password)
             user.active = True
-            user.failed_logins = 0
-            user.locked_until = None
             audit.record(session, None, "user.password_reset", username=username, reason="demo start")
         out.append((username, role, password))
     return out

@@ -54,8 +54,6 @@ class User(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role, "role", 20))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Console sessions carry the generation they were signed in under; bumping
     # it (sign-out, password, role, disable, second factor reset) ends them all.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
@@ -212,12 +211,3 @@ class Settings:
                 raise SettingsError(f"CRIER_CREDENTIAL_KEYS: key {number} is not a Fernet key "
                                     "(crier keys generate makes one)")
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **defaults: Any) -> "Settings":
-        """Build settings from ``CRIER_*`` environment variables over ``defaults``."""
-        environ = os.environ if environ is None else environ
-        mapping = {k.upper(): v for k, v in defaults.items()}
-        for key, value in environ.items():
-            if key.startswith("CRIER_"):
-                mapping[key[len("CRIER_"):]] = value
-        return cls.from_mapping(mapping)
