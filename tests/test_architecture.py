@@ -61,6 +61,13 @@ def test_the_simulators_import_nothing_from_workflow_or_web():
     assert offenders("channels", ("workflow", "web"), only="simulators") == []
 
 
+def test_web_reaches_the_channels_only_through_workflow():
+    # The one exception: `crier run` and `crier simulate` start the local simulators for the demo.
+    direct = [line for line in offenders("web", ("channels",))
+              if not (line.startswith("web/cli/run.py") and ".simulators." in line)]
+    assert direct == []
+
+
 def test_workflow_never_imports_web_or_flask():
     assert offenders("workflow", ("web", "flask", "flask_login", "flask_wtf", "werkzeug")) == []
 
