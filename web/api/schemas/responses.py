@@ -83,12 +83,12 @@ class StatusOnly(BaseModel):
     status: MessageState
 
     @classmethod
-    def fields_of(cls, message: messages_models.Message) -> dict[str, Any]:
-        return {"id": message.id, "version": message.current_version, "status": message.status}
-
-    @classmethod
     def of(cls, message: messages_models.Message) -> StatusOnly:
-        return cls(**StatusOnly.fields_of(message))
+        return cls(**_status(message))
+
+
+def _status(message: messages_models.Message) -> dict[str, Any]:
+    return {"id": message.id, "version": message.current_version, "status": message.status}
 
 
 class Rejected(StatusOnly):
@@ -96,7 +96,7 @@ class Rejected(StatusOnly):
 
     @classmethod
     def of(cls, message: messages_models.Message) -> Rejected:
-        return cls(**StatusOnly.fields_of(message), rejection_reason=message.rejection_reason)
+        return cls(**_status(message), rejection_reason=message.rejection_reason)
 
 
 class Edited(StatusOnly):
@@ -105,7 +105,8 @@ class Edited(StatusOnly):
 
     @classmethod
     def of(cls, session: Session, message: messages_models.Message, **more: Any) -> Edited:  # type: ignore[override]
-        return cls(**StatusOnly.fields_of(message), content_hash=message.latest.content_hash,
+        """The new version's status, hash and checks; ``more`` fills a subclass's own fields."""
+        return cls(**_status(message), content_hash=message.latest.content_hash,
                    checks=_checks(session, message), **more)
 
 
