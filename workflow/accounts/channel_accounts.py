@@ -135,19 +135,6 @@ def rotate_credentials(session: Session) -> int:
     return count
 
 
-def account_as_dict(account: ChannelAccount) -> dict[str, Any]:
-    """The public view of an account: never its credentials."""
-    return {
-        "id": account.id,
-        "kind": account.kind,
-        "name": account.name,
-        "area": account.area,
-        "status": account.status,
-        "status_reason": account.status_reason,
-        "settings": dict(account.settings or {}),
-    }
-
-
 #: Deliveries in these states still need their account.
 UNSETTLED = (DeliveryState.PENDING, DeliveryState.SENDING, DeliveryState.RETRYING,
              DeliveryState.UNKNOWN, DeliveryState.HELD)

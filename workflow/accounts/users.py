@@ -116,14 +116,6 @@ def list_users(session: Session) -> list[User]:
     return list(session.execute(select(User).order_by(User.username)).scalars())
 
 
-def user_as_dict(user: User) -> dict[str, Any]:
-    """The admin view of a user (never a password hash or a second-factor secret)."""
-    return {"username": user.username, "display_name": user.display_name, "role": str(user.role),
-            "active": bool(user.active), "email": user.email,
-            "two_factor": user.totp_enabled_at is not None,
-            "created_at": user.created_at.isoformat() if user.created_at else None}
-
-
 def check_email(value: Any) -> str | None:
     """A plausible email address, or None for none; refused with the field named otherwise."""
     if value is None or value == "":

@@ -300,18 +300,3 @@ def lift_pause(session: Session, actor: User, pause_id: Any = None, *, reason: A
     due = [d.id for d in released if d.due_at <= now]
     wake_after_commit(session, due)
     return lifting
-
-
-def pause_as_dict(pause: Pause) -> dict[str, Any]:
-    """The API view of a pause."""
-    return {
-        "id": pause.id,
-        "reason": pause.reason,
-        "accounts": list(pause.account_ids or []),
-        "areas": list(pause.areas or []),
-        "created_by": pause.created_by.username if pause.created_by else None,
-        "created_at": pause.created_at.isoformat() if pause.created_at else None,
-        "lifted_by": pause.lifted_by.username if pause.lifted_by else None,
-        "lifted_at": pause.lifted_at.isoformat() if pause.lifted_at else None,
-        "active": pause.lifted_at is None,
-    }

@@ -1,0 +1,134 @@
+"""Request bodies: a field none of them names is refused, naming it."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
+
+from workflow.accounts.models import ChannelKind, Role
+from workflow.messages.review import MAX_REASON
+
+from .types import PostText, documented
+
+Kind = Literal[tuple(ChannelKind)]  # type: ignore[valid-type]
+RoleName = Literal[tuple(Role)]  # type: ignore[valid-type]
+MessageKind = Literal["incident", "routine"]
+AccountIds = list[StrictInt]
+Variants = dict[str, PostText]
+
+VARIANTS = "Per-account wording: {account id: text}; the account must be a target"
+PUBLISH_AT = "ISO 8601 date-time; a time without an offset is Europe/London local time"
+RECURRENCE = "An RRULE such as FREQ=WEEKLY;BYDAY=MO, starting at publish_at; routine posts only, at most hourly"
+
+
+class RequestBody(BaseModel):
+    """Strict input: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def reason(description: str | None = None) -> Any:
+    return documented(description, minLength=1, maxLength=MAX_REASON)
+
+
+def change_note(description: str | None = None, default: Any = None) -> Any:
+    return documented(description, default=default, minLength=1, maxLength=1000)
+
+
+def publish_at() -> Any:
+    return documented(PUBLISH_AT, default=None, format="date-time")
+
+
+def recurrence() -> Any:
+    return documented(RECURRENCE, default=None, maxLength=500)
+
+
+def account_ids(description: str | None = None, default: Any = ...) -> Any:
+    return documented(description, default=default, minItems=1, maxItems=1000)
+
+
+class IncidentRef(BaseModel):
+    """A new incident to open with the message."""
+
+    title: StrictStr = documented(minLength=1, maxLength=200)
+    area: StrictStr | None = documented(default=None, maxLength=120)
+
+
+class NewAccount(RequestBody):
+    kind: Kind
+    name: StrictStr = documented(minLength=1, maxLength=120)
+    area: StrictStr | None = documented(default=None, maxLength=120)
+    credentials: dict[str, Any] = documented(
+        "x: consumer_key, consumer_secret, access_token, access_token_secret; facebook: page_id, "
+        "page_access_token; website: none. Stored encrypted and never shown back.", default={})
+
+
+class NewMessage(RequestBody):
+    body: PostText = documented("The canonical text every channel carries")
+    accounts: AccountIds = account_ids("Target channel account ids")
+    variants: Variants | None = documented(VARIANTS, default=None)
+    incident: StrictInt | StrictStr | IncidentRef | None = documented(
+        "an incident id or slug, or {title, area} to open a new incident", default=None)
+    kind: MessageKind | None = None
+    publish_at: StrictStr | None = publish_at()
+    recurrence: StrictStr | None = recurrence()
+    change_note: StrictStr | None = change_note()
+
+
+class MessageEdit(RequestBody):
+    """Fields left out keep their values from the latest version."""
+
+    version: StrictInt | None = documented("The version you edited; 409 if it is no longer the latest",
+                                           default=None)
+    body: PostText = documented(default=None)
+    accounts: AccountIds = account_ids(default=None)
+    variants: Variants | None = documented(VARIANTS, default=None)
+    publish_at: StrictStr | None = publish_at()
+    recurrence: StrictStr | None = recurrence()
+    change_note: StrictStr | None = change_note()
+
+
+class Approval(RequestBody):
+    version: StrictInt = documented("The version you verified", minimum=1)
+    content_hash: StrictStr | None = documented("The content_hash of the version you verified", default=None)
+
+
+class Rejection(RequestBody):
+    reason: StrictStr = reason()
+    version: StrictInt | None = documented(default=None, minimum=1)
+
+
+class Withdrawal(RequestBody):
+    reason: StrictStr = reason()
+
+
+class Correction(RequestBody):
+    body: PostText = documented("The corrected text")
+    change_note: StrictStr = change_note("What changed, shown with the corrected post", default=...)
+    variants: Variants | None = documented(VARIANTS, default=None)
+
+
+class HeldDecision(RequestBody):
+    """Either publish_now: true, or a new publish_at in the future."""
+
+    publish_now: StrictBool = False
+    publish_at: StrictStr | None = publish_at()
+
+
+class NewPause(RequestBody):
+    reason: StrictStr = reason()
+    accounts: AccountIds | None = documented("Only these accounts (default: all)", default=None)
+    areas: list[StrictStr] | None = documented("Only accounts serving these areas (default: all)", default=None)
+
+
+class UserEdit(RequestBody):
+    """Fields left out stay as they are."""
+
+    role: RoleName | None = None
+    active: StrictBool | None = None
+    email: StrictStr | None = documented(default=None, maxLength=254)
+
+
+REQUEST_MODELS: tuple[type[RequestBody], ...] = (
+    NewAccount, NewMessage, MessageEdit, Approval, Rejection, Withdrawal, Correction, HeldDecision,
+    NewPause, UserEdit)
