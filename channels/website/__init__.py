@@ -4,12 +4,6 @@
 (also used when an account's credentials are checked); ``urls`` builds every
 public link.
 """
-from .adapter import (  # noqa: F401
-    IDEMPOTENCY_HEADER,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    WebsiteChannel,
-    sign,
-)
+from .adapter import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebsiteChannel, sign  # noqa: F401
 from .address import webhook_url_problem  # noqa: F401
 from .urls import page_url  # noqa: F401

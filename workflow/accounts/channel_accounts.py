@@ -15,15 +15,8 @@ from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount, ChannelKind, User
 from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
-from workflow.core.errors import (
-    ConflictError,
-    NotFoundError,
-    ValidationError,
-)
-from workflow.core.runtime import (
-    channel_config_of,
-    vault_of,
-)
+from workflow.core.errors import ConflictError, NotFoundError, ValidationError
+from workflow.core.runtime import channel_config_of, vault_of
 from workflow.core.text import clean_text
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.models import Delivery, DeliveryState

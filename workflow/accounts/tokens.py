@@ -13,14 +13,8 @@ from workflow.accounts.policy import Action
 from workflow.accounts.users import get_user
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
-from workflow.core.errors import (
-    AuthenticationError,
-    NotFoundError,
-)
-from workflow.core.security import (
-    hash_token,
-    new_api_token,
-)
+from workflow.core.errors import AuthenticationError, NotFoundError
+from workflow.core.security import hash_token, new_api_token
 from workflow.core.unit_of_work import transactional
 
 

@@ -7,9 +7,7 @@ from typing import Any
 
 import regex
 
-from workflow.core.errors import (
-    ValidationError,
-)
+from workflow.core.errors import ValidationError
 
 #: The largest id any table can hold (BIGINT on PostgreSQL).
 MAX_ID = 2**63 - 1

@@ -7,10 +7,7 @@ import datetime as dt
 import logging
 from typing import Any, Sequence
 
-from channels.base import (
-    Post,
-    PublishResult,
-)
+from channels.base import Post, PublishResult
 from workflow.delivery.models import DeliveryState
 from workflow.delivery.ratelimit import Limit
 

@@ -12,10 +12,7 @@ from sqlalchemy.orm import Session
 
 from workflow.core.config import Settings
 from workflow.core.database import utcnow
-from workflow.core.runtime import (
-    Runtime,
-    settings_of,
-)
+from workflow.core.runtime import Runtime, settings_of
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.jobs import IN_FLIGHT_MARGIN, Claim, LeaseLostError, TaskLog
 from workflow.delivery.models import Delivery, DeliveryState

@@ -15,10 +15,7 @@ from workflow.accounts import channel_accounts as accounts
 from workflow.audit import chain as audit
 from workflow.core.config import Settings
 from workflow.core.database import utcnow
-from workflow.core.runtime import (
-    Runtime,
-    wake_after_commit,
-)
+from workflow.core.runtime import Runtime, wake_after_commit
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.jobs import (
     MAX_ERROR_CHARS,

@@ -8,18 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.accounts.channel_accounts import accounts_by_id
-from workflow.core.errors import (
-    PublishingInProgressError,
-    ValidationError,
-)
+from workflow.core.errors import PublishingInProgressError, ValidationError
 from workflow.core.runtime import settings_of
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.messages.models import Message, MessageVersion
 from workflow.messages.states import MessageState
 from workflow.scheduling.pause import active_pauses, hold_if_paused
-from workflow.scheduling.rules import (
-    next_occurrence,
-)
+from workflow.scheduling.rules import next_occurrence
 
 UNSENT = (DeliveryState.PENDING, DeliveryState.RETRYING, DeliveryState.HELD)
 

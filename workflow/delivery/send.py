@@ -41,11 +41,7 @@ from workflow.accounts import channel_accounts as accounts
 from workflow.accounts.models import ChannelAccount
 from workflow.core.database import utcnow
 from workflow.core.errors import CrierError
-from workflow.core.runtime import (
-    Runtime,
-    channel_config,
-    settings_of,
-)
+from workflow.core.runtime import Runtime, channel_config, settings_of
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.jobs import (
     PARENT_WAIT_SECONDS,
@@ -59,12 +55,7 @@ from workflow.delivery.jobs import (
     TaskLog,
     merge_parts,
 )
-from workflow.delivery.leases import (
-    _Heartbeat,
-    claim_delivery,
-    in_flight_until,
-    time_limits,
-)
+from workflow.delivery.leases import _Heartbeat, claim_delivery, in_flight_until, time_limits
 from workflow.delivery.models import ACTIVE, Delivery, DeliveryPurpose, DeliveryState
 from workflow.delivery.outcomes import defer, record_outcome, settle_early
 from workflow.delivery.ratelimit import Limiter, NoLimiter, limits_for

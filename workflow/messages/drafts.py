@@ -13,12 +13,7 @@ from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount, User
 from workflow.accounts.policy import Action, can_edit
 from workflow.audit import chain as audit
-from workflow.core.errors import (
-    InvalidStateError,
-    PermissionDeniedError,
-    StaleVersionError,
-    ValidationError,
-)
+from workflow.core.errors import InvalidStateError, PermissionDeniedError, StaleVersionError, ValidationError
 from workflow.core.runtime import settings_of
 from workflow.core.text import clean_text, slugify
 from workflow.core.unit_of_work import transactional
@@ -29,10 +24,7 @@ from workflow.messages.queries import get_message
 from workflow.messages.review import void_approvals
 from workflow.messages.states import EDITABLE, LIVE, MessageState, transition
 from workflow.messages.versions import Draft, new_version
-from workflow.scheduling.rules import (
-    parse_publish_at,
-    validate_recurrence,
-)
+from workflow.scheduling.rules import parse_publish_at, validate_recurrence
 
 
 def _account_ids(session: Session, value: Any) -> list[int]:

@@ -9,9 +9,7 @@ from sqlalchemy.orm import Session
 
 from workflow.accounts.models import User
 from workflow.audit import chain as audit
-from workflow.core.errors import (
-    ValidationError,
-)
+from workflow.core.errors import ValidationError
 from workflow.core.text import clean_text, is_storable, slugify
 from workflow.messages.models import Incident
 

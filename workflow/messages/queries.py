@@ -6,9 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from workflow.core.errors import (
-    NotFoundError,
-)
+from workflow.core.errors import NotFoundError
 from workflow.messages.models import Message
 
 

@@ -14,11 +14,7 @@ from workflow.accounts.models import User
 from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
-from workflow.core.errors import (
-    ConflictError,
-    InvalidStateError,
-    ValidationError,
-)
+from workflow.core.errors import ConflictError, InvalidStateError, ValidationError
 from workflow.core.runtime import wake_after_commit
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.models import Delivery, DeliveryState

@@ -39,11 +39,7 @@ from workflow.accounts.models import ChannelAccount, User
 from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
-from workflow.core.errors import (
-    InvalidStateError,
-    NotFoundError,
-    ValidationError,
-)
+from workflow.core.errors import InvalidStateError, NotFoundError, ValidationError
 from workflow.core.runtime import settings_of, wake_after_commit
 from workflow.core.text import clean_text, is_id
 from workflow.core.unit_of_work import transactional

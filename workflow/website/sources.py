@@ -12,10 +12,7 @@ from workflow.accounts.models import ChannelAccount, ChannelKind
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.messages.models import MessageVersion
 from workflow.messages.states import MessageState
-from workflow.website.shapes import (
-    IncidentRef,
-    public_text,
-)
+from workflow.website.shapes import IncidentRef, public_text
 
 SENT = DeliveryState.SENT
 SHOWN = (DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)
