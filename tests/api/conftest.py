@@ -63,7 +63,7 @@ def assert_error(response, status: int, code: str | None = None, field: str | No
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
     body = response.get_json()
     assert set(body) == {"error"}
-    assert {"code", "message"} <= set(body["error"]) <= {"code", "message", "field"}
+    assert {"code", "message"} <= set(body["error"]) <= {"code", "message", "field", "missing"}
     assert isinstance(body["error"]["message"], str) and body["error"]["message"].strip()
     if code is not None:
         assert body["error"]["code"] == code, body

@@ -23,9 +23,9 @@ HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 4
               415: "unsupported_media_type"}
 
 
-def error(code: str, message: str, status: int, field: str | None = None):
+def error(code: str, message: str, status: int, field: str | None = None, **details: Any):
     """An error answer; a 401 also says how to authenticate."""
-    response = jsonify(Error.body(code, message, field))
+    response = jsonify(Error.body(code, message, field, **details))
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="crier"'
@@ -41,7 +41,7 @@ def _domain_error(exc: CrierError):
         # Pages with their own handlers (the console) never get here; anything
         # else answers in plain words rather than JSON.
         return exc.message, exc.status, {"Content-Type": "text/plain; charset=utf-8"}
-    return error(exc.code, exc.message, exc.status, exc.field)
+    return error(exc.code, exc.message, exc.status, exc.field, **exc.details())
 
 
 def _http_error(exc: HTTPException):

@@ -22,7 +22,8 @@ def submit_message(user, message_id: int):
 def approve_message(user, message_id: int):
     data = read_body(Approval)
     session = db()
-    message = review.approve(session, user, message_id, data.version, data.content_hash)
+    message = review.approve(session, user, message_id, data.version, data.content_hash,
+                             acknowledged=data.acknowledged, note=data.note)
     return answer(Message.of(session, message))
 
 

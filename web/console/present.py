@@ -246,3 +246,20 @@ def pause_scope(pause: Pause, account_names: dict[int, str]) -> str:
     if pause.areas:
         parts.append("areas " + ", ".join(pause.areas))
     return "; ".join(parts) if parts else "every account"
+
+
+def highlight(text: str, findings: Sequence[dict]) -> Markup:
+    """``text`` with each finding's span marked (``<mark>``), linked to its entry by id; overlaps join the first."""
+    spans = sorted((f["start"], f["end"], f["id"]) for f in findings
+                   if isinstance(f.get("start"), int) and isinstance(f.get("end"), int)
+                   and 0 <= f["start"] < f["end"] <= len(text))
+    out: list[str] = []
+    at = 0
+    for start, end, finding_id in spans:
+        if start < at:
+            continue
+        out.append(str(escape(text[at:start])))
+        out.append(f'<mark aria-describedby="finding-{escape(finding_id)}">{escape(text[start:end])}</mark>')
+        at = end
+    out.append(str(escape(text[at:])))
+    return Markup("".join(out))

@@ -52,12 +52,15 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
     previews = present.previews_for(targets, latest.body, dict(latest.variants or {}), rendering.link,
                                     rendering.posts)
     checks = messages_checks.checks_for(session, message, latest)
+    findings = review.findings_to_acknowledge(checks)
     names = user_names([message.author_id] + [v.editor_id for v in message.versions]
                        + [d.reviewer_id for d in message.decisions])
     state = str(message.status)
     return render_template(
         "console/message.html", title=f"Message {message.id}: {present.state_label(state)}",
         message=message, latest=latest, previous=previous, previews=previews, checks=checks,
+        findings=findings, acknowledged=form.getlist("acknowledged") if hasattr(form, "getlist") else [],
+        highlighted=present.highlight(latest.body, [f for f in findings if f in checks.get("all", [])]),
         names=names, targets={a.id: a for a in targets},
         diff=present.word_diff(previous.body, latest.body) if previous else None,
         changes=present.version_changes(session, previous, latest),
@@ -69,7 +72,7 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
 
 def _refused(message_id: int, exc: CrierError, prefix: str = ""):
     """The message page again, saying why, with the status the API would answer (403, 409, 422)."""
-    field = "reason" if exc.field == "reason" else "action"
+    field = exc.field if exc.field in ("reason", "note") else "action"
     return message_page(queries.get_message(db(), message_id), {field: f"{prefix}{exc.message}"},
                         request.form, exc.status if exc.status < 500 else 400)
 
@@ -98,7 +101,9 @@ def approve(message_id: int):
     if version is None:
         return _refused(message_id, ValidationError("the form did not say which version you verified",
                                                     field="version"), "Not approved: ")
-    message, refused = attempt(lambda: review.approve(db(), console_user(), message_id, version, content_hash))
+    message, refused = attempt(lambda: review.approve(
+        db(), console_user(), message_id, version, content_hash,
+        acknowledged=request.form.getlist("acknowledged"), note=request.form.get("note") or None))
     if refused:
         return _refused(message_id, refused, "Not approved: ")
     flash(f"Version {version} approved: {present.state_label(message.status).lower()}.")

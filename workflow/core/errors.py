@@ -1,6 +1,8 @@
 """Domain errors. Views map them to HTTP status codes, tasks to retries."""
 from __future__ import annotations
 
+from typing import Any
+
 
 class CrierError(Exception):
     """Base of every error a user can act on."""
@@ -12,6 +14,10 @@ class CrierError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def details(self) -> dict[str, Any]:
+        """What else the refusal says, for the API's error body (none by default)."""
+        return {}
 
 
 class ValidationError(CrierError):
@@ -60,3 +66,16 @@ class TwoPersonRuleError(PermissionDeniedError):
 class ThrottledError(CrierError):
     code = "throttled"
     status = 429
+
+
+class UnacknowledgedChecksError(ConflictError):
+    """An approval that leaves a legal or privacy finding unacknowledged: nothing is approved."""
+
+    code = "unacknowledged_checks"
+
+    def __init__(self, message: str, missing: list[str]):
+        super().__init__(message, field="acknowledged")
+        self.missing = list(missing)
+
+    def details(self) -> dict[str, Any]:
+        return {"missing": self.missing}

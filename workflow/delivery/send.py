@@ -55,7 +55,12 @@ from workflow.delivery.jobs import (
     TaskLog,
     merge_parts,
 )
-from workflow.delivery.leases import _Heartbeat, claim_delivery, in_flight_until, time_limits
+from workflow.delivery.leases import (
+    _Heartbeat,
+    claim_delivery,
+    in_flight_until,
+    time_limits,
+)
 from workflow.delivery.models import ACTIVE, Delivery, DeliveryPurpose, DeliveryState
 from workflow.delivery.outcomes import defer, record_outcome, settle_early
 from workflow.delivery.ratelimit import Limiter, NoLimiter, limits_for

@@ -22,6 +22,7 @@ from workflow.core.errors import (
     PermissionDeniedError,
     StaleVersionError,
     TwoPersonRuleError,
+    UnacknowledgedChecksError,
     ValidationError,
 )
 from workflow.core.runtime import wake_after_commit
@@ -76,10 +77,51 @@ def parse_version(version: Any) -> int:
     return version
 
 
+#: Findings the verifier must acknowledge one by one before approving.
+ACKNOWLEDGED_CODES = ("legal.", "privacy.")
+MAX_NOTE = 2000
+
+
+def findings_to_acknowledge(checks: dict[str, list[dict]]) -> list[dict]:
+    """The legal and privacy findings of a version's checks (body and every channel), each once."""
+    found: dict[str, dict] = {}
+    for problems in checks.values():
+        for p in problems:
+            if p.get("id") and str(p.get("code", "")).startswith(ACKNOWLEDGED_CODES):
+                found.setdefault(p["id"], p)
+    return list(found.values())
+
+
+def _acknowledgement(session: Session, message: Message, target: Any, acknowledged: Any,
+                     note: Any) -> tuple[list[dict], str | None]:
+    """Check that every finding is acknowledged (a serious one with a reason); return them and the note."""
+    if acknowledged is None:
+        acknowledged = []
+    if not isinstance(acknowledged, list) or not all(isinstance(i, str) for i in acknowledged):
+        raise ValidationError("acknowledged must be a list of finding ids", field="acknowledged")
+    note_text = clean_text(note, "the note", MAX_NOTE, "note") if note is not None else None
+    findings = findings_to_acknowledge(checks_for(session, message, target))
+    missing = [f["id"] for f in findings if f["id"] not in set(acknowledged)]
+    if missing:
+        raise UnacknowledgedChecksError(
+            f"acknowledge every legal and privacy finding before approving: {', '.join(missing)} "
+            "not acknowledged; nothing was approved", missing)
+    if any(f.get("severity") == "serious" for f in findings) and not note_text:
+        raise ValidationError("a serious finding needs a short reason: say in the note why this is safe to publish",
+                              field="note")
+    return findings, note_text
+
+
 @transactional
 def approve(session: Session, reviewer: User, message_id: Any, version: Any,
-            content_hash: str | None = None, *, now: dt.datetime | None = None) -> Message:
-    """Approve version ``version`` and create its deliveries in the same transaction."""
+            content_hash: str | None = None, *, acknowledged: Any = None, note: Any = None,
+            now: dt.datetime | None = None) -> Message:
+    """Approve version ``version`` and create its deliveries in the same transaction.
+
+    Every legal and privacy finding of the version must be in ``acknowledged``
+    (a serious one also needs ``note``, the verifier's reason); the
+    acknowledgements go into the audit trail with the approval.
+    """
     version_number = parse_version(version)
     now = now or utcnow()
     policy.require(reviewer, Action.VERIFY)
@@ -96,6 +138,7 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
             f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
     if reviewer.id in contributors(message):
         raise TwoPersonRuleError("you wrote or edited this message, so someone else must verify it")
+    findings, note_text = _acknowledgement(session, message, target, acknowledged, note)
     # Through the collection, so the message shown after approving lists this decision.
     message.decisions.append(Decision(version_id=target.id, version_number=target.number,
                                       content_hash=target.content_hash, decision="approved",
@@ -106,9 +149,11 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
         raise ConflictError("this version has already been approved") from None
     deliveries, state = plan_deliveries(session, message, target, now)
     message.status = transition(message.status, state)
+    acknowledgement = {"acknowledged": [{"id": f["id"], "code": f["code"], "severity": f.get("severity")}
+                                        for f in findings], "note": note_text} if findings or note_text else {}
     audit.record(session, reviewer, "message.approved", message_id=message.id,
                  version_number=target.number, content_hash=target.content_hash,
-                 text=target.body, state=state, deliveries=[d.id for d in deliveries])
+                 text=target.body, state=state, deliveries=[d.id for d in deliveries], **acknowledgement)
     due = [d.id for d in deliveries if d.state == DeliveryState.PENDING and d.due_at <= now]
     wake_after_commit(session, due)
     return message

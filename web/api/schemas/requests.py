@@ -91,6 +91,11 @@ class MessageEdit(RequestBody):
 class Approval(RequestBody):
     version: StrictInt = documented("The version you verified", minimum=1)
     content_hash: StrictStr | None = documented("The content_hash of the version you verified", default=None)
+    acknowledged: list[StrictStr] = documented(
+        "The ids of the version's legal and privacy findings (checks) you acknowledge: every one must be "
+        "here, or the answer is 409 unacknowledged_checks listing the missing ids", default=[])
+    note: StrictStr | None = documented("Why it is safe to publish: needed when a finding is serious",
+                                        default=None, maxLength=2000)
 
 
 class Rejection(RequestBody):

@@ -27,6 +27,8 @@ class ErrorDetail(BaseModel):
                            "two_person_rule")
     message: str = documented("What is wrong, in plain words")
     field: str = documented("The request field at fault, if one is", default=None)
+    missing: list[str] = documented("unacknowledged_checks: the ids of the findings not acknowledged",
+                                    default=None)
 
 
 class Error(BaseModel):
@@ -35,9 +37,9 @@ class Error(BaseModel):
     error: Annotated[ErrorDetail, WithJsonSchema(ErrorDetail.model_json_schema())]
 
     @classmethod
-    def body(cls, code: str, message: str, field: str | None = None) -> dict[str, Any]:
-        """The JSON of an error answer (``field`` only where one is at fault)."""
-        detail = ErrorDetail(code=code, message=message, **({"field": field} if field else {}))
+    def body(cls, code: str, message: str, field: str | None = None, **details: Any) -> dict[str, Any]:
+        """The JSON of an error answer (``field`` only where one is at fault, ``details`` where given)."""
+        detail = ErrorDetail(code=code, message=message, **({"field": field} if field else {}), **details)
         return cls(error=detail).model_dump(mode="json", exclude_unset=True)
 
 
@@ -45,6 +47,14 @@ class Problem(BaseModel):
     level: Literal["error", "warning"]
     code: str
     message: str
+    # Legal and privacy findings also carry these; the verifier acknowledges each by its id.
+    id: str = documented("A finding's id, stable for this version", default=None)
+    severity: Literal["warning", "serious"] = documented("How grave a finding is", default=None)
+    start: int = documented("Where the finding's text starts in the post (characters)", default=None)
+    end: int = documented("Where it ends", default=None)
+    found: str = documented("What was found", default=None)
+    why: str = documented("Why it matters", default=None)
+    action: str = documented("What to do", default=None)
 
 
 #: Problems per target account id, plus ``all`` for warnings about the wording. An ``error``
