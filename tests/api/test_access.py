@@ -23,6 +23,8 @@ BODIES = {
     ("POST", "/messages/{message_id}/schedule"): {"publish_now": True},
     ("POST", "/pause"): {"reason": "Major incident"},
     ("PATCH", "/users/{username}"): {"email": "olivia@police.example"},
+    ("POST", "/incidents"): {"title": "Flooding on the A38"},
+    ("PATCH", "/incidents/{incident_id}"): {"status": "closed"},
 }
 #: Operations only some roles may call; every other one is open to every signed-in user.
 RESTRICTED = {
@@ -48,7 +50,7 @@ OPERATIONS = sorted(operations())
 
 
 def call(client: ApiClient, method: str, path: str, message_id: int = 1):
-    return client._call(method, path.format(message_id=message_id, username="olivia"),
+    return client._call(method, path.format(message_id=message_id, username="olivia", incident_id=1),
                         json=BODIES.get((method, path)))
 
 
@@ -70,7 +72,7 @@ def test_every_operation_needs_a_valid_token(app, header):
     client = ApiClient(app.test_client(), None)
     headers = {"Authorization": header} if header is not None else {}
     for method, path in OPERATIONS:
-        response = client._call(method, path.format(message_id=1, username="olivia"), json=BODIES.get((method, path)),
+        response = client._call(method, path.format(message_id=1, username="olivia", incident_id=1), json=BODIES.get((method, path)),
                                 headers=headers)
         assert_error(response, 401, "unauthorized")
         assert response.headers["WWW-Authenticate"].startswith("Bearer"), (method, path)

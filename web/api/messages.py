@@ -13,15 +13,7 @@ from workflow.messages.states import MessageState
 from ..auth import api_may
 from ..context import db
 from .base import answer, bp, read_body
-from .schemas import (
-    Created,
-    Edited,
-    Message,
-    MessageEdit,
-    MessageList,
-    MessageSummary,
-    NewMessage,
-)
+from .schemas import Created, Edited, Message, MessageEdit, MessageList, MessageSummary, NewMessage
 
 
 @bp.get("/messages")

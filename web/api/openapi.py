@@ -34,6 +34,10 @@ WITH_BODY = (400, 401, 403, 404, 409, 413, 422)
 
 MESSAGE_ID = {"name": "message_id", "in": "path", "required": True,
               "description": "The message's id", "schema": {"type": "integer", "minimum": 1}}
+INCIDENT_ID = {"name": "incident_id", "in": "path", "required": True,
+               "description": "The incident's id", "schema": {"type": "integer", "minimum": 1}}
+INCIDENT_QUERY = ({"name": "status", "in": "query", "required": False, "description": "Only open or closed ones",
+                   "schema": {"type": "string", "enum": ["open", "closed"]}},)
 USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 80}}
 LIST_QUERY = [
     {"name": "status", "in": "query", "required": False, "schema": {"$ref": REF.format(model="MessageState")}},
@@ -99,6 +103,14 @@ ROUTES = (
     Route("patch", "/users/{username}", "Change a user's role, access or email, effective at once: disabling "
           "or a new role ends their console sessions and revokes their API tokens", s.User, "The user",
           WITH_BODY, ADMIN, s.UserEdit, parameters=(USERNAME,)),
+    Route("post", "/incidents", "Open an incident: its messages take the fast queue and are never paused",
+          s.Incident, "The incident", (400, 401, 403, 413, 422), WRITERS, s.NewIncident, 201),
+    Route("get", "/incidents", "Incidents, open ones first, newest first", s.IncidentList, "The incidents",
+          (401, 422), ANYONE, parameters=INCIDENT_QUERY),
+    Route("get", "/incidents/{incident_id}", "An incident with every message in it", s.IncidentDetail,
+          "The incident", (401, 404), ANYONE, parameters=(INCIDENT_ID,)),
+    Route("patch", "/incidents/{incident_id}", "Rename an incident, close it or open it again",
+          s.IncidentDetail, "The incident", WITH_BODY, WRITERS, s.IncidentEdit, parameters=(INCIDENT_ID,)),
     Route("get", "/pause", "The active pauses of routine posts", s.PauseList, "Active pauses", (401,), ANYONE),
     Route("post", "/pause", "Pause routine posts (all, or some accounts or areas); unsent ones are held",
           s.Pause, "The pause", (400, 401, 403, 413, 422), VERIFIERS, s.NewPause, 201),

@@ -1,4 +1,5 @@
-"""Incidents: finding one by id or slug, or opening one with a message."""
+"""Incidents: opening, renaming, closing and reopening one, finding one by id or slug, and
+opening one with a message."""
 from __future__ import annotations
 
 import secrets
@@ -7,11 +8,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.accounts import policy
 from workflow.accounts.models import User
+from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
-from workflow.core.errors import ValidationError
+from workflow.core.database import utcnow
+from workflow.core.errors import NotFoundError, ValidationError
 from workflow.core.text import clean_text, is_storable, slugify
-from workflow.messages.models import Incident
+from workflow.core.unit_of_work import transactional
+from workflow.messages.models import Incident, IncidentStatus
+
+MAX_TITLE = 200
+MAX_AREA = 120
 
 
 def resolve_incident(session: Session, actor: User, value: Any) -> Incident | None:
@@ -26,18 +34,78 @@ def resolve_incident(session: Session, actor: User, value: Any) -> Incident | No
         if "\x00" not in value and is_storable(value):
             incident = session.execute(select(Incident).where(Incident.slug == value)).scalar_one_or_none()
     elif isinstance(value, dict):
-        title = clean_text(value.get("title"), "the incident title", 200, "incident")
-        area = value.get("area")
-        if area is not None and area != "":
-            area = clean_text(area, "the incident area", 120, "incident")
-        incident = Incident(slug=f"{slugify(title, 6)}-{secrets.token_hex(3)}", title=title,
-                            area=area or None, created_by_id=actor.id)
-        session.add(incident)
-        session.flush()
-        audit.record(session, actor, "incident.opened", incident=incident.slug, title=title)
-        return incident
+        return _open(session, actor, value.get("title"), value.get("area"), field="incident")
     else:
         raise ValidationError("incident must be an incident id, slug, or {\"title\": ...}", field="incident")
     if incident is None:
         raise ValidationError(f"unknown incident {value!r}", field="incident")
+    return incident
+
+
+def _open(session: Session, actor: User, title: Any, area: Any, *, field: str) -> Incident:
+    title_text = clean_text(title, "the incident title", MAX_TITLE, field if field == "incident" else "title")
+    area_text = None
+    if area is not None and area != "":
+        area_text = clean_text(area, "the incident area", MAX_AREA, field if field == "incident" else "area")
+    incident = Incident(slug=f"{slugify(title_text, 6)}-{secrets.token_hex(3)}", title=title_text,
+                        area=area_text, created_by_id=actor.id)
+    session.add(incident)
+    session.flush()
+    audit.record(session, actor, "incident.opened", incident=incident.slug, title=title_text)
+    return incident
+
+
+@transactional
+def open_incident(session: Session, actor: User, title: Any, area: Any = None) -> Incident:
+    """Open an incident; its messages go out on the fast queue and are never paused."""
+    policy.require(actor, Action.DRAFT)
+    return _open(session, actor, title, area, field="title")
+
+
+def get_incident(session: Session, incident_id: Any, *, lock: bool = False) -> Incident:
+    if isinstance(incident_id, bool) or not isinstance(incident_id, int) or not 0 < incident_id < 2**62:
+        raise NotFoundError(f"no incident {incident_id!r}")
+    stmt = select(Incident).where(Incident.id == incident_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    incident = session.execute(stmt).scalar_one_or_none()
+    if incident is None:
+        raise NotFoundError(f"no incident {incident_id}")
+    return incident
+
+
+def list_incidents(session: Session, status: Any = None, limit: int = 200) -> list[Incident]:
+    """Incidents, open ones first, newest first; only those of ``status`` if given."""
+    stmt = select(Incident)
+    if status is not None:
+        try:
+            stmt = stmt.where(Incident.status == IncidentStatus(status))
+        except ValueError:
+            raise ValidationError("status must be open or closed", field="status") from None
+    stmt = stmt.order_by((Incident.status != IncidentStatus.OPEN), Incident.created_at.desc(), Incident.id.desc())
+    return list(session.execute(stmt.limit(max(1, min(limit, 1000)))).scalars())
+
+
+@transactional
+def update_incident(session: Session, actor: User, incident_id: Any, *, title: Any = None,
+                    status: Any = None) -> Incident:
+    """Rename an incident, close it or open it again; audited."""
+    policy.require(actor, Action.DRAFT)
+    incident = get_incident(session, incident_id, lock=True)
+    if title is not None:
+        new_title = clean_text(title, "the incident title", MAX_TITLE, "title")
+        if new_title != incident.title:
+            audit.record(session, actor, "incident.renamed", incident=incident.slug, title=new_title,
+                         previous=incident.title)
+            incident.title = new_title
+    if status is not None:
+        try:
+            wanted = IncidentStatus(status)
+        except ValueError:
+            raise ValidationError("status must be open or closed", field="status") from None
+        if wanted != incident.status:
+            incident.status = wanted
+            incident.closed_at = utcnow() if wanted == IncidentStatus.CLOSED else None
+            audit.record(session, actor, "incident.closed" if wanted == IncidentStatus.CLOSED
+                         else "incident.reopened", incident=incident.slug)
     return incident

@@ -10,9 +10,11 @@ from .requests import (
     Approval,
     Correction,
     HeldDecision,
+    IncidentEdit,
     IncidentRef,
     MessageEdit,
     NewAccount,
+    NewIncident,
     NewMessage,
     NewPause,
     Rejection,
@@ -29,6 +31,9 @@ from .responses import (
     Delivery,
     Edited,
     Error,
+    Incident,
+    IncidentDetail,
+    IncidentList,
     LiftedPauses,
     Message,
     MessageList,
@@ -45,8 +50,8 @@ from .responses import (
 
 __all__ = [
     "REQUEST_MODELS", "RESPONSE_MODELS", "Account", "AccountList", "Approval", "Corrected", "Correction",
-    "Created", "Decision", "Delivery", "Edited", "Error", "HeldDecision", "IncidentRef", "LiftedPauses",
-    "Message", "MessageEdit", "MessageList", "MessageSummary", "NewAccount", "NewMessage", "NewPause",
+    "Created", "Decision", "Delivery", "Edited", "Error", "HeldDecision", "Incident", "IncidentDetail", "IncidentEdit", "IncidentList", "IncidentRef", "LiftedPauses",
+    "Message", "MessageEdit", "MessageList", "MessageSummary", "NewAccount", "NewIncident", "NewMessage", "NewPause",
     "Pause", "PauseList", "Problem", "Rejected", "Rejection", "StatusOnly", "User", "UserEdit", "UserList",
     "Version", "Withdrawal",
 ]

@@ -134,6 +134,18 @@ class UserEdit(RequestBody):
     email: StrictStr | None = documented(default=None, maxLength=254)
 
 
+class NewIncident(RequestBody):
+    title: StrictStr = documented("What the incident is, as the public will read it", minLength=1, maxLength=200)
+    area: StrictStr | None = documented("The neighbourhood area it is in", default=None, maxLength=120)
+
+
+class IncidentEdit(RequestBody):
+    """Fields left out stay as they are."""
+
+    title: StrictStr | None = documented(default=None, minLength=1, maxLength=200)
+    status: Literal["open", "closed"] | None = documented("Close the incident, or open it again", default=None)
+
+
 REQUEST_MODELS: tuple[type[RequestBody], ...] = (
     NewAccount, NewMessage, MessageEdit, Approval, Rejection, Withdrawal, Correction, HeldDecision,
-    NewPause, UserEdit)
+    NewPause, UserEdit, NewIncident, IncidentEdit)

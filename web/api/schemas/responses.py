@@ -15,7 +15,7 @@ from workflow.messages.checks import checks_for
 from workflow.messages.states import MessageState
 from workflow.messages.versions import stored_rendering
 from workflow.scheduling import models as scheduling_models
-from workflow.website.urls import message_link
+from workflow.website.urls import incident_link, message_link
 
 from .types import Sha256, Timestamp, documented
 
@@ -288,6 +288,43 @@ class UserList(BaseModel):
     users: list[User]
 
 
+class Incident(BaseModel):
+    id: int
+    slug: str
+    title: str
+    area: str | None
+    status: Literal["open", "closed"]
+    created_at: Timestamp
+    closed_at: Timestamp | None
+    link: str = documented("The incident's public timeline on the force website")
+
+    @classmethod
+    def fields_of(cls, session: Session, incident: messages_models.Incident) -> dict[str, Any]:
+        return dict(id=incident.id, slug=incident.slug, title=incident.title, area=incident.area,
+                    status=incident.status, created_at=incident.created_at, closed_at=incident.closed_at,
+                    link=incident_link(session, incident))
+
+    @classmethod
+    def of(cls, session: Session, incident: messages_models.Incident) -> Incident:
+        return cls(**cls.fields_of(session, incident))
+
+
+class IncidentDetail(Incident):
+    """An incident with every message in it, oldest first."""
+
+    messages: list[MessageSummary]
+
+    @classmethod
+    def of(cls, session: Session, incident: messages_models.Incident) -> IncidentDetail:
+        ordered = sorted(incident.messages, key=lambda m: (m.created_at, m.id))
+        return cls(**Incident.fields_of(session, incident), messages=[MessageSummary.of(m) for m in ordered])
+
+
+class IncidentList(BaseModel):
+    incidents: list[Incident]
+
+
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     Error, Problem, Account, AccountList, StatusOnly, Rejected, Edited, Created, Corrected, MessageSummary,
-    MessageList, Version, Decision, Delivery, Message, Pause, PauseList, LiftedPauses, User, UserList)
+    MessageList, Version, Decision, Delivery, Message, Pause, PauseList, LiftedPauses, User, UserList,
+    Incident, IncidentDetail, IncidentList)
