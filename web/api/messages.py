@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 from flask import request
-from sqlalchemy import select
 
 from workflow.accounts.policy import Action
 from workflow.core.errors import ValidationError
-from workflow.messages import drafts, queries
-from workflow.messages.models import Message as MessageRow
-from workflow.messages.states import MessageState
+from workflow.messages import drafts, queries, search
 
 from ..auth import api_may
 from ..context import db
@@ -19,18 +16,9 @@ from .schemas import Created, Edited, Message, MessageEdit, MessageList, Message
 @bp.get("/messages")
 @api_may(Action.READ)
 def list_messages(user):
-    status = request.args.get("status")
-    if status is not None and status not in set(MessageState):
-        raise ValidationError(f"unknown status {status!r}", field="status")
-    try:
-        limit = min(max(int(request.args.get("limit", 50)), 1), 500)
-    except ValueError:
-        raise ValidationError("limit must be a number", field="limit") from None
-    stmt = select(MessageRow).order_by(MessageRow.updated_at.desc(), MessageRow.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(MessageRow.status == status)
-    rows = db().execute(stmt).scalars().all()
-    return answer(MessageList(messages=[MessageSummary.of(m) for m in rows]))
+    found = search.search_messages(db(), search.parse_filters(request.args))
+    return answer(MessageList(messages=[MessageSummary.of(m) for m in found.messages], page=found.page,
+                              limit=found.limit, more=found.more))
 
 
 @bp.post("/messages")

@@ -40,9 +40,26 @@ INCIDENT_QUERY = ({"name": "status", "in": "query", "required": False, "descript
                    "schema": {"type": "string", "enum": ["open", "closed"]}},)
 USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 80}}
 LIST_QUERY = [
+    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
+     "description": "Words in any version's text (PostgreSQL: full-text search with English stemming; "
+                    "web-search syntax: \"a phrase\", -not, or)"},
     {"name": "status", "in": "query", "required": False, "schema": {"$ref": REF.format(model="MessageState")}},
-    {"name": "limit", "in": "query", "required": False, "description": "How many (clamped to 1-500; default 50)",
-     "schema": {"type": "integer"}},
+    {"name": "account", "in": "query", "required": False, "description": "Only messages targeting this account",
+     "schema": {"type": "integer", "minimum": 1}},
+    {"name": "area", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Only messages targeting an account of this area, or in an incident of this area"},
+    {"name": "incident", "in": "query", "required": False, "description": "Only messages of this incident",
+     "schema": {"type": "integer", "minimum": 1}},
+    {"name": "author", "in": "query", "required": False, "description": "Only messages this username wrote",
+     "schema": {"type": "string"}},
+    {"name": "from", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Created on or after this date (London) or ISO 8601 date-time"},
+    {"name": "to", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Created on or before this date (London; the whole day) or before this date-time"},
+    {"name": "limit", "in": "query", "required": False, "description": "Messages a page (clamped to 1-500; "
+     "default 50)", "schema": {"type": "integer"}},
+    {"name": "page", "in": "query", "required": False, "description": "Which page, from 1",
+     "schema": {"type": "integer", "minimum": 1}},
 ]
 LIFT_QUERY = [
     {"name": "id", "in": "query", "required": False, "description": "The pause to lift (default: every active pause)",
@@ -74,7 +91,7 @@ ROUTES = (
           "Every channel account", (401,), ANYONE),
     Route("post", "/accounts", "Add a channel account; its credentials are stored encrypted", s.Account,
           "The new account (without credentials)", (400, 401, 403, 409, 413, 422), ADMIN, s.NewAccount, 201),
-    Route("get", "/messages", "List messages, most recently changed first", s.MessageList, "The messages",
+    Route("get", "/messages", "Find messages: words and filters, most recently changed first, a page at a time", s.MessageList, "The messages",
           (401, 422), ANYONE, parameters=tuple(LIST_QUERY)),
     Route("post", "/messages", "Save a new draft (version 1)", s.Created, "The draft was saved",
           (400, 401, 403, 413, 422), WRITERS, s.NewMessage, 201),

@@ -145,6 +145,9 @@ class MessageSummary(BaseModel):
 
 class MessageList(BaseModel):
     messages: list[MessageSummary]
+    page: int = documented("This page's number (from 1)", default=1)
+    limit: int = documented("Messages a page", default=50)
+    more: bool = documented("Whether another page follows", default=False)
 
 
 class Version(BaseModel):
