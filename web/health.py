@@ -1,9 +1,12 @@
-"""Health endpoints for the process supervisor and the load balancer."""
+"""Health endpoints for the process supervisor and the load balancer, and ``/metrics`` for Prometheus."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
+from workflow.core.runtime import Runtime
+from workflow.delivery.metrics import DeskCollector
 from workflow.delivery.workers import broker_ready
 
 from .context import db
@@ -33,3 +36,19 @@ def readyz():
     checks["broker"] = "ok" if problem is None else f"error: {problem}"
     ready = all(v == "ok" for v in checks.values())
     return jsonify({"status": "ok" if ready else "unavailable", "checks": checks}), (200 if ready else 503)
+
+
+def metrics_registry(runtime: Runtime) -> CollectorRegistry:
+    """A registry of the desk's figures, read from the database at each scrape."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DeskCollector(runtime.sessions))
+    return registry
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus: what every web and worker process did, as the database records it."""
+    registry = current_app.extensions.get("crier.metrics")
+    if registry is None:
+        registry = current_app.extensions["crier.metrics"] = metrics_registry(current_app.extensions["crier"])
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
