@@ -5,7 +5,9 @@ import feedparser
 import pytest
 from lxml import etree
 
+from tests.conftest import make_account
 from tests.public.support import at, cap_schema, correct, publish, withdraw
+from workflow.messages.incidents import open_incident
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -181,3 +183,17 @@ def test_cap_without_incident_updates_and_unknown_alerts(client, session, office
     assert client.get("/feeds/cap/not-an-identifier.xml").status_code == 404
     feed, _ = atom(client, "/feeds/cap.atom")
     assert feed.entries == []
+
+
+def test_an_exercise_says_so_on_its_page_and_in_its_cap_alert(client, session, officer, supervisor, schema):
+    sandbox_site = make_account(session, "website", "Exercise website")
+    sandbox_site.exercise = True
+    drill = open_incident(session, officer, "Exercise Dragon", exercise=True)
+    message = publish(session, officer, supervisor, [sandbox_site.id], at("2026-03-02T09:00:00"),
+                      "The port is closed for the exercise.", incident=drill.id)
+    session.commit()
+    page = client.get(f"/news/{message.slug}").get_data(as_text=True)
+    assert "This is a training exercise, not a real incident." in page
+    assert "EXERCISE EXERCISE EXERCISE The port is closed" in page
+    doc = cap(client, f"/feeds/cap/crier-m{message.id}-v1.xml", schema)
+    assert doc.find(f"{CAP}status").text == "Exercise"

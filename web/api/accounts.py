@@ -21,5 +21,6 @@ def list_accounts(user):
 def add_account(user):
     data = read_body(NewAccount)
     channel_accounts.verify_credentials(db(), data.kind, data.credentials)
-    account = channel_accounts.add_account(db(), data.kind, data.name, data.credentials, area=data.area, actor=user)
+    account = channel_accounts.add_account(db(), data.kind, data.name, data.credentials, area=data.area, actor=user,
+                                           exercise=data.exercise)
     return answer(Account.of(account), 201)

@@ -17,7 +17,8 @@ from .schemas import Incident, IncidentDetail, IncidentEdit, IncidentList, NewIn
 def open_incident(user):
     data = read_body(NewIncident)
     session = db()
-    return answer(Incident.of(session, incidents.open_incident(session, user, data.title, data.area)), 201)
+    return answer(Incident.of(session, incidents.open_incident(session, user, data.title, data.area,
+                                                                 exercise=data.exercise)), 201)
 
 
 @bp.get("/incidents")

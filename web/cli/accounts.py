@@ -19,13 +19,14 @@ def account() -> None:
 @click.argument("kind", type=click.Choice(["x", "facebook", "website"]))
 @click.option("--name", required=True)
 @click.option("--area", default=None, help="Neighbourhood area; omit for a force-wide account.")
+@click.option("--exercise", is_flag=True, help="A sandbox account: it carries exercise messages only.")
 @with_appcontext
-def account_add(kind: str, name: str, area: str | None) -> None:
+def account_add(kind: str, name: str, area: str | None, exercise: bool) -> None:
     """Add a channel account; its credentials are read as JSON from standard input."""
     credentials = read_credentials()
     with service() as session:
         opened = channel_accounts.verify_credentials(session, kind, credentials)
-        created = channel_accounts.add_account(session, kind, name, credentials, area=area)
+        created = channel_accounts.add_account(session, kind, name, credentials, area=area, exercise=exercise)
         click.echo(f"added {created.kind} account {created.name} (id {created.id})"
                    + (f": {opened}" if opened else ""))
 
@@ -36,7 +37,8 @@ def account_list() -> None:
     """List channel accounts (never their credentials)."""
     with runtime().session() as session:
         for a in channel_accounts.list_accounts(session):
-            click.echo(f"{a.id}\t{a.kind}\t{a.name}\t{a.area or 'force-wide'}\t{a.status}")
+            click.echo(f"{a.id}\t{a.kind}\t{a.name}\t{a.area or 'force-wide'}\t{a.status}"
+                       + ("\texercise" if a.exercise else ""))
 
 
 def _account_change(action, done: str, *args) -> None:

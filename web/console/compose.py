@@ -10,12 +10,7 @@ from sqlalchemy import select
 from workflow.accounts import channel_accounts as accounts
 from workflow.accounts import policy
 from workflow.core import london
-from workflow.core.errors import (
-    CrierError,
-    InvalidStateError,
-    PermissionDeniedError,
-    ValidationError,
-)
+from workflow.core.errors import CrierError, InvalidStateError, PermissionDeniedError, ValidationError
 from workflow.core.runtime import settings_of
 from workflow.delivery import planning
 from workflow.messages import drafts, queries, review

@@ -192,7 +192,7 @@ def cap_document(site: Site, alert: CapAlert) -> bytes:
     _sub(root, c + "identifier", _cap_token(alert.identifier))
     _sub(root, c + "sender", sender)
     _sub(root, c + "sent", cap_time(alert.sent))
-    _sub(root, c + "status", "Actual")
+    _sub(root, c + "status", "Exercise" if alert.incident is not None and alert.incident.exercise else "Actual")
     _sub(root, c + "msgType", alert.msg_type)
     _sub(root, c + "scope", "Public")
     if alert.msg_type == "Cancel":

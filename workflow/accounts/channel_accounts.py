@@ -50,7 +50,7 @@ def _storable(text: str) -> bool:
 
 @transactional
 def add_account(session: Session, kind: str, name: str, credentials: Any,
-                area: str | None = None, actor: User | None = None) -> ChannelAccount:
+                area: str | None = None, actor: User | None = None, *, exercise: bool = False) -> ChannelAccount:
     """Add a channel account; its credentials are encrypted before storing."""
     policy.require_operator(actor, Action.ADMINISTER)
     try:
@@ -80,7 +80,7 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
         if problem:
             raise ValidationError(f"the CMS webhook address {problem}", field="credentials")
     public = {k: credentials[k] for k in PUBLIC_SETTINGS[kind_value] if k in credentials}
-    account = ChannelAccount(kind=kind_value, name=name.strip(), area=(area or "").strip() or None,
+    account = ChannelAccount(kind=kind_value, name=name.strip(), area=(area or "").strip() or None, exercise=exercise,
                              credentials_encrypted=vault_of(session).encrypt(credentials),
                              settings=public)
     session.add(account)
@@ -89,7 +89,7 @@ def add_account(session: Session, kind: str, name: str, credentials: Any,
     except IntegrityError:
         raise ConflictError(f"a {kind_value} account called {name!r} already exists", field="name") from None
     audit.record(session, actor, "account.added", account_id=account.id, kind=kind_value,
-                 name=account.name, area=account.area)
+                 name=account.name, area=account.area, **({"exercise": True} if exercise else {}))
     return account
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -124,6 +125,8 @@ class ChannelAccount(Base):
     status: Mapped[AccountStatus] = mapped_column(enum_column(AccountStatus, "status", 20),
                                                   default=AccountStatus.ACTIVE)
     status_reason: Mapped[Optional[str]] = mapped_column(Text)
+    # A sandbox account for exercises: it carries exercise messages and nothing else.
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

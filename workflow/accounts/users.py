@@ -15,12 +15,7 @@ from workflow.accounts.models import ApiToken, Role, User
 from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
-from workflow.core.errors import (
-    AuthenticationError,
-    ConflictError,
-    NotFoundError,
-    ValidationError,
-)
+from workflow.core.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from workflow.core.security import hash_password, password_needs_rehash, verify_password
 from workflow.core.unit_of_work import transactional
 

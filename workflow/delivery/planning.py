@@ -11,6 +11,7 @@ from workflow.accounts.channel_accounts import accounts_by_id
 from workflow.core.errors import PublishingInProgressError, ValidationError
 from workflow.core.runtime import settings_of
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
+from workflow.messages import exercise
 from workflow.messages.models import Message, MessageVersion
 from workflow.messages.states import MessageState
 from workflow.scheduling.pause import active_pauses, hold_if_paused
@@ -73,6 +74,7 @@ def plan_deliveries(session: Session, message: Message, version: MessageVersion,
     correction of it; new accounts get a first publication.
     """
     settings = settings_of(session)
+    exercise.check_approval(message, accounts_by_id(session, version.targets).values())
     late = (version.publish_at is not None and not version.recurrence
             and version.publish_at < now - dt.timedelta(seconds=settings.late_grace_seconds))
     if version.recurrence:

@@ -55,15 +55,11 @@ from workflow.delivery.jobs import (
     TaskLog,
     merge_parts,
 )
-from workflow.delivery.leases import (
-    _Heartbeat,
-    claim_delivery,
-    in_flight_until,
-    time_limits,
-)
+from workflow.delivery.leases import _Heartbeat, claim_delivery, in_flight_until, time_limits
 from workflow.delivery.models import ACTIVE, Delivery, DeliveryPurpose, DeliveryState
 from workflow.delivery.outcomes import defer, record_outcome, settle_early
 from workflow.delivery.ratelimit import Limiter, NoLimiter, limits_for
+from workflow.messages import exercise
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState
 from workflow.messages.versions import post_for
@@ -116,6 +112,9 @@ def _prepare(session: Session, claim: Claim) -> Job:
         raise Early("cancel", "the message was withdrawn before this went out")
     if account.status == "disabled":
         raise Early("fail", f"the account {account.name} is disabled")
+    isolation = exercise.isolation_problem(d.message, [account])
+    if isolation and purpose != DeliveryPurpose.WITHDRAW:
+        raise Early("fail", f"not sent: {isolation}")
     if account.status == "reconnect" and purpose != DeliveryPurpose.WITHDRAW:
         raise Early("fail", f"{account.name} must be reconnected: {account.status_reason or 'the platform refused its credentials'}")
     if not withdrawn and not needs_reconcile:

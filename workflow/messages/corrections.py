@@ -23,11 +23,7 @@ from workflow.accounts.models import ChannelAccount, ChannelKind, User
 from workflow.accounts.policy import can_edit
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
-from workflow.core.errors import (
-    InvalidStateError,
-    PermissionDeniedError,
-    ValidationError,
-)
+from workflow.core.errors import InvalidStateError, PermissionDeniedError, ValidationError
 from workflow.core.runtime import wake_after_commit
 from workflow.core.text import clean_text
 from workflow.core.unit_of_work import transactional

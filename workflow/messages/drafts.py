@@ -13,12 +13,7 @@ from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount, User
 from workflow.accounts.policy import Action, can_edit
 from workflow.audit import chain as audit
-from workflow.core.errors import (
-    InvalidStateError,
-    PermissionDeniedError,
-    StaleVersionError,
-    ValidationError,
-)
+from workflow.core.errors import InvalidStateError, PermissionDeniedError, StaleVersionError, ValidationError
 from workflow.core.runtime import settings_of
 from workflow.core.text import clean_text, slugify
 from workflow.core.unit_of_work import transactional

@@ -34,7 +34,10 @@ def resolve_incident(session: Session, actor: User, value: Any) -> Incident | No
         if "\x00" not in value and is_storable(value):
             incident = session.execute(select(Incident).where(Incident.slug == value)).scalar_one_or_none()
     elif isinstance(value, dict):
-        return _open(session, actor, value.get("title"), value.get("area"), field="incident")
+        flag = value.get("exercise", False)
+        if not isinstance(flag, bool):
+            raise ValidationError("incident exercise must be true or false", field="incident")
+        return _open(session, actor, value.get("title"), value.get("area"), field="incident", exercise=flag)
     else:
         raise ValidationError("incident must be an incident id, slug, or {\"title\": ...}", field="incident")
     if incident is None:
@@ -42,24 +45,31 @@ def resolve_incident(session: Session, actor: User, value: Any) -> Incident | No
     return incident
 
 
-def _open(session: Session, actor: User, title: Any, area: Any, *, field: str) -> Incident:
+def _open(session: Session, actor: User, title: Any, area: Any, *, field: str, exercise: bool = False) -> Incident:
     title_text = clean_text(title, "the incident title", MAX_TITLE, field if field == "incident" else "title")
     area_text = None
     if area is not None and area != "":
         area_text = clean_text(area, "the incident area", MAX_AREA, field if field == "incident" else "area")
     incident = Incident(slug=f"{slugify(title_text, 6)}-{secrets.token_hex(3)}", title=title_text,
-                        area=area_text, created_by_id=actor.id)
+                        area=area_text, created_by_id=actor.id, exercise=exercise)
     session.add(incident)
     session.flush()
-    audit.record(session, actor, "incident.opened", incident=incident.slug, title=title_text)
+    audit.record(session, actor, "incident.opened", incident=incident.slug, title=title_text,
+                 **({"exercise": True} if exercise else {}))
     return incident
 
 
 @transactional
-def open_incident(session: Session, actor: User, title: Any, area: Any = None) -> Incident:
-    """Open an incident; its messages go out on the fast queue and are never paused."""
+def open_incident(session: Session, actor: User, title: Any, area: Any = None, *, exercise: bool = False) -> Incident:
+    """Open an incident; its messages go out on the fast queue and are never paused.
+
+    Whether it is an exercise is fixed when it is opened: a live incident never
+    becomes an exercise, nor an exercise a live incident.
+    """
     policy.require(actor, Action.DRAFT)
-    return _open(session, actor, title, area, field="title")
+    if not isinstance(exercise, bool):
+        raise ValidationError("exercise must be true or false", field="exercise")
+    return _open(session, actor, title, area, field="title", exercise=exercise)
 
 
 def get_incident(session: Session, incident_id: Any, *, lock: bool = False) -> Incident:

@@ -5,16 +5,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import (
-    JSON,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    text,
-)
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.accounts.models import User
@@ -52,6 +43,8 @@ class Incident(Base):
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # An exercise: its messages go only to exercise accounts, marked as such (workflow.messages.exercise).
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     messages: Mapped[list["Message"]] = relationship(back_populates="incident")
 

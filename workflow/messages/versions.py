@@ -3,6 +3,7 @@ made, stored in it and covered by its SHA-256 content hash; the verifier sees
 exactly that and the worker sends exactly that."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,6 +18,7 @@ from workflow.accounts.channel_accounts import accounts_by_id
 from workflow.accounts.models import ChannelAccount, User
 from workflow.audit.chain import canonical_json
 from workflow.core.errors import InvalidStateError, ValidationError
+from workflow.messages import exercise
 from workflow.messages.models import Message, MessageVersion
 from workflow.website.urls import message_link
 
@@ -87,12 +89,21 @@ def canonical_content(session: Session, message: Message, draft: Draft) -> tuple
         "change_note": draft.change_note,
         "link": link,
         "rendered": rendered,
+        **({"exercise": True} if exercise.is_exercise(message) else {}),
     })
     return content, hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def new_version(session: Session, message: Message, editor: User, draft: Draft) -> MessageVersion:
-    """Add the next immutable version of ``message`` with its canonical content and hash."""
+    """Add the next immutable version of ``message`` with its canonical content and hash.
+
+    An exercise's texts start with the exercise words, and every version keeps
+    exercises and live messages to their own accounts.
+    """
+    if exercise.is_exercise(message):
+        draft = dataclasses.replace(draft, body=exercise.marked(draft.body),
+                                    variants={k: exercise.marked(v) for k, v in draft.variants.items()})
+    exercise.check_targets(message, accounts_by_id(session, draft.accounts).values())
     content, digest = canonical_content(session, message, draft)
     message.current_version += 1
     version = MessageVersion(

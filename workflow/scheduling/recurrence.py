@@ -38,12 +38,7 @@ from workflow.messages.queries import get_message
 from workflow.messages.review import void_approvals
 from workflow.messages.states import MessageState, can_transition
 from workflow.scheduling.pause import active_pauses, hold_for_decision, hold_if_paused
-from workflow.scheduling.rules import (
-    RecurrenceError,
-    latest_occurrence,
-    next_occurrence,
-    occurrences_between,
-)
+from workflow.scheduling.rules import RecurrenceError, latest_occurrence, next_occurrence, occurrences_between
 
 log = logging.getLogger(__name__)
 

@@ -74,6 +74,7 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
             withdrawn_at.label("withdrawn_at"),
             Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
             Incident.title.label("incident_title"), Incident.area.label("incident_area"),
+            Incident.exercise.label("incident_exercise"),
             Incident.status.label("incident_status"),
         )
         .join(per_message, per_message.c.message_id == Message.id)

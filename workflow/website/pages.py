@@ -122,6 +122,7 @@ def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[
             page.c.published, page.c.first_number, page.c.updated, page.c.account_id,
             Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
             Incident.title.label("incident_title"), Incident.area.label("incident_area"),
+            Incident.exercise.label("incident_exercise"),
             Incident.status.label("incident_status"),
         )
         .join(page, page.c.message_id == Message.id)
@@ -164,6 +165,7 @@ def update_by_slug(session: Session, slug: str) -> UpdateLookup:
                Message.updated_at, Message.withdrawn_at,
                Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
                Incident.title.label("incident_title"), Incident.area.label("incident_area"),
+            Incident.exercise.label("incident_exercise"),
                Incident.status.label("incident_status"))
         .outerjoin(Incident, Incident.id == Message.incident_id)
         .where(Message.slug == slug)
@@ -214,6 +216,7 @@ def incident_timeline(session: Session, slug: str) -> IncidentTimeline:
     row = session.execute(
         select(Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
                Incident.title.label("incident_title"), Incident.area.label("incident_area"),
+            Incident.exercise.label("incident_exercise"),
                Incident.status.label("incident_status"))
         .where(Incident.slug == slug)
     ).first()

@@ -45,6 +45,7 @@ class IncidentRef:
     title: str
     area: str | None
     status: str
+    exercise: bool = False  # an exercise: its pages and CAP alerts say so
 
     @property
     def closed(self) -> bool:

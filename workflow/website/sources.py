@@ -73,4 +73,5 @@ def incident_ref(row: Any) -> IncidentRef | None:
     if row.incident_id is None:
         return None
     return IncidentRef(id=row.incident_id, slug=row.incident_slug, title=public_text(row.incident_title),
-                       area=public_text(row.incident_area) or None, status=row.incident_status or "open")
+                       area=public_text(row.incident_area) or None, status=row.incident_status or "open",
+                       exercise=bool(getattr(row, "incident_exercise", False)))

@@ -52,6 +52,7 @@ class IncidentRef(BaseModel):
 
     title: StrictStr = documented(minLength=1, maxLength=200)
     area: StrictStr | None = documented(default=None, maxLength=120)
+    exercise: StrictBool = documented("An exercise: its messages go only to exercise accounts, headed EXERCISE EXERCISE EXERCISE", default=False)
 
 
 class NewAccount(RequestBody):
@@ -61,6 +62,8 @@ class NewAccount(RequestBody):
     credentials: dict[str, Any] = documented(
         "x: consumer_key, consumer_secret, access_token, access_token_secret; facebook: page_id, "
         "page_access_token; website: none. Stored encrypted and never shown back.", default={})
+    exercise: StrictBool = documented("A sandbox account for exercises: it carries exercise messages only",
+                                      default=False)
 
 
 class NewMessage(RequestBody):
@@ -137,6 +140,7 @@ class UserEdit(RequestBody):
 class NewIncident(RequestBody):
     title: StrictStr = documented("What the incident is, as the public will read it", minLength=1, maxLength=200)
     area: StrictStr | None = documented("The neighbourhood area it is in", default=None, maxLength=120)
+    exercise: StrictBool = documented("An exercise: its messages go only to exercise accounts, headed EXERCISE EXERCISE EXERCISE", default=False)
 
 
 class IncidentEdit(RequestBody):

@@ -75,12 +75,13 @@ class Account(BaseModel):
     status_reason: str | None
     settings: dict[str, Any] = documented("Non-secret settings (handle, page id); credentials are never "
                                           "returned")
+    exercise: bool = documented("A sandbox account for exercises", default=False)
 
     @classmethod
     def of(cls, account: accounts_models.ChannelAccount) -> Account:
         return cls(id=account.id, kind=account.kind, name=account.name, area=account.area,
                    status=account.status, status_reason=account.status_reason,
-                   settings=dict(account.settings or {}))
+                   settings=dict(account.settings or {}), exercise=bool(account.exercise))
 
 
 class AccountList(BaseModel):
@@ -299,12 +300,14 @@ class Incident(BaseModel):
     status: Literal["open", "closed"]
     created_at: Timestamp
     closed_at: Timestamp | None
+    exercise: bool = documented("An exercise: its messages go only to exercise accounts")
     link: str = documented("The incident's public timeline on the force website")
 
     @classmethod
     def fields_of(cls, session: Session, incident: messages_models.Incident) -> dict[str, Any]:
         return dict(id=incident.id, slug=incident.slug, title=incident.title, area=incident.area,
                     status=incident.status, created_at=incident.created_at, closed_at=incident.closed_at,
+                    exercise=bool(incident.exercise),
                     link=incident_link(session, incident))
 
     @classmethod
