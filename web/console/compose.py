@@ -153,7 +153,8 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
             "body": latest.body if latest else "",
             "accounts": list(latest.targets) if latest else [],
             "variants": dict(latest.variants or {}) if latest else {},
-            "incident": str(message.incident_id) if message is not None and message.incident_id else "",
+            "incident": str(message.incident_id) if message is not None and message.incident_id
+            else request.args.get("incident", "") if message is None else "",
             "publish_at": london.input_value(latest.publish_at) if latest else "",
             "recurrence": (latest.recurrence or "") if latest else "",
         }
