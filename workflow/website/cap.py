@@ -10,18 +10,9 @@ from sqlalchemy.orm import Session, aliased
 
 from workflow.delivery.models import Delivery
 from workflow.messages.models import Incident, Message, MessageVersion
+from workflow.website import sources
 from workflow.website.pages import MAX_LIMIT
 from workflow.website.shapes import CapAlert, Change, PublicUpdate, public_text
-from workflow.website.sources import (
-    SENT,
-    STATUS_WITHDRAWN,
-    WITHDRAW,
-    incident_ref,
-    sent_time,
-    text_for,
-    website_accounts,
-    website_versions,
-)
 
 _CAP_IDENTIFIER = re.compile(r"^crier-m(\d{1,18})-v(\d{1,9})(-cancel)?$")
 
@@ -48,7 +39,7 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
     limit = max(1, min(int(limit), MAX_LIMIT))
     scope = ([message_id] if message_id is not None
              else select(Message.id).where(Message.incident_id.is_not(None)))
-    versions = website_versions(scope).subquery("website_versions")
+    versions = sources.website_versions(scope).subquery("sources.website_versions")
     per_message = (
         select(versions.c.message_id, func.max(versions.c.at).label("last_at"))
         .group_by(versions.c.message_id)
@@ -56,14 +47,14 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
     )
     D = aliased(Delivery)
     withdrawals = (
-        select(D.message_id, func.min(sent_time(D)).label("at"))
-        .where(D.purpose == WITHDRAW, D.state == SENT, D.account_id.in_(website_accounts()),
+        select(D.message_id, func.min(sources.sent_time(D)).label("at"))
+        .where(D.purpose == sources.WITHDRAW, D.state == sources.SENT, D.account_id.in_(sources.website_accounts()),
                D.message_id.in_(scope))
         .group_by(D.message_id)
         .subquery("website_withdrawals")
     )
     withdrawn_at = case(
-        (Message.status == STATUS_WITHDRAWN,
+        (Message.status == sources.STATUS_WITHDRAWN,
          func.coalesce(Message.withdrawn_at, withdrawals.c.at, Message.updated_at)),
         else_=withdrawals.c.at,
     )
@@ -89,7 +80,7 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
     if not messages:
         return []
     ids = [m.id for m in messages]
-    history = website_versions(ids).subquery("history")
+    history = sources.website_versions(ids).subquery("history")
     rows = session.execute(
         select(history.c.message_id, history.c.number, history.c.at, history.c.account_id,
                MessageVersion.body, MessageVersion.variants, MessageVersion.change_note)
@@ -111,7 +102,7 @@ def cap_alert(session: Session, message_id: int) -> CapAlert | None:
 def _cap_alert(message: Any, versions: Sequence[Any]) -> CapAlert | None:
     if not versions:
         return None
-    incident = incident_ref(message)
+    incident = sources.incident_ref(message)
     earlier = [(cap_identifier(message.id, v.number), v.at) for v in versions]
     last = versions[-1]
     if message.withdrawn_at is not None:
@@ -124,7 +115,7 @@ def _cap_alert(message: Any, versions: Sequence[Any]) -> CapAlert | None:
     changes = tuple(Change(v.number, public_text(v.change_note) or None, v.at) for v in versions[1:])
     update = PublicUpdate(
         message_id=message.id, slug=message.slug, kind=message.kind,
-        text=text_for(last.body, last.variants, last.account_id), version=last.number,
+        text=sources.text_for(last.body, last.variants, last.account_id), version=last.number,
         published=first.at, updated=last.at, created_at=message.created_at, incident=incident,
         change_note=changes[-1].note if changes else None, corrected=bool(changes), changes=changes,
     )
