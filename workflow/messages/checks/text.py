@@ -9,7 +9,7 @@ from functools import cached_property
 import regex
 
 # Words that start with a capital but are not people: places, organisations,
-# streets, days, months, and words that open a sentence.
+# streets, days, months, and words that open a sentence (imperatives, function words).
 NOT_NAMES = frozenset("""
 a an the this that these those it its he she they we our his her their there here
 police officers officer detectives detective anyone anybody everyone someone people if
@@ -36,6 +36,9 @@ hmp prison cps crown prosecution nca dvla rspca charity
 mr mrs ms miss dr
 facebook twitter instagram whatsapp tiktok snapchat x website online email
 victim witness suspect defendant man woman boy girl teenager
+call contact email ring text phone visit report please help join follow share find see keep lock take stay
+watch look check do don't never always have can could would will is are was were did has had
+if for with and but or so as by on in at from to of not no yes why what where who how rip
 """.split())
 
 # Ranks, roles and titles before a name that make it an officer, judge or
