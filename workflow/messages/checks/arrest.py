@@ -16,7 +16,7 @@ ACTION = ("Remove the name and anything else that identifies them, or record the
 # Other ways of identifying someone arrested: their workplace, a photograph, their home.
 IDENTIFIED = re.compile(
     r"\b(?:who works (?:at|for|as)|employed (?:at|by|as)|a (?:teacher|nurse|doctor|carer|coach|manager|"
-    r"owner|worker|employee|member of staff) (?:at|from|of)|owner of|works at|"
+    r"owner|worker|employee|member of staff) (?:at|from|of)|owner of|works at|who (?:owns|runs|manages)|"
     r"(?:the|a) (?:landlord|landlady|licensee|owner|manager|head ?teacher|teacher|vicar|coach|director|boss|"
     r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?[A-Z][\w']+|pictured|(?:see |in the )?"
     r"(?:photo|picture|image) (?:of (?:him|her|the (?:man|woman|suspect))|above|below|attached)|his home on|"

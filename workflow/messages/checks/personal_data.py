@@ -33,6 +33,7 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"mental health (?:condition|problems|issues|crisis)|sectioned|(?:needs|without|takes) "
                     r"(?:his|her|their|vital )?medication|learning disabilit\w+|pregnant|miscarriage|"
                     r"stroke|heart condition|addict\w*|heroin user|alcoholic)\b", re.I)
+FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
 VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"
                         r"failed to stop|seen driving|appeal|may be (?:driving|in)|driving|travelling)\b", re.I)
 
@@ -66,7 +67,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         sentence = post.sentence_of(match.start())
         if not (VEHICLE_OK.search(sentence.text) or post.is_missing_appeal):
             add(match.start(), match.end(), "a vehicle registration")
-    if post.names and not post.is_missing_appeal:
+    # A missing-person appeal may say why someone is vulnerable; once they are found it need not.
+    if post.names and not (post.is_missing_appeal and not FOUND.search(text)):
         for match in HEALTH.finditer(text):
             add(match.start(), match.end(), "a health detail about someone who is named")
     return out

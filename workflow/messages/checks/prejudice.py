@@ -17,7 +17,8 @@ _KINDS = [
      r"(?:attack|killing|stabbing|assault|robbery|burglary|murder|crime|offences? to officers)|"
      r"admitted (?:to (?:officers|police|detectives) )?(?:that )?(?:he|she|they) (?:had )?(?:started|did|killed|"
      r"stabbed|attacked|took|set|caused|stole|hit)|"
-     r"told (?:officers|police|detectives) (?:he|she|they) (?:had )?(?:did|done|killed|stabbed|attacked|took)"),
+     r"told (?:officers|police|detectives|the arresting officers?)(?: at the scene| when (?:he|she|they) "
+     r"(?:was|were) arrested| in interview)? (?:that )?(?:he|she|they)\b"),
     ("guilt", "presumes the guilt of someone not yet convicted",
      r"(?:the|a|this|his|her) (?:killer|murderer|rapist|paedophile|predator|culprit|offender|thug|"
      r"monster|attacker|robber|burglar|thief|thieves|burglars|abuser|arsonist)s?|"
@@ -36,7 +37,8 @@ _KINDS = [
      r"previous convictions?|(?:long |a )?criminal (?:record|past|history)|(?:well )?known to (?:the )?police|"
      r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
      r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|prolific|serial (?:offender|burglar|thief|rapist|abuser)|out on licence|recently released from prison|"
-     r"(?:a )?(?:known|violent|dangerous) (?:criminal|offender|drug dealer|gang member)"),
+     r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
+     r"gang members?"),
 ]
 KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
 ACTIVE = re.compile(r"\b(?:arrested|under arrest|on bail|bailed|released under investigation|in custody|"

@@ -23,7 +23,8 @@ RELATION = re.compile(
     r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b", re.I)
 PLACE_OF_LIFE = re.compile(
     r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?works? (?:at|for)|"
-    r"employed (?:at|by)|where (?:she|he|they) lives?|"
+    r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from) "
+    r"(?:the |a )?\w+|where (?:she|he|they) (?:lives?|works?|studies|stud(?:y|ies)|goes to school)|"
     r"(?:he|she) (?:shared|lived|lodged|stayed) (?:a \w+ |the \w+ )?with|(?:lived|lives) with (?:him|her)|(?:is|was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a )?[A-Z][\w']+|(?:at|outside|near) (?:her|his|their) (?:home|school|workplace|flat|house)"
     r"(?: (?:on|in) [A-Z][\w']+(?: [A-Z][\w']+)*)?|lives (?:on|in|at) [A-Z][\w']+(?: [A-Z][\w']+)*|"
     r"(?:[A-Z][\w']+ )+(?:Primary|High|Grammar|Academy|School|College|University))\b")

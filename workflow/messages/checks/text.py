@@ -39,6 +39,16 @@ victim witness suspect defendant man woman boy girl teenager
 call contact email ring text phone visit report please help join follow share find see keep lock take stay
 watch look check do don't never always have can could would will is are was were did has had
 if for with and but or so as by on in at from to of not no yes why what where who how rip
+wanderers athletic united rovers albion rangers celtic hotspur fc afc rlfc warriors
+""".split())
+# Place words that are also common surnames.
+SURNAMES = frozenset("hall green hill wood lane park field bridge church house street moor mount north "
+                     "west east south little young new marsh brook farm".split())
+# A candidate that starts with a rank or role is an officer or official, not a person in the case.
+RANKS = frozenset("""
+pc dc ds di dci dsi dsu dcs ps sgt sergeant insp inspector supt superintendent ch chief det detective
+constable officer commander commissioner acc dcc pcso sio judge recorder justice assistant deputy
+community support special cllr councillor mayor sir dame professor prof rev reverend father imam
 """.split())
 
 # Ranks, roles and titles before a name that make it an officer, judge or
@@ -129,9 +139,12 @@ class Post:
         # Trim words that cannot start or end a name ("Officers ... John Smith Road").
         while tokens and not titled and _plain(tokens[0][1]) in NOT_NAMES:
             tokens = tokens[1:]
-        while tokens and _plain(tokens[-1][1]) in NOT_NAMES:
+        # An age straight after ("Derek Hall, 60") makes a surname of a word like Hall or Green.
+        aged = AGE_AFTER.match(self.text[start + len(words):start + len(words) + 12])
+        while tokens and _plain(tokens[-1][1]) in NOT_NAMES and not (aged and _plain(tokens[-1][1]) in SURNAMES):
             tokens = tokens[:-1]
-        if len(tokens) < 2 or any(_plain(t) in NOT_NAMES for _, t in tokens[1:]):
+        inner = [t for _, t in tokens[1:-1]] + ([] if aged else [tokens[-1][1]] if tokens else [])
+        if len(tokens) < 2 or _plain(tokens[0][1]) in RANKS or any(_plain(t) in NOT_NAMES for t in inner):
             return None
         first, end = tokens[0][0], tokens[-1][0] + len(tokens[-1][1])
         before = self.text[max(0, first - 40):first]
