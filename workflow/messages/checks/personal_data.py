@@ -32,10 +32,11 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"schizophreni\w+|bipolar|psychosis|depression|hiv|aids|cancer|terminally ill|"
                     r"mental health (?:condition|problems|issues|crisis)|sectioned|(?:needs|without|takes) "
                     r"(?:his|her|their|vital )?medication|learning disabilit\w+|pregnant|miscarriage|"
-                    r"stroke|heart condition|addict\w*|heroin user|alcoholic)\b", re.I)
+                    r"stroke|heart condition|addict\w*|heroin user|alcoholic|(?:registered |partially )?blind|deaf|"
+                    r"wheelchair|disabled|disability|parkinson'?s|multiple sclerosis|motor neurone)\b", re.I)
 FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
 VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"
-                        r"failed to stop|seen driving|appeal|may be (?:driving|in)|driving|travelling)\b", re.I)
+                        r"failed to stop|seen driving|appeal|may be (?:driving|in))\b", re.I)
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:

@@ -27,9 +27,11 @@ _KINDS = [
      r"(?:attack|crime|offences?|murder|killing|robbery|assault)|(?<!not )(?<!found )(?<!pleaded )guilty|"
      r"(?:vile|evil|sick|depraved|despicable|heartless|callous|twisted|wicked) (?:individual|man|woman|"
      r"person|people|thugs?|criminals?|offenders?|predators?|monsters?|attack|crime)s?|preyed on|"
+     r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|off (?:our|the) streets|"
      r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"
+     r"(?:the )?evidence (?:shows|proves|confirms)|"
      r"evidence (?:against (?:him|her|them) )?(?:is|was) (?:overwhelming|strong|clear|damning|conclusive)|"
      r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|video) (?:clearly )?shows (?:him|her|them|the (?:man|woman|suspect))|"
      r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star) witness|witnesses (?:have )?(?:confirmed|identified)"),
@@ -38,7 +40,8 @@ _KINDS = [
      r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
      r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|prolific|serial (?:offender|burglar|thief|rapist|abuser)|out on licence|recently released from prison|"
      r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
-     r"gang members?"),
+     r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
+     r"wanted (?:on warrant )?for other offences"),
 ]
 KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
 ACTIVE = re.compile(r"\b(?:arrested|under arrest|on bail|bailed|released under investigation|in custody|"

@@ -13,22 +13,28 @@ WHY = ("Detail of how or where someone took, or tried to take, their own life ca
        "suicide not to be presented as inevitable or as a solution.")
 ACTION = ("Remove the method and the precise location; say only that a person has died and that the death "
           "is not being treated as suspicious, and consider adding where to find support (Samaritans, 116 123).")
-MAY_BE_SUICIDE = re.compile(r"\b(?:suicid\w*|took (?:his|her|their) own li(?:fe|ves)|tak(?:e|ing) (?:his|her|their) own "
-                            r"li(?:fe|ves)|end(?:ed)? (?:his|her|their) li(?:fe|ves)|not (?:being )?(?:treated as )?"
-                            r"suspicious|no (?:third[- ]party|suspicious circumstances)|non-suspicious|in crisis|"
-                            r"concern for (?:the )?(?:welfare|safety) of (?:a|the) (?:man|woman|person)|"
-                            r"threatening to jump|on the (?:edge|wrong side) of)\b", re.I)
-METHOD = re.compile(r"\b(?:hang(?:ed|ing)|hung himself|hung herself|ligature|noose|overdose[d]?|"
-                    r"(?:took|taken|taking|swallowed|swallowing) (?:an? )?(?:quantity of |large number of |number of )?"
-                    r"(?:pills|tablets|paracetamol)|jump(?:ed|ing)? (?:from|off|in front of)|"
-                    r"fell (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|viaduct|building|car park|cliffs?|"
-                    r"tower|roof|balcony)|struck by a train|hit by a train|in front of a train|"
-                    r"shot (?:himself|herself|themselves)|slit|cut (?:his|her|their) (?:wrists|throat)|"
-                    r"poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|self-inflicted|asphyxia\w*|"
-                    r"helium|gas canisters?)\b", re.I)
+MAY_BE_SUICIDE = re.compile(
+    r"\b(?:suicid\w*|took (?:his|her|their) own li(?:fe|ves)|tak(?:e|ing) (?:his|her|their) own li(?:fe|ves)|"
+    r"end(?:ed)? (?:his|her|their) li(?:fe|ves)|not (?:being )?(?:treated|believed|thought|considered|regarded)?"
+    r"(?: to be| as)? ?suspicious|not treating (?:the|his|her|their|this) death as suspicious|"
+    r"no (?:third[- ]party|suspicious circumstances)|non-suspicious|in crisis|"
+    r"concern for (?:the )?(?:welfare|safety) of (?:a|the) (?:man|woman|person)|"
+    r"threatening to jump|on the (?:edge|wrong side) of)\b", re.I)
+# Method words that point to a suicide wherever someone has died ...
+METHOD = re.compile(r"\b(?:hanged|found hanging|hung (?:himself|herself|themselves)|ligature|noose|"
+                    r"jump(?:ed|ing)? (?:from|off|in front of)|shot (?:himself|herself|themselves)|"
+                    r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?)\b", re.I)
+# ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).
+MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swallowed|swallowing) (?:an? )?"
+                          r"(?:quantity of |large number of |number of )?(?:pills|tablets|paracetamol)|"
+                          r"f[ae]ll(?:ing|en)? (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|viaduct|building|car park|cliffs?|"
+                          r"tower|roof|balcony|window|\w+ floor|block of flats)|struck by a train|hit by a train|"
+                          r"in front of a train|slit|poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|"
+                          r"asphyxia\w*|(?:suicide )?note)\b", re.I)
+DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|their) life)\b", re.I)
 PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ )+(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|Head)|"
                    r"multi-?storey car park|railway (?:line|bridge|crossing)|(?:the )?(?:top|edge) of (?:the|a) "
-                   r"(?:bridge|building|car park|cliffs?)|level \d+ of)\b")
+                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?<=suicide )(?:at|on|in|near) [A-Z][\w']+(?: [A-Z][\w']+)*)")
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
@@ -36,10 +42,11 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     text = post.text
     suicide = MAY_BE_SUICIDE.search(text)
     out: list[Finding] = []
-    for match in METHOD.finditer(text):
-        if suicide or re.search(r"\b(?:died|death|dead|body|found)\b", text, re.I):
-            out.append(finding(CODE, SERIOUS, match.start(), match.end(), text,
-                               f"“{match.group()}” describes how someone may have taken their life", WHY, ACTION))
+    methods = list(METHOD.finditer(text)) if DIED.search(text) or suicide else []
+    methods += list(MAYBE_METHOD.finditer(text)) if suicide else []
+    for match in methods:
+        out.append(finding(CODE, SERIOUS, match.start(), match.end(), text,
+                           f"“{match.group()}” describes how someone may have taken their life", WHY, ACTION))
     if suicide:
         for match in PLACE.finditer(text):
             out.append(finding(CODE, WARNING, match.start(), match.end(), text,

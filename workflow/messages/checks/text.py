@@ -41,6 +41,13 @@ watch look check do don't never always have can could would will is are was were
 if for with and but or so as by on in at from to of not no yes why what where who how rip
 wanderers athletic united rovers albion rangers celtic hotspur fc afc rlfc warriors
 """.split())
+# Words that end the name of a place or building.
+PLACE_WORDS = frozenset("""
+road street avenue lane close drive way crescent grove place terrace gardens court walk mews rise hill row
+square parade view park green estate centre center station school academy college university primary high
+grammar hospital church mosque temple surgery library museum stadium arena hall house farm bridge market
+retail roundabout junction motorway council borough forest moor valley reservoir tower
+""".split())
 # Place words that are also common surnames.
 SURNAMES = frozenset("hall green hill wood lane park field bridge church house street moor mount north "
                      "west east south little young new marsh brook farm".split())
@@ -64,12 +71,14 @@ NAME = regex.compile(
     r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
     r"(?:\s+(?:(?:Mc|Mac|O'|O’)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)){1,2}(?![\p{L}])")
 TITLED = regex.compile(r"(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?")
-PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|to|around|across|"
+PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
                           r"through|within|between|and|the|called|visit|contact)\s+$", re.I)
 STAGE_WORDS = {
     "arrest": r"arrested|under arrest|released on (?:police )?bail|bailed|released under investigation|"
               r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|detained|"
-              r"interviewed under caution|voluntary interview",
+              r"interviewed under caution|voluntary interview|(?:remains|is|was) under investigation|released pending|"
+              r"assisting (?:police |officers )?with (?:their )?enquiries|into (?:police )?custody|on suspicion of|"
+              r"being questioned|held for questioning",
     "charge": r"charged|remanded|(?:will|is due to|are due to|due to) appear|appeared (?:at|before)|"
               r"court on|in court|pleaded not guilty|stand trial",
     "concluded": r"sentenced|jailed|imprisoned|convicted|found guilty|pleaded guilty|admitted (?:the |\w+ )?"
@@ -142,6 +151,8 @@ class Post:
         # An age straight after ("Derek Hall, 60") makes a surname of a word like Hall or Green.
         aged = AGE_AFTER.match(self.text[start + len(words):start + len(words) + 12])
         while tokens and _plain(tokens[-1][1]) in NOT_NAMES and not (aged and _plain(tokens[-1][1]) in SURNAMES):
+            if _plain(tokens[-1][1]) in PLACE_WORDS:
+                return None  # "Scout Bottom Bridge", "Ashton Sixth Form College": a place, not a person
             tokens = tokens[:-1]
         inner = [t for _, t in tokens[1:-1]] + ([] if aged else [tokens[-1][1]] if tokens else [])
         if len(tokens) < 2 or _plain(tokens[0][1]) in RANKS or any(_plain(t) in NOT_NAMES for t in inner):

@@ -23,7 +23,9 @@ STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[
 PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
 CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*|attack\w*|robb\w+|stabb\w*|"
                   r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|injur\w+|"
-                  r"bull(?:y|ied|ying)|witness\w*|offence\w*|crime)\b", re.I)
+                  r"bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|killed|death)\b", re.I)
+HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ )+"
+                         r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|Mews)\b")
 PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
 
 
@@ -49,6 +51,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         out.append(_finding(post, match.start(), match.end(), "names the school of someone under 18"))
     for address in post.addresses():
         out.append(_finding(post, address.start, address.end, "gives the address of someone under 18"))
+    for match in HOME_STREET.finditer(post.text):
+        out.append(_finding(post, match.start(), match.end(), "gives the street where someone under 18 lives"))
     for match in PHOTO.finditer(post.text):
         if any(abs(span.start - match.start()) < 120 for span in young_ages):
             out.append(_finding(post, match.start(), match.end(), "may show someone under 18 in a photograph"))
