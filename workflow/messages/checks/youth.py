@@ -20,10 +20,10 @@ SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ )+(?:Primary|High|Grammar|Academy|Sch
                     r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?)+")
 # "... is 16 and lives locally": an age stated on its own.
 STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$)")
-PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
+PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
 CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*|attack\w*|robb\w+|stabb\w*|"
                   r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|injur\w+|"
-                  r"bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|killed|death)\b", re.I)
+                  r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|killed|death)\b", re.I)
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ )+"
                          r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|Mews)\b")
 PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
@@ -54,7 +54,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     for match in HOME_STREET.finditer(post.text):
         out.append(_finding(post, match.start(), match.end(), "gives the street where someone under 18 lives"))
     for match in PHOTO.finditer(post.text):
-        if any(abs(span.start - match.start()) < 120 for span in young_ages):
+        if pupils or any(abs(span.start - match.start()) < 120 for span in young_ages):
             out.append(_finding(post, match.start(), match.end(), "may show someone under 18 in a photograph"))
     return out
 
