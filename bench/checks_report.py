@@ -3,8 +3,9 @@
     .venv/bin/python bench/checks_report.py [--misses]
 
 Every fourth text of the first two files, and all of the later batches
-(corpus_fresh, corpus_final, corpus_last, corpus_fifth: each written after the rules were tuned), are held out and reported
-on their own; docs/checks.md gives each batch's figures from before it was used.
+(corpus_fresh, corpus_final, corpus_last, corpus_fifth: each written after the
+rules were tuned), are held out and reported on their own; docs/checks.md gives
+each batch's figures from before it was used.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "checks"
 #: Batches written after the rules were tuned: wholly held out.
 FRESH = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_fifth.yaml")
 #: The corpus is measured as a force would run Crier: its own numbers and domain are allowed.
-CONTACTS = Contacts(phone_numbers=("0161 856 0101", "07700 900444"), email_domains=("gmp.police.uk",))
+CONTACTS = Contacts(phone_numbers=("0161 856 0101", "07700 900444"),
+                    email_domains=("gmp.police.uk",))
 
 
 def load() -> tuple[list[Case], list[Case]]:

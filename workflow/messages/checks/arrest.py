@@ -15,10 +15,12 @@ ACTION = ("Remove the name and anything else that identifies them, or record the
           "and the exceptional reason for naming them.")
 # Other ways of identifying someone arrested: their workplace, a photograph, their home.
 IDENTIFIED = re.compile(
-    r"\b(?:(?:photo|picture|image|pictured)(?=:)|the (?:home ?owner|occupier|occupant|tenant|householder|landlord)|who works (?:at|for|as)|employed (?:at|by|as)|a (?:teacher|nurse|doctor|carer|coach|manager|"
+    r"\b(?:(?:photo|picture|image|pictured)(?=:)|the (?:home ?owner|occupier|occupant|tenant|householder|landlord)|"
+    r"who works (?:at|for|as)|employed (?:at|by|as)|a (?:teacher|nurse|doctor|carer|coach|manager|"
     r"owner|worker|employee|member of staff) (?:at|from|of)|owner of|works at|who (?:owns|runs|manages)|"
     r"(?:the|a) (?:landlord|landlady|licensee|owner|manager|head ?teacher|teacher|vicar|coach|director|boss|"
-    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?[A-Z][\w']+|pictured|(?:see |in the )?"
+    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?[A-Z][\w']+|pictured|(?:see |"
+    r"in the )?"
     r"(?:photo|picture|image) (?:of (?:him|her|the (?:man|woman|suspect))|above|below|attached)|his home on|"
     r"her home on|their home on|lives (?:at|on))\b", re.I)
 

@@ -21,7 +21,8 @@ PUBLIC_NUMBERS = frozenset({"999", "101", "111", "112", "105", "116123", "080055
 PUBLIC_DOMAINS = ("gov.uk",)
 EMAIL = re.compile(r"\b[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b")
 BIRTH = re.compile(r"\b(?:d\.?o\.?b\.?|date of birth|born on|born)\s*:?\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|"
-                   r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4})",
+                   r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
+                   r"dec)[a-z]* \d{4})",
                    re.I)
 REGISTRATION = re.compile(r"\b(?:[A-Z]{2}(?:0[1-9]|[1-9]\d) ?[A-Z]{3}|[A-HJ-PR-Y]\d{1,3} ?[A-Z]{3}|"
                           r"[A-Z]{3} ?\d{1,3}[A-HJ-PR-Y])\b")

@@ -33,12 +33,15 @@ _KINDS = [
      r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"
      r"(?:the )?evidence (?:shows|proves|confirms)|"
      r"evidence (?:against (?:him|her|them) )?(?:is|was) (?:overwhelming|strong|clear|damning|conclusive)|"
-     r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|video) (?:clearly )?shows (?:him|her|them|the (?:man|woman|suspect))|"
-     r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star) witness|witnesses (?:have )?(?:confirmed|identified)"),
+     r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|video) (?:clearly )?shows (?:him|"
+     r"her|them|the (?:man|woman|suspect))|"
+     r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star) witness|witnesses (?:have )?(?:confirmed|"
+     r"identified)"),
     ("character", "mentions previous convictions or bad character",
      r"previous convictions?|(?:long |a )?criminal (?:record|past|history)|(?:well )?known to (?:the )?police|"
      r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
-     r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|prolific|serial (?:offender|burglar|thief|rapist|abuser)|out on licence|recently released from prison|"
+     r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|prolific|"
+     r"serial (?:offender|burglar|thief|rapist|abuser)|out on licence|recently released from prison|"
      r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
      r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
      r"wanted (?:on warrant )?for other offences"),

@@ -15,7 +15,8 @@ ACTION = ("Remove the detail. Describe the complainant only in general terms (fo
           "her twenties”) and the place only as widely as the appeal needs.")
 SEXUAL = re.compile(r"\b(?:rape[sd]?|raping|sexual(?:ly)? (?:assault\w*|offences?|abuse\w*|touching|activity|"
                     r"exploitation|communication)|indecent(?:ly)? (?:assault\w*|exposure|images?)|"
-                    r"expos(?:ed|ing) (?:himself|herself|themselves)|grooming|groomed|voyeurism|upskirting|sextortion|child sexual|incest)\b", re.I)
+                    r"expos(?:ed|ing) (?:himself|herself|themselves)|grooming|groomed|voyeurism|upskirting|"
+                    r"sextortion|child sexual|incest)\b", re.I)
 RELATION = re.compile(
     r"\b(?:his|her|their|the (?:man's|woman's|defendant's|suspect's|accused's))\s+(?:own\s+)?"
     r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17)\s+)?"
@@ -26,7 +27,9 @@ PLACE_OF_LIFE = re.compile(
     r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?works? (?:at|for)|"
     r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from) "
     r"(?:the |a )?\w+|where (?:she|he|they) (?:lives?|works?|studies|stud(?:y|ies)|goes to school)|"
-    r"(?:he|she) (?:shared|lived|lodged|stayed) (?:a \w+ |the \w+ )?with|(?:lived|lives) with (?:him|her)|(?:is|was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a |an )?\w+|(?:at|outside|near) (?:her|his|their) (?:home|school|workplace|flat|house)"
+    r"(?:he|she) (?:shared|lived|lodged|stayed) (?:a \w+ |the \w+ )?with|(?:lived|lives) with (?:him|her)|(?:is|"
+    r"was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a |an )?\w+|(?:at|outside|near) (?:her|his|their) (?:home|"
+    r"school|workplace|flat|house)"
     r"(?: (?:on|in) [A-Z][\w']+(?: [A-Z][\w']+)*)?|lives (?:on|in|at) [A-Z][\w']+(?: [A-Z][\w']+)*|"
     r"(?:[A-Z][\w']+ )+(?:Primary|High|Grammar|Academy|School|College|University))\b")
 VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|child)\b", re.I)

@@ -27,14 +27,17 @@ METHOD = re.compile(r"\b(?:hanged|found hanging|hung (?:himself|herself|themselv
 # ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).
 MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swallowed|swallowing) (?:an? )?"
                           r"(?:quantity of |large number of |number of )?(?:pills|tablets|paracetamol)|"
-                          r"f[ae]ll(?:ing|en)? (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|viaduct|building|car park|cliffs?|"
+                          r"f[ae]ll(?:ing|en)? (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|viaduct|building|"
+                          r"car park|cliffs?|"
                           r"tower|roof|balcony|window|\w+ floor|block of flats)|struck by a train|hit by a train|"
                           r"in front of a train|slit|poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|"
                           r"asphyxia\w*|(?:suicide )?note)\b", re.I)
 DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|their) life)\b", re.I)
-PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ )+(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|Head)|"
+PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ )+(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|"
+                   r"Head)|"
                    r"multi-?storey car park|railway (?:line|bridge|crossing)|(?:the )?(?:top|edge) of (?:the|a) "
-                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?<=suicide )(?:at|on|in|near) [A-Z][\w']+(?: [A-Z][\w']+)*)")
+                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?<=suicide )(?:at|on|in|"
+                   r"near) [A-Z][\w']+(?: [A-Z][\w']+)*)")
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:

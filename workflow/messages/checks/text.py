@@ -76,7 +76,8 @@ PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|alo
 STAGE_WORDS = {
     "arrest": r"arrested|under arrest|released on (?:police )?bail|bailed|released under investigation|"
               r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|detained|"
-              r"interviewed under caution|voluntary interview|(?:remains|is|was) under investigation|released pending|"
+              r"interviewed under caution|voluntary interview|(?:remains|is|was) under investigation|"
+              r"released pending|"
               r"assisting (?:police |officers )?with (?:their )?enquiries|into (?:police )?custody|on suspicion of|"
               r"being questioned|held for questioning",
     "charge": r"charged|remanded|(?:will|is due to|are due to|due to) appear|appeared (?:at|before)|"
@@ -91,7 +92,8 @@ MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfar
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
                    r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)
 AGE_AFTER = re.compile(r"^\s*(?:,\s*|\(|\s+aged\s+)(\d{1,3})\b")
-AGE = re.compile(r"(?:\baged\s+(?:around\s+|about\s+|between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|\((\d{1,2})\)|,\s*(\d{1,2})\s*(?:,|[.;:](?:\s|$)|$))", re.I)
+AGE = re.compile(r"(?:\baged\s+(?:around\s+|about\s+|between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|"
+                 r"\((\d{1,2})\)|,\s*(\d{1,2})\s*(?:,|[.;:](?:\s|$)|$))", re.I)
 HOUSE_ADDRESS = regex.compile(
     r"(?<![\p{L}\d£.,/:-])(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-zA-Z]?,?\s+"
     r"(?:\p{Lu}[\p{Ll}'’]+\s+){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|"

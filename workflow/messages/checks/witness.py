@@ -20,11 +20,14 @@ RESTRICTION_ACTION = ("Check the exact terms of the order with the officer in th
                       "only what it allows.")
 WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|who (?:filmed|called 999|"
                            r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
-                           r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|came to the aid of|stopped to help|called (?:us|police)))\b",
+                           r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
+                           r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
+                           r"came to the aid of|stopped to help|called (?:us|police)))\b",
                            re.I)
 GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
 WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
-                       r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|in|above|opposite|next to)|"
+                       r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|in|"
+                       r"above|opposite|next to)|"
     r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+)*) on (?-i:[A-Z])[\w']+)\b",
                        re.I)
 ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46)(?: order)?|"

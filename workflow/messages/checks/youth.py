@@ -20,12 +20,15 @@ SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ )+(?:Primary|High|Grammar|Academy|Sch
                     r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?)+")
 # "... is 16 and lives locally": an age stated on its own.
 STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$)")
-PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
+PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|"
+                    r"year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
 CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*|attack\w*|robb\w+|stabb\w*|"
                   r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|injur\w+|"
-                  r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|killed|death)\b", re.I)
+                  r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|"
+                  r"killed|death)\b", re.I)
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ )+"
-                         r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|Mews)\b")
+                         r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
+                         r"Mews)\b")
 PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
 
 
