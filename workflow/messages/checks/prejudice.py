@@ -28,6 +28,8 @@ _KINDS = [
      r"(?:vile|evil|sick|depraved|despicable|heartless|callous|twisted|wicked) (?:individual|man|woman|"
      r"person|people|thugs?|criminals?|offenders?|predators?|monsters?|attack|crime)s?|preyed on|"
      r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|off (?:our|the) streets|"
+     r"(?:who|that)(?:'s| has| have) been (?:targeting|terrorising|preying on|plaguing)|"
+     r"answer for what (?:he|she|they) did|what (?:he|she|they) did to|for (?:his|her|their) crimes|"
      r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"
@@ -41,7 +43,7 @@ _KINDS = [
      r"previous convictions?|(?:long |a )?criminal (?:record|past|history)|(?:well )?known to (?:the )?police|"
      r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
      r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|prolific|"
-     r"serial (?:offender|burglar|thief|rapist|abuser)|out on licence|recently released from prison|"
+     r"serial (?:offender|burglar|thief|rapist|abuser|shoplifter|fraudster|stalker|conman|con man)|out on licence|recently released from prison|"
      r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
      r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
      r"wanted (?:on warrant )?for other offences"),

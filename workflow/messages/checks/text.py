@@ -79,7 +79,8 @@ STAGE_WORDS = {
               r"interviewed under caution|voluntary interview|(?:remains|is|was) under investigation|"
               r"released pending|"
               r"assisting (?:police |officers )?with (?:their )?enquiries|into (?:police )?custody|on suspicion of|"
-              r"being questioned|held for questioning",
+              r"being questioned|held for questioning|picked up|in the cells|nabbed|collared|"
+              r"handed (?:himself|herself|themselves) in|held (?:on suspicion|overnight|in custody)",
     "charge": r"charged|remanded|(?:will|is due to|are due to|due to) appear|appeared (?:at|before)|"
               r"court on|in court|pleaded not guilty|stand trial",
     "concluded": r"sentenced|jailed|imprisoned|convicted|found guilty|pleaded guilty|admitted (?:the |\w+ )?"

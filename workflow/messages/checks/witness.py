@@ -18,7 +18,7 @@ RESTRICTION_WHY = ("A court order restricts what may be reported about this case
                    "covers is a contempt of court, whoever publishes them.")
 RESTRICTION_ACTION = ("Check the exact terms of the order with the officer in the case or the CPS and publish "
                       "only what it allows.")
-WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|who (?:filmed|called 999|"
+WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|who heard|who (?:filmed|called 999|"
                            r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
                            r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
                            r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
