@@ -245,3 +245,22 @@ def test_a_bridge_closure_is_quiet():
 def test_places_officers_and_organisations_are_not_names():
     post = Post("Greater Manchester Police said PC Sam Whitfield met residents on Manchester Road in Little Lever.")
     assert post.names == []
+
+
+def test_an_inquest_means_the_family_has_been_told():
+    text = "The inquest into the death of Paul Jones, who died in a crash on the M61, concluded today."
+    assert codes(text) == set()
+
+
+def test_a_thank_you_naming_a_witness_is_flagged():
+    text = "Big thank you to Ahmed Karim, who saw the fight outside the shop and stepped in to help."
+    assert spans(text, "legal.witness") == ["Ahmed Karim"]
+
+
+def test_a_place_ending_in_bridge_or_road_is_not_a_person():
+    post = Post("Emergency services were called to Scout Bottom Bridge and Tonge Moor Road at 3am.")
+    assert post.names == []
+
+
+def test_a_surname_like_hall_is_kept_when_an_age_follows():
+    assert [n.text for n in Post("Witness statement from Derek Hall, 60: he saw the car.").names] == ["Derek Hall"]

@@ -25,6 +25,7 @@ FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of
                          r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,80}\b(?:paid tribute|"
                          r"have asked for privacy|"
                          r"are being supported|have been (?:informed|told)))\b", re.I)
+INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
 
 
@@ -34,7 +35,10 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         return []
     if STAGE["concluded"].search(post.text) or post.is_missing_appeal and not DEATH.search(post.text):
         return []
-    told = context.family_informed if context.family_informed is not None else bool(FAMILY_TOLD.search(post.text))
+    # An inquest is opened only once the dead person is identified and the family told.
+    inquest = bool(INQUEST.search(post.text))
+    told = (context.family_informed if context.family_informed is not None
+            else inquest or bool(FAMILY_TOLD.search(post.text)))
     identified = (context.formally_identified if context.formally_identified is not None
                   else bool(FORMAL.search(post.text)) or told)
     if told and identified:
