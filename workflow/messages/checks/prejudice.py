@@ -33,7 +33,8 @@ _KINDS = [
      r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"
-     r"(?:the )?evidence (?:shows|proves|confirms)|"
+     r"(?:the )?evidence (?:shows|proves|confirms)|(?:which|this|that) (?:proves|confirms|shows) (?:he|she|they|"
+     r"his|her|their)\b|"
      r"evidence (?:against (?:him|her|them) )?(?:is|was) (?:overwhelming|strong|clear|damning|conclusive)|"
      r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|video) (?:clearly )?shows (?:him|"
      r"her|them|the (?:man|woman|suspect))|"

@@ -33,6 +33,8 @@ PLACE_OF_LIFE = re.compile(
     r"(?: (?:on|in) [A-Z][\w']+(?: [A-Z][\w']+)*)?|lives (?:on|in|at) [A-Z][\w']+(?: [A-Z][\w']+)*|"
     r"(?:[A-Z][\w']+ )+(?:Primary|High|Grammar|Academy|School|College|University))\b")
 VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|child)\b", re.I)
+# Not "man": in these posts a man of a stated age from a town is far more often the accused.
+HOME_TOWN = re.compile(r"\s+(?:woman|girl|boy|teenager|student|pupil)\s+from\s+[A-Z]")
 STREET = re.compile(r"\b(?:[A-Z][\w']+ )+(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|"
                     r"Terrace|Gardens|Court|Walk|Mews|Rise|Square)\b")
 
@@ -59,7 +61,9 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     streets = list(STREET.finditer(post.text))
     strict = bool(context.sexual_offence)
     for _, span in exact:
-        if streets or strict:
+        # "a 17-year-old girl from Tottington": an exact age with where the complainant is from.
+        home = HOME_TOWN.match(post.text, span.end)
+        if streets or strict or home:
             out.append(_finding(post, span.start, span.end,
                                 "gives an exact age that, with the street, may identify the complainant"))
     return out
