@@ -13,10 +13,10 @@ WHY = ("A person who has died is named only once their next of kin have been tol
        "(College of Policing media relations guidance).")
 ACTION = ("Remove the name and identifying details until the incident records that the family has been "
           "informed and the formal identification is done, or confirm both with the senior officer.")
-DEATH = re.compile(r"\b(?:died|dies|has died|death|dead|deceased|body|bodies|fatal(?:ly)?|killed|"
+DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bodies|fatal(?:ly)?|killed|"
                    r"passed away|lost (?:his|her|their) li(?:fe|ves)|pronounced dead|sadly died|"
                    r"tributes?)\b", re.I)
-NAMED = re.compile(r"\b(?:named (?:locally )?as|identified as|believed to be|understood to be|thought to be)"
+NAMED = re.compile(r"\b(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
                    r"(?=\s+(?:local |\d+-year-old )*(?-i:[A-Z]))", re.I)
 FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of kin|loved ones)"
                          r"(?: \w+){0,3} (?:ha(?:s|ve) been|were|was|are|is being) (?:informed|told|notified|"

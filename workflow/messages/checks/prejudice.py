@@ -25,11 +25,13 @@ _KINDS = [
      r"(?:the |those )?(?:man|woman|person|people|men|youths?) responsible|"
      r"(?:carried out|committed|behind) (?:this|the|these) (?:horrific |vicious |cowardly |brutal )?"
      r"(?:attack|crime|offences?|murder|killing|robbery|assault)|(?<!not )(?<!found )(?<!pleaded )guilty|"
-     r"(?:vile|evil|sick|depraved|despicable|heartless|callous|twisted|wicked) (?:individual|man|woman|"
+     r"(?:(?:this|these|the|a) (?:dangerous|violent|ruthless|cruel)|vile|evil|sick|depraved|despicable|heartless|"
+     r"callous|twisted|wicked) (?:individual|man|woman|"
      r"person|people|thugs?|criminals?|offenders?|predators?|monsters?|attack|crime)s?|preyed on|"
      r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|off (?:our|the) streets|"
      r"(?:who|that)(?:'s| has| have) been (?:targeting|terrorising|preying on|plaguing)|"
      r"answer for what (?:he|she|they) did|what (?:he|she|they) did to|for (?:his|her|their) crimes|"
+     r"(?:spent|used|blew) the (?:money|cash|proceeds|stolen \w+) (?:on|to)|"
      r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"

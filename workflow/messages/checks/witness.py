@@ -33,7 +33,8 @@ WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of s
 ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46)(?: order)?|"
                    r"anonymity order|postponement order|(?:must|cannot|can ?not|may not) be (?:named|"
                    r"identified|reported) (?:by order of|under|because of (?:a|an) (?:court )?order)|"
-                   r"lifetime anonymity order)\b", re.I)
+                   r"lifetime anonymity order|restrictions? on (?:what (?:can|may) be )?report\w*|"
+                   r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must))\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 
 
