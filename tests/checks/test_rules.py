@@ -264,3 +264,8 @@ def test_a_place_ending_in_bridge_or_road_is_not_a_person():
 
 def test_a_surname_like_hall_is_kept_when_an_age_follows():
     assert [n.text for n in Post("Witness statement from Derek Hall, 60: he saw the car.").names] == ["Derek Hall"]
+
+
+def test_stating_what_the_accused_did_is_prejudicial_but_the_allegation_is_not():
+    assert "legal.prejudicial" in codes("A man has been charged with assault. He punched the driver twice.")
+    assert codes("A man has been charged with assault. It is alleged that he punched a bus driver.") == set()

@@ -33,6 +33,10 @@ _KINDS = [
      r"answer for what (?:he|she|they) did|what (?:he|she|they) did to|for (?:his|her|their) crimes|"
      r"(?:spent|used|blew) the (?:money|cash|proceeds|stolen \w+) (?:on|to)|"
      r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
+    ("deed", "states as fact what someone arrested or charged did",
+     r"(?:he|she|they|the (?:man|woman|suspect|defendant|accused|pair|men|women)) (?:then |had |has )?"
+     r"(?:stole|attacked|stabbed|killed|murdered|punched|kicked|robbed|assaulted|threatened|targeted|"
+     r"broke into|set fire to|raped|abused|groomed|lured|preyed on|drove at|deliberately|knowingly)"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"
      r"(?:the )?evidence (?:shows|proves|confirms)|(?:which|this|that) (?:proves|confirms|shows) (?:he|she|they|"
@@ -57,9 +61,13 @@ ACTIVE = re.compile(r"\b(?:arrested|under arrest|on bail|bailed|released under i
                     r"awaiting trial|trial|court|confess\w*)\b", re.I)
 CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted|found guilty|pleaded guilty|imprisoned|"
                        r"detention order|suspended sentence|community order|behind bars|locked up)\b", re.I)
+ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
+                     r"reports? that|believed)\b", re.I)
 SEARCHING = re.compile(r"\b(?:find|trace|identify|catch|locate|bring|track down|hunt for|looking for|"
                        r"search for|other|second|third)\b[\w\s]{0,12}$", re.I)
 WHY = {
+    "deed": "What the accused did is what the court will decide; stating it as fact before a verdict "
+            "presumes guilt and can prejudice a trial (College of Policing media relations guidance).",
     "confession": "A confession is for the court to hear and weigh; reporting it once proceedings are active "
                   "risks contempt of court and a fair trial (College of Policing media relations guidance).",
     "guilt": "Until a court convicts, everyone arrested or charged is presumed innocent; wording that "
@@ -78,11 +86,18 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     out: list[Finding] = []
     for kind, found, pattern in KINDS:
         for match in pattern.finditer(post.text):
+            if kind == "deed" and _alleged(post, match.start()):
+                continue  # "it is alleged that he ...": the charge, not a finding
             if kind == "guilt" and SEARCHING.search(post.text[max(0, match.start() - 30):match.start()]):
                 continue  # "to find those responsible": people not yet arrested
             out.append(finding(CODE, SERIOUS, match.start(), match.end(), post.text,
                                f"“{match.group()}” {found}", WHY[kind], ACTION))
     return out
+
+
+def _alleged(post: Post, position: int) -> bool:
+    sentence = post.sentence_of(position)
+    return bool(ALLEGED.search(post.text[sentence.start:position]))
 
 
 def _active(post: Post, context: Context) -> bool:
