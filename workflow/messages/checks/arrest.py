@@ -16,10 +16,12 @@ ACTION = ("Remove the name and anything else that identifies them, or record the
 # Other ways of identifying someone arrested: their workplace, a photograph, their home.
 IDENTIFIED = re.compile(
     r"\b(?:(?:photo|picture|image|pictured)(?=:)|the (?:home ?owner|occupier|occupant|tenant|householder|landlord)|"
-    r"who works (?:at|for|as)|employed (?:at|by|as)|a (?:teacher|nurse|doctor|carer|coach|manager|"
-    r"owner|worker|employee|member of staff) (?:at|from|of)|owner of|works at|who (?:owns|runs|manages)|"
+    r"who works (?:at|for|as)|employed (?:at|by|as)|(?:a|an|the) (?:off-duty |local |former |serving )?"
+    r"(?:teacher|nurse|doctor|carer|coach|manager|owner|worker|employee|member of staff|paramedic|firefighter|"
+    r"police officer|soldier|councillor|social worker|care worker) (?:at|from|of|with) (?:the )?(?-i:[A-Z])\w*|"
+    r"owner of|works at|who (?:owns|runs|manages)|"
     r"(?:the|a) (?:landlord|landlady|licensee|owner|manager|head ?teacher|teacher|vicar|coach|director|boss|"
-    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?[A-Z][\w']+|pictured|(?:see |"
+    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?(?-i:[A-Z])[\w']+|pictured|(?:see |"
     r"in the )?"
     r"(?:photo|picture|image) (?:of (?:him|her|the (?:man|woman|suspect))|above|below|attached)|his home on|"
     r"her home on|their home on|lives (?:at|on))\b", re.I)

@@ -23,7 +23,7 @@ FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of
                          r"made aware|supported|updated)|(?:family|families) (?:ha(?:s|ve) )?paid tribute|"
                          r"tribute (?:from|by) (?:his|her|their) family|in a tribute,? (?:his|her|their) family|"
                          r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,80}\b(?:paid tribute|"
-                         r"have asked for privacy|"
+                         r"(?:released|issued|shared) a tribute|asked for privacy|"
                          r"are being supported|have been (?:informed|told)))\b", re.I)
 INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)

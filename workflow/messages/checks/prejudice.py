@@ -31,6 +31,7 @@ _KINDS = [
      r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|off (?:our|the) streets|"
      r"(?:who|that)(?:'s| has| have) been (?:targeting|terrorising|preying on|plaguing)|"
      r"answer for what (?:he|she|they) did|what (?:he|she|they) did to|for (?:his|her|their) crimes|"
+     r"had (?:the )?stolen|(?:more|other) victims of (?:this|the) (?:man|woman|person)|"
      r"(?:spent|used|blew) the (?:money|cash|proceeds|stolen \w+) (?:on|to)|"
      r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
     ("deed", "states as fact what someone arrested or charged did",
@@ -44,13 +45,15 @@ _KINDS = [
      r"evidence (?:against (?:him|her|them) )?(?:is|was) (?:overwhelming|strong|clear|damning|conclusive)|"
      r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|video) (?:clearly )?shows (?:him|"
      r"her|them|the (?:man|woman|suspect))|"
-     r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star) witness|witnesses (?:have )?(?:confirmed|"
+     r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star|vital|crucial) witness|"
+     r"witnesses (?:have )?(?:confirmed|"
      r"identified)"),
     ("character", "mentions previous convictions or bad character",
      r"previous convictions?|(?:long |a )?criminal (?:record|past|history)|(?:well )?known to (?:the )?police|"
      r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
      r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|prolific|"
-     r"serial (?:offender|burglar|thief|rapist|abuser|shoplifter|fraudster|stalker|conman|con man)|out on licence|recently released from prison|"
+     r"serial (?:offender|burglar|thief|rapist|abuser|shoplifter|fraudster|stalker|conman|con man)|out on licence|"
+     r"recently released from prison|"
      r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
      r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
      r"wanted (?:on warrant )?for other offences"),

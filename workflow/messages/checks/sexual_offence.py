@@ -34,6 +34,7 @@ PLACE_OF_LIFE = re.compile(
     r"(?:[A-Z][\w']+ )+(?:Primary|High|Grammar|Academy|School|College|University))\b")
 VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|child)\b", re.I)
 # Not "man": in these posts a man of a stated age from a town is far more often the accused.
+BIRTHDAY = re.compile(r"\b(?:her|his|their) \d{1,2}(?:st|nd|rd|th) birthday\b", re.I)
 HOME_TOWN = re.compile(r"\s+(?:woman|girl|boy|teenager|student|pupil)\s+from\s+[A-Z]")
 STREET = re.compile(r"\b(?:[A-Z][\w']+ )+(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|"
                     r"Terrace|Gardens|Court|Walk|Mews|Rise|Square)\b")
@@ -55,6 +56,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             out.append(_finding(post, name.start, name.end, "names someone in a text about a sexual offence"))
     for address in post.addresses():
         out.append(_finding(post, address.start, address.end, "gives a house address"))
+    for match in BIRTHDAY.finditer(post.text):
+        out.append(_finding(post, match.start(), match.end(), "gives the complainant's exact age"))
     named_ages = {name.end for name in post.names if post.age_after(name) is not None}
     exact = [(age, span) for age, span in post.ages() if span.start not in named_ages
              and VICTIM.search(post.text[max(0, span.start - 40):span.end + 30])]

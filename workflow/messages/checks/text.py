@@ -92,7 +92,7 @@ MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfar
                      r"found (?:safe|well)|been found|help us find|trace)\b", re.I)
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
                    r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)
-AGE_AFTER = re.compile(r"^\s*(?:,\s*|\(|\s+aged\s+)(\d{1,3})\b")
+AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged\s+)?|\(|\s+aged\s+)(\d{1,3})\b")
 AGE = re.compile(r"(?:\baged\s+(?:around\s+|about\s+|between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|"
                  r"\((\d{1,2})\)|,\s*(\d{1,2})\s*(?:,|[.;:](?:\s|$)|$))", re.I)
 HOUSE_ADDRESS = regex.compile(

@@ -18,7 +18,8 @@ RESTRICTION_WHY = ("A court order restricts what may be reported about this case
                    "covers is a contempt of court, whoever publishes them.")
 RESTRICTION_ACTION = ("Check the exact terms of the order with the officer in the case or the CPS and publish "
                       "only what it allows.")
-WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|who heard|who (?:filmed|called 999|"
+WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|heard|called (?:us|"
+                           r"police|999)|who (?:filmed|called 999|"
                            r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
                            r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
                            r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
@@ -33,7 +34,8 @@ WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of s
 ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46)(?: order)?|"
                    r"anonymity order|postponement order|(?:must|cannot|can ?not|may not) be (?:named|"
                    r"identified|reported) (?:by order of|under|because of (?:a|an) (?:court )?order)|"
-                   r"lifetime anonymity order|restrictions? on (?:what (?:can|may) be )?report\w*|"
+                   r"lifetime anonymity order|court order (?:prevents|prohibits|bans|restricts)|"
+                   r"prevents? the publication|restrictions? on (?:what (?:can|may) be )?report\w*|"
                    r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must))\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 
