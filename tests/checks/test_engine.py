@@ -2,6 +2,8 @@
 for a version's body and each channel's own text."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import make_account
@@ -93,3 +95,16 @@ def test_checks_for_carries_findings_of_the_body_and_of_differing_variants(sessi
     assert not has_errors(checks)
     strict = checks_for(session, message, message.latest, Context(charged=True))
     assert strict["all"] == []
+
+
+@pytest.mark.parametrize("text", [
+    "rape " + " ".join(["Abcde"] * 4000),
+    "Abcde Fghij was arrested. " * 900,
+    "suicide not suspicious " + " ".join(["Abcde"] * 4000),
+    "boy aged 14 arrested " + " ".join(["Abcde"] * 4000),
+    " ".join(["0123"] * 5000),
+])
+def test_the_checks_take_bounded_time_on_hostile_text(text):
+    started = time.monotonic()
+    run(text, Context(sexual_offence=True, child_involved=True, proceedings_active=True))
+    assert time.monotonic() - started < 3

@@ -48,7 +48,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     for name in post.names:
         sentence = post.sentence_of(name.start)
         window = post.text[max(sentence.start - 200, 0):min(sentence.end + 200, len(post.text))]
-        if DEATH.search(window) and not STAGE["charge"].search(sentence.text):
+        if DEATH.search(window) and not post.has("charge", sentence):
             out.append(finding(CODE, severity, name.start, name.end, post.text,
                                f"“{name.text}” may name someone who has died", WHY, ACTION))
     for match in NAMED.finditer(post.text):

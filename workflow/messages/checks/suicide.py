@@ -33,11 +33,11 @@ MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swall
                           r"in front of a train|slit|poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|"
                           r"asphyxia\w*|(?:suicide )?note)\b", re.I)
 DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|their) life)\b", re.I)
-PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ )+(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|"
+PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|"
                    r"Head)|"
                    r"multi-?storey car park|railway (?:line|bridge|crossing)|(?:the )?(?:top|edge) of (?:the|a) "
                    r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?<=suicide )(?:at|on|in|"
-                   r"near) [A-Z][\w']+(?: [A-Z][\w']+)*)")
+                   r"near) [A-Z][\w']+(?: [A-Z][\w']+){0,4})")
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:

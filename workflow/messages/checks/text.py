@@ -119,6 +119,7 @@ class Post:
 
     def __init__(self, text: str) -> None:
         self.text = text or ""
+        self._stages: dict[tuple[str, int, int], bool] = {}
 
     @cached_property
     def sentences(self) -> list[Span]:
@@ -189,8 +190,13 @@ class Post:
         return Span(0, len(self.text), self.text)
 
     def has(self, stage: str, within: Span | None = None) -> bool:
-        """Whether the text (or one sentence of it) speaks of a stage: arrest, charge, concluded."""
-        return bool(STAGE[stage].search(within.text if within else self.text))
+        """Whether the text (or one sentence of it) speaks of a stage: arrest, charge, concluded.
+
+        Remembered per sentence: rules ask it once per name, and a long text has many."""
+        key = (stage, within.start if within else -1, within.end if within else -1)
+        if key not in self._stages:
+            self._stages[key] = bool(STAGE[stage].search(within.text if within else self.text))
+        return self._stages[key]
 
     @cached_property
     def is_missing_appeal(self) -> bool:
@@ -199,4 +205,8 @@ class Post:
 
     def addresses(self) -> list[Span]:
         """House-number addresses ("14 Elm Grove")."""
+        return self._addresses
+
+    @cached_property
+    def _addresses(self) -> list[Span]:
         return [Span(m.start(), m.end(), m.group()) for m in HOUSE_ADDRESS.finditer(self.text)]

@@ -29,7 +29,7 @@ GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|peop
 WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
                        r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|in|"
                        r"above|opposite|next to)|"
-    r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+)*) on (?-i:[A-Z])[\w']+)\b",
+    r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+)\b",
                        re.I)
 ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46)(?: order)?|"
                    r"anonymity order|postponement order|(?:must|cannot|can ?not|may not) be (?:named|"

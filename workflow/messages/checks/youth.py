@@ -16,8 +16,8 @@ ACTION = ("Remove the name, school, exact address and any photograph; describe t
           "“a 15-year-old boy from <town>”. A missing-child appeal is the one exception.")
 YOUNG = re.compile(r"\b(?:boy|girl|teenager|teen|schoolboy|schoolgirl|pupil|youth|youngster|juvenile|"
                    r"child|children|kids?|son|daughter|student|year \d+)s?\b", re.I)
-SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ )+(?:Primary|High|Grammar|Academy|School|College|Infants|Juniors)"
-                    r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?)+")
+SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|Infants|Juniors)"
+                    r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?){1,4}")
 # "... is 16 and lives locally": an age stated on its own.
 STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$)")
 PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|"
@@ -26,7 +26,7 @@ CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*
                   r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|injur\w+|"
                   r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|"
                   r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*)\b", re.I)
-HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ )+"
+HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
                          r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
                          r"Mews)\b")
 PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
