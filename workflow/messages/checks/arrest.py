@@ -26,6 +26,12 @@ IDENTIFIED = re.compile(
     r"(?:photo|picture|image) (?:of (?:him|her|the (?:man|woman|suspect))|above|below|attached)|his home on|"
     r"her home on|their home on|lives (?:at|on))\b", re.I)
 
+ROLE = re.compile(r"\b(?:teacher|nurse|doctor|carer|coach|manager|paramedic|firefighter|police officer|"
+                  r"councillor|social worker|care worker|vicar|priest|imam|caretaker|headteacher|head teacher|"
+                  r"lecturer|dentist|pharmacist|instructor|youth worker|scout leader)\b", re.I)
+INSTITUTION = re.compile(r"\b(?:[A-Z][\w'’]+ ){1,4}(?:School|Academy|College|Hospital|Infirmary|Surgery|Practice|"
+                         r"Council|Church|Club|Centre|Nursery|University)\b")
+
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     """Names, addresses or identifying details in a sentence about an arrest, not a charge."""
@@ -50,6 +56,10 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             if sentence.start <= address.start < sentence.end:
                 out.append(finding(CODE, SERIOUS, address.start, address.end, post.text,
                                    f"the address “{address.text}” identifies someone arrested", WHY, ACTION))
+        role, place = ROLE.search(sentence.text), INSTITUTION.search(sentence.text)
+        if role and place:
+            out.append(finding(CODE, SERIOUS, sentence.start + role.start(), sentence.start + role.end(), post.text,
+                               f"“{role.group()}” with “{place.group()}” may identify someone arrested", WHY, ACTION))
         for match in IDENTIFIED.finditer(sentence.text):
             start = sentence.start + match.start()
             out.append(finding(CODE, SERIOUS, start, sentence.start + match.end(), post.text,

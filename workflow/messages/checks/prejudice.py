@@ -31,7 +31,9 @@ _KINDS = [
      r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|off (?:our|the) streets|"
      r"(?:who|that)(?:'s| has| have) been (?:targeting|terrorising|preying on|plaguing)|"
      r"answer for what (?:he|she|they) did|what (?:he|she|they) did to|for (?:his|her|their) crimes|"
-     r"had (?:the )?stolen|(?:more|other) victims of (?:this|the) (?:man|woman|person)|"
+     r"had (?:the )?stolen|(?:was|were) driving at|had been drinking|was (?:drunk|over the limit)|"
+     r"admitted (?:everything|it all|the (?:offence|crime|attack)s?|(?:his|her|their) (?:guilt|part))|"
+     r"(?:more|other) victims of (?:this|the) (?:man|woman|person)|"
      r"(?:spent|used|blew) the (?:money|cash|proceeds|stolen \w+) (?:on|to)|"
      r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
     ("deed", "states as fact what someone arrested or charged did",

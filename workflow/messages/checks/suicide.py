@@ -21,7 +21,8 @@ MAY_BE_SUICIDE = re.compile(
     r"concern for (?:the )?(?:welfare|safety) of (?:a|the) (?:man|woman|person)|"
     r"threatening to jump|on the (?:edge|wrong side) of)\b", re.I)
 # Method words that point to a suicide wherever someone has died ...
-METHOD = re.compile(r"\b(?:hanged|found hanging|hung (?:himself|herself|themselves)|ligature|noose|"
+METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?\w+|hanged|found hanging|"
+                    r"hung (?:himself|herself|themselves)|ligature|noose|"
                     r"jump(?:ed|ing)? (?:from|off|in front of)|shot (?:himself|herself|themselves)|"
                     r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?)\b", re.I)
 # ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).

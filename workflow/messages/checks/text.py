@@ -72,7 +72,7 @@ NAME = regex.compile(
     r"(?:\s+(?:(?:Mc|Mac|O'|O’)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)){1,2}(?![\p{L}])")
 TITLED = regex.compile(r"(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?")
 PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
-                          r"through|within|between|and|the|called|visit|contact)\s+$", re.I)
+                          r"through|within|between|the|called|visit|contact)\s+$", re.I)
 STAGE_WORDS = {
     "arrest": r"arrested|under arrest|released on (?:police )?bail|bailed|released under investigation|"
               r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|detained|"
@@ -93,7 +93,8 @@ MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfar
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
                    r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)
 AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged\s+)?|\(|\s+aged\s+)(\d{1,3})\b")
-AGE = re.compile(r"(?:\baged\s+(?:around\s+|about\s+|between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|"
+AGE = re.compile(r"(?:\b(?:aged|(?:believed|thought) to be(?: aged)?)\s+(?:around\s+|about\s+|"
+                 r"between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|"
                  r"\((\d{1,2})\)|,\s*(\d{1,2})\s*(?:,|[.;:](?:\s|$)|$))", re.I)
 HOUSE_ADDRESS = regex.compile(
     r"(?<![\p{L}\d£.,/:-])(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-zA-Z]?,?\s+"

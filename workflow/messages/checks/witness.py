@@ -35,7 +35,8 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"anonymity order|postponement order|(?:must|cannot|can ?not|may not) be (?:named|"
                    r"identified|reported) (?:by order of|under|because of (?:a|an) (?:court )?order)|"
                    r"lifetime anonymity order|court order (?:prevents|prohibits|bans|restricts)|"
-                   r"prevents? the publication|restrictions? on (?:what (?:can|may) be )?report\w*|"
+                   r"prevents? the publication|reporting (?:of|on) (?:this|the) (?:case|trial) is restricted|"
+                   r"restricted by the court|restrictions? on (?:what (?:can|may) be )?report\w*|"
                    r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must))\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 

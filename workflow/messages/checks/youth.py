@@ -29,6 +29,8 @@ CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
                          r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
                          r"Mews)\b")
+RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )?(?:brother|sister|mother|father|"
+                      r"mum|dad|parents?|uncle|aunt|grandparents?|grandmother|grandfather)\b", re.I)
 PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
 
 
@@ -54,6 +56,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         out.append(_finding(post, match.start(), match.end(), "names the school of someone under 18"))
     for address in post.addresses():
         out.append(_finding(post, address.start, address.end, "gives the address of someone under 18"))
+    for match in RELATIVE.finditer(post.text):
+        out.append(_finding(post, match.start(), match.end(), "points to the family of someone under 18"))
     for match in HOME_STREET.finditer(post.text):
         out.append(_finding(post, match.start(), match.end(), "gives the street where someone under 18 lives"))
     for match in PHOTO.finditer(post.text):
