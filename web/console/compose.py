@@ -14,7 +14,7 @@ from workflow.core.errors import CrierError, InvalidStateError, PermissionDenied
 from workflow.core.runtime import settings_of
 from workflow.delivery import planning
 from workflow.messages import drafts, queries, review
-from workflow.messages.checks import prejudice_warnings
+from workflow.messages.checks import text_findings
 from workflow.messages.models import Incident, Message
 from workflow.messages.states import EDITABLE, MessageState
 from workflow.scheduling.rules import check_publish_window, parse_publish_at
@@ -164,7 +164,7 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
     recurrence_choices = list(RECURRENCE_CHOICES)
     if form.get("recurrence") and form["recurrence"] not in {c[0] for c in recurrence_choices}:
         recurrence_choices.append((form["recurrence"], f"Custom: {form['recurrence']}"))
-    warnings = [p.as_dict() for p in prejudice_warnings(form.get("body") or "")]
+    warnings = text_findings(form.get("body") or "", settings_of(session))
     return render_template(
         "console/compose.html", title="Edit draft" if message else "New message",
         message=message, latest=latest, groups=groups, incidents=incidents, form=form,
@@ -281,7 +281,7 @@ def preview():
         raise ValidationError(f"the text is longer than {limit} characters; shorten it", field="body")
     link = present.preview_link(session, message, chosen)
     previews = present.previews_for(chosen, body, variants, link)
-    warnings = [p.as_dict() for p in prejudice_warnings(body)]
+    warnings = text_findings(body, settings_of(session))
     html = render_template("console/_preview.html", previews=previews, warnings=warnings)
     summary = []
     for p in previews:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+import phonenumbers
 from limits import parse_many
 
 DEFAULT_X_API_URL = "https://api.twitter.com"
@@ -122,6 +123,10 @@ class Settings:
     # Reverse proxies in front of the console that set X-Forwarded-For/-Proto.
     proxy_hops: int = 0
     demo: bool = False
+    # The force's own phone numbers and e-mail domains (comma-separated): posts may
+    # carry them without a personal-data finding (101, 999 and Crimestoppers always may).
+    force_phone_numbers: list[str] = field(default_factory=list)
+    force_email_domains: list[str] = field(default_factory=lambda: ["police.uk"])
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":
@@ -146,7 +151,7 @@ class Settings:
                     if isinstance(raw, bool):
                         raise ValueError("expected a number")
                     values[f.name] = float(raw)
-                elif f.name == "credential_keys":
+                elif f.name in ("credential_keys", "force_phone_numbers", "force_email_domains"):
                     values[f.name] = _as_list(raw)
                 else:
                     values[f.name] = str(raw)
@@ -174,6 +179,7 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"CRIER_{name.upper()} is malformed: {exc}") from None
         self._check_keys()
+        self._check_contacts()
         positive = ("connect_timeout", "read_timeout", "lease_seconds", "heartbeat_seconds", "sweep_interval", "retry_max_attempts",
                     "retry_base_seconds", "retry_max_seconds", "retry_window_seconds", "max_body_chars",
                     "session_idle_timeout", "session_lifetime", "login_slow_after")
@@ -199,6 +205,18 @@ class Settings:
         if self.audit_key and len(self.audit_key) < 32:
             # Never echo a key: it is a secret even when too short.
             raise SettingsError("CRIER_AUDIT_KEY must be at least 32 characters (e.g. from crier keys generate)")
+
+    def _check_contacts(self) -> None:
+        for number in self.force_phone_numbers:
+            try:
+                valid = phonenumbers.is_possible_number(phonenumbers.parse(number, "GB"))
+            except phonenumbers.NumberParseException:
+                valid = False
+            if not valid:
+                raise SettingsError(f"CRIER_FORCE_PHONE_NUMBERS: {number!r} is not a UK phone number")
+        for domain in self.force_email_domains:
+            if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", domain.lower()):
+                raise SettingsError(f"CRIER_FORCE_EMAIL_DOMAINS: {domain!r} is not a domain such as police.uk")
 
     def _check_keys(self) -> None:
         for number, key in enumerate(self.credential_keys, 1):

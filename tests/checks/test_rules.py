@@ -1,0 +1,271 @@
+"""Each rule of the check engine: fires on what it is for, stays quiet on routine posts."""
+from __future__ import annotations
+
+import pytest
+
+from workflow.messages.checks import Contacts, Context, run
+from workflow.messages.checks.text import Post
+
+
+def codes(text: str, context: Context | None = None, contacts: Contacts | None = None) -> set[str]:
+    return {f.code for f in run(text, context, contacts)}
+
+
+def spans(text: str, code: str, context: Context | None = None) -> list[str]:
+    return [text[f.start:f.end] for f in run(text, context) if f.code == code]
+
+
+# legal.arrested_named
+
+def test_a_name_in_an_arrest_sentence_is_flagged_at_the_name():
+    text = "Officers arrested Dean Marsh, 30, in Bacup on Saturday. He has been released on bail."
+    assert spans(text, "legal.arrested_named") == ["Dean Marsh"]
+
+
+def test_a_name_in_the_sentence_after_an_arrest_is_flagged():
+    text = "The driver of the van has been arrested. Tom Hart, a joiner from Hindley, is being interviewed."
+    assert spans(text, "legal.arrested_named") == ["Tom Hart"]
+
+
+def test_a_workplace_identifies_someone_arrested():
+    text = "The manager of the Crown Inn in Bury was arrested last night on suspicion of theft."
+    assert "legal.arrested_named" in codes(text)
+
+
+def test_an_anonymous_arrest_is_quiet():
+    assert codes("A 45-year-old man from Wigan has been arrested on suspicion of burglary and bailed.") == set()
+
+
+def test_naming_a_charged_adult_is_quiet():
+    text = ("Mark Lee, 45, of Bury, has been charged with burglary and will appear at Bolton Magistrates' "
+            "Court on Monday 3 June.")
+    assert codes(text) == set()
+
+
+def test_a_recorded_charge_silences_the_arrest_rule():
+    text = "Officers arrested Dean Marsh in Bacup on Saturday."
+    assert "legal.arrested_named" in codes(text)
+    assert "legal.arrested_named" not in codes(text, Context(charged=True))
+
+
+def test_officers_quoted_in_an_arrest_update_are_not_the_arrested_person():
+    text = "A man has been arrested. Detective Inspector Jane Doe said: 'We are grateful for the calls.'"
+    assert codes(text) == set()
+
+
+# legal.prejudicial
+
+@pytest.mark.parametrize("wording", [
+    "He has previous convictions for violence",
+    "He confessed to officers",
+    "The evidence against him is overwhelming",
+    "Detectives believe they have caught the killer",
+])
+def test_prejudicial_wording_after_an_arrest_is_flagged(wording):
+    assert "legal.prejudicial" in codes(f"A man has been arrested on suspicion of murder. {wording}.")
+
+
+def test_the_same_wording_after_sentencing_is_quiet():
+    text = "Craig Thornley, 45, was jailed for ten years for burglary. He had 31 previous convictions."
+    assert codes(text) == set()
+
+
+def test_before_any_arrest_an_appeal_may_speak_of_the_attacker():
+    assert codes("We want to find the attacker who hurt a man on Bridge Street. Call 101.") == set()
+
+
+def test_recorded_proceedings_make_the_rule_apply_to_any_text():
+    text = "The attacker ran off towards the park."
+    assert "legal.prejudicial" not in codes(text)
+    assert "legal.prejudicial" in codes(text, Context(proceedings_active=True))
+
+
+def test_finding_those_responsible_is_not_presuming_guilt():
+    text = "A man has been arrested and we continue to look for those responsible for the attack."
+    assert "legal.prejudicial" not in codes(text)
+
+
+# legal.sexual_offence_complainant
+
+def test_relationship_to_the_accused_is_flagged():
+    text = "A man has been charged with raping his stepdaughter and will appear at court tomorrow."
+    assert spans(text, "legal.sexual_offence_complainant") == ["his stepdaughter"]
+
+
+def test_age_with_a_street_is_a_jigsaw():
+    text = "A 19-year-old woman was sexually assaulted on Cranbourne Street on Sunday."
+    assert "legal.sexual_offence_complainant" in codes(text)
+
+
+def test_a_general_appeal_about_a_sexual_assault_is_quiet():
+    text = "A woman in her 20s was sexually assaulted on a footpath near the canal. Call 101."
+    assert codes(text) == set()
+
+
+def test_a_recorded_sexual_offence_makes_any_victim_age_serious():
+    text = "A 23-year-old woman was attacked in the town centre on Friday night."
+    assert "legal.sexual_offence_complainant" not in codes(text)
+    found = [f for f in run(text, Context(sexual_offence=True)) if f.code == "legal.sexual_offence_complainant"]
+    assert found and all(f.severity == "serious" for f in found)
+
+
+def test_a_sentenced_defendant_named_with_the_offence_is_quiet():
+    text = "Paul Hennessy, 58, of Salford, was sentenced to 12 years for the rape of a woman in 2004."
+    assert codes(text) == set()
+
+
+# legal.youth
+
+def test_a_named_child_suspect_is_flagged():
+    text = "Mason Hart, 16, of Walkden, has been charged with possession of a knife."
+    assert spans(text, "legal.youth") == ["Mason Hart"]
+
+
+def test_a_childs_school_in_a_case_is_flagged():
+    text = "A 14-year-old pupil at Canon Slade School has been arrested on suspicion of making threats."
+    assert "legal.youth" in codes(text)
+
+
+def test_an_unnamed_child_defendant_is_quiet():
+    text = ("A 17-year-old boy from Rochdale has been charged with robbery and will appear before youth court. "
+            "He cannot be named for legal reasons.")
+    assert codes(text) == set()
+
+
+def test_a_missing_child_appeal_is_the_exception():
+    text = "Can you help us find 13-year-old Leah Dawson? She was last seen in Bury. Please call 101."
+    assert codes(text) == set()
+
+
+# legal.deceased_unconfirmed
+
+def test_naming_someone_who_died_is_flagged():
+    text = "A man who died after a collision on the A58 has been named as Peter Gaskell, 61."
+    assert "Peter Gaskell" in spans(text, "legal.deceased_unconfirmed")
+
+
+def test_a_family_tribute_is_quiet_by_default():
+    text = ("The family of a man who died after a collision have paid tribute to him. Philip Gibson, 67, "
+            "was a devoted grandad.")
+    assert codes(text) == set()
+
+
+def test_recorded_confirmations_decide_over_the_text():
+    text = "Motorcyclist Daniel Hough, 27, was killed in a crash on Saturday."
+    assert "legal.deceased_unconfirmed" in codes(text)
+    assert codes(text, Context(family_informed=True, formally_identified=True)) == set()
+    strict = Context(family_informed=False)
+    told = text + " His family have been informed."
+    assert "legal.deceased_unconfirmed" in codes(told, strict)
+
+
+def test_not_believed_to_be_suspicious_is_not_a_name():
+    text = "A man died this morning. His death is not believed to be suspicious."
+    assert "legal.deceased_unconfirmed" not in codes(text)
+
+
+# legal.witness and legal.reporting_restriction
+
+def test_a_named_witness_is_flagged():
+    text = "Thank you to shop worker Priya Shah, who saw the robbery and chased the man."
+    assert spans(text, "legal.witness") == ["Priya Shah"]
+
+
+def test_a_generic_witness_appeal_is_quiet():
+    text = "Anyone who witnessed the collision on Manchester Road at 5.30pm is asked to call 101."
+    assert codes(text) == set()
+
+
+def test_a_recorded_restriction_flags_the_whole_text():
+    text = "The trial continues at Bolton Crown Court."
+    assert codes(text) == set()
+    found = run(text, Context(reporting_restriction=True))
+    assert [(f.code, f.severity, f.start, f.end) for f in found] == [
+        ("legal.reporting_restriction", "serious", 0, len(text))]
+
+
+def test_a_restriction_named_in_the_text_is_flagged():
+    text = "Reporting restrictions apply to this trial, but the defendant told the jury he was elsewhere."
+    assert spans(text, "legal.reporting_restriction") == ["Reporting restrictions"]
+
+
+def test_cannot_be_named_for_legal_reasons_is_not_a_restriction_warning():
+    assert codes("A 16-year-old has been charged. He cannot be named for legal reasons.") == set()
+
+
+# privacy.personal_data
+
+@pytest.mark.parametrize("text, detail", [
+    ("If it's yours call Karen on 07700 900123.", "07700 900123"),
+    ("Email me at g.wood1979@gmail.com with footage.", "g.wood1979@gmail.com"),
+    ("The wallet holds a licence with date of birth 14/03/1986.", "date of birth 14/03/1986"),
+    ("A National Insurance card, number QQ 12 34 56 C, was handed in.", "QQ 12 34 56 C"),
+    ("The owner of the Audi, reg BD51 SMR, left it unlocked.", "BD51 SMR"),
+    ("Mr Hale lives at 8 Parkside Close with his dog.", "8 Parkside Close"),
+])
+def test_personal_data_is_flagged_at_the_detail(text, detail):
+    assert detail in spans(text, "privacy.personal_data")
+
+
+def test_public_and_force_numbers_are_quiet():
+    contacts = Contacts(phone_numbers=("0161 856 0101",), email_domains=("gmp.police.uk",))
+    text = ("Call 101, or 999 in an emergency. Crimestoppers: 0800 555 111. Switchboard 0161 856 0101. "
+            "Email bolton@gmp.police.uk or report@phishing.gov.uk.")
+    assert codes(text, contacts=contacts) == set()
+    assert codes("Switchboard 0161 856 0101.") == {"privacy.personal_data"}
+
+
+def test_a_suspect_vehicle_in_an_appeal_is_quiet():
+    assert codes("Have you seen a stolen silver Ford Transit, registration YK18 VCB?") == set()
+
+
+def test_health_detail_about_a_named_person_is_flagged_but_not_in_a_missing_appeal():
+    assert "privacy.personal_data" in codes("Sarah Doyle, who has epilepsy, was taken ill on the bus.")
+    assert codes("Have you seen Maureen Holt, 78? She has dementia and is missing from home. Call 101.") == set()
+
+
+# privacy.suicide
+
+def test_method_detail_in_a_death_is_flagged():
+    text = "A woman has died after taking a large number of pills. There are no suspicious circumstances."
+    assert "privacy.suicide" in codes(text)
+
+
+def test_place_detail_in_a_possible_suicide_is_flagged():
+    text = "A man on the edge of Ainsworth Road bridge was brought to safety. Concern for the welfare of a man."
+    assert "Ainsworth Road bridge" in spans(text, "privacy.suicide")
+
+
+def test_a_bridge_closure_is_quiet():
+    assert codes("Ainsworth Road bridge is closed for repairs until Friday.") == set()
+
+
+# the text reader shared by the rules
+
+def test_places_officers_and_organisations_are_not_names():
+    post = Post("Greater Manchester Police said PC Sam Whitfield met residents on Manchester Road in Little Lever.")
+    assert post.names == []
+
+
+def test_an_inquest_means_the_family_has_been_told():
+    text = "The inquest into the death of Paul Jones, who died in a crash on the M61, concluded today."
+    assert codes(text) == set()
+
+
+def test_a_thank_you_naming_a_witness_is_flagged():
+    text = "Big thank you to Ahmed Karim, who saw the fight outside the shop and stepped in to help."
+    assert spans(text, "legal.witness") == ["Ahmed Karim"]
+
+
+def test_a_place_ending_in_bridge_or_road_is_not_a_person():
+    post = Post("Emergency services were called to Scout Bottom Bridge and Tonge Moor Road at 3am.")
+    assert post.names == []
+
+
+def test_a_surname_like_hall_is_kept_when_an_age_follows():
+    assert [n.text for n in Post("Witness statement from Derek Hall, 60: he saw the car.").names] == ["Derek Hall"]
+
+
+def test_stating_what_the_accused_did_is_prejudicial_but_the_allegation_is_not():
+    assert "legal.prejudicial" in codes("A man has been charged with assault. He punched the driver twice.")
+    assert codes("A man has been charged with assault. It is alleged that he punched a bus driver.") == set()

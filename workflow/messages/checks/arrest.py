@@ -1,0 +1,71 @@
+"""``legal.arrested_named``: someone arrested, bailed or under investigation who
+is named or otherwise identified. Naming at charge is normal and stays quiet."""
+from __future__ import annotations
+
+import re
+
+from workflow.messages.checks.findings import SERIOUS, Context, Contacts, Finding, finding
+from workflow.messages.checks.text import STAGE, Post
+
+CODE = "legal.arrested_named"
+WHY = ("People who are arrested are not normally named before they are charged (College of Policing "
+       "media relations guidance): they may never be charged, and naming them risks their privacy and "
+       "a fair trial.")
+ACTION = ("Remove the name and anything else that identifies them, or record the authorising officer "
+          "and the exceptional reason for naming them.")
+# Other ways of identifying someone arrested: their workplace, a photograph, their home.
+IDENTIFIED = re.compile(
+    r"\b(?:(?:photo|picture|image|pictured)(?=:)|the (?:home ?owner|occupier|occupant|tenant|householder|landlord)|"
+    r"who works (?:at|for|as)|employed (?:at|by|as)|(?:a|an|the) (?:off-duty |local |former |serving )?"
+    r"(?:teacher|nurse|doctor|carer|coach|manager|owner|worker|employee|member of staff|paramedic|firefighter|"
+    r"police officer|soldier|councillor|social worker|care worker) (?:at|from|of|with) (?:the )?(?-i:[A-Z])\w*|"
+    r"owner of|works at|who (?:owns|runs|manages)|"
+    r"(?:the|a) (?:landlord|landlady|licensee|owner|manager|head ?teacher|teacher|vicar|coach|director|boss|"
+    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?(?-i:[A-Z])[\w']+|pictured|(?:see |"
+    r"in the )?"
+    r"(?:photo|picture|image) (?:of (?:him|her|the (?:man|woman|suspect))|above|below|attached)|his home on|"
+    r"her home on|their home on|lives (?:at|on))\b", re.I)
+
+ROLE = re.compile(r"\b(?:teacher|nurse|doctor|carer|coach|manager|paramedic|firefighter|police officer|"
+                  r"councillor|social worker|care worker|vicar|priest|imam|caretaker|headteacher|head teacher|"
+                  r"lecturer|dentist|pharmacist|instructor|youth worker|scout leader)\b", re.I)
+INSTITUTION = re.compile(r"\b(?:[A-Z][\w'’]+ ){1,4}(?:School|Academy|College|Hospital|Infirmary|Surgery|Practice|"
+                         r"Council|Church|Club|Centre|Nursery|University)\b")
+
+
+def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """Names, addresses or identifying details in a sentence about an arrest, not a charge."""
+    if context.charged:
+        return []
+    out: list[Finding] = []
+    # With no charge anywhere, a name in the sentence next to the arrest is the arrested person too.
+    reach = 0 if STAGE["charge"].search(post.text) or STAGE["concluded"].search(post.text) else 1
+    sentences = post.sentences
+    for number, sentence in enumerate(sentences):
+        if not STAGE["arrest"].search(sentence.text) or _charged_or_done(post, sentence):
+            continue
+        # "He was arrested" points back to the sentence before; otherwise the name follows.
+        back = reach if re.match(r"\s*(?:he|she|they)\b", sentence.text, re.I) else 0
+        nearby = sentences[number - back:number + reach + 1]
+        low, high = nearby[0].start, nearby[-1].end
+        for name in post.names:
+            if low <= name.start < high:
+                out.append(finding(CODE, SERIOUS, name.start, name.end, post.text,
+                                   f"“{name.text}” is named in a sentence about an arrest", WHY, ACTION))
+        for address in post.addresses():
+            if sentence.start <= address.start < sentence.end:
+                out.append(finding(CODE, SERIOUS, address.start, address.end, post.text,
+                                   f"the address “{address.text}” identifies someone arrested", WHY, ACTION))
+        role, place = ROLE.search(sentence.text), INSTITUTION.search(sentence.text)
+        if role and place:
+            out.append(finding(CODE, SERIOUS, sentence.start + role.start(), sentence.start + role.end(), post.text,
+                               f"“{role.group()}” with “{place.group()}” may identify someone arrested", WHY, ACTION))
+        for match in IDENTIFIED.finditer(sentence.text):
+            start = sentence.start + match.start()
+            out.append(finding(CODE, SERIOUS, start, sentence.start + match.end(), post.text,
+                               f"“{match.group()}” may identify someone arrested", WHY, ACTION))
+    return out
+
+
+def _charged_or_done(post: Post, sentence) -> bool:
+    return bool(STAGE["charge"].search(sentence.text) or STAGE["concluded"].search(sentence.text))

@@ -1,0 +1,58 @@
+"""``legal.deceased_unconfirmed``: a dead person named or identifiable before the
+family is told and the formal identification has taken place."""
+from __future__ import annotations
+
+import re
+
+from workflow.messages.checks.findings import SERIOUS, WARNING, Context, Contacts, Finding, finding
+from workflow.messages.checks.text import STAGE, Post
+
+CODE = "legal.deceased_unconfirmed"
+WHY = ("A person who has died is named only once their next of kin have been told and, usually, once "
+       "formal identification has taken place; a family must never learn of a death from a post "
+       "(College of Policing media relations guidance).")
+ACTION = ("Remove the name and identifying details until the incident records that the family has been "
+          "informed and the formal identification is done, or confirm both with the senior officer.")
+DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bodies|fatal(?:ly)?|killed|"
+                   r"passed away|lost (?:his|her|their) li(?:fe|ves)|pronounced dead|sadly died|"
+                   r"tributes?)\b", re.I)
+NAMED = re.compile(r"\b(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
+                   r"(?=\s+(?:local |\d+-year-old )*(?-i:[A-Z]))", re.I)
+FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of kin|loved ones)"
+                         r"(?: \w+){0,3} (?:ha(?:s|ve) been|were|was|are|is being) (?:informed|told|notified|"
+                         r"made aware|supported|updated)|(?:family|families) (?:ha(?:s|ve) )?paid tribute|"
+                         r"tribute (?:from|by) (?:his|her|their) family|in a tribute,? (?:his|her|their) family|"
+                         r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,80}\b(?:paid tribute|"
+                         r"(?:released|issued|shared) a tribute|asked for privacy|"
+                         r"are being supported|have been (?:informed|told)))\b", re.I)
+INQUEST = re.compile(r"\binquests?\b", re.I)
+FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
+
+
+def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """Names near a death, unless the family has been told and identification is done."""
+    if context.death is False or not (context.death or DEATH.search(post.text)):
+        return []
+    if STAGE["concluded"].search(post.text) or post.is_missing_appeal and not DEATH.search(post.text):
+        return []
+    # An inquest is opened only once the dead person is identified and the family told.
+    inquest = bool(INQUEST.search(post.text))
+    told = (context.family_informed if context.family_informed is not None
+            else inquest or bool(FAMILY_TOLD.search(post.text)))
+    identified = (context.formally_identified if context.formally_identified is not None
+                  else bool(FORMAL.search(post.text)) or told)
+    if told and identified:
+        return []
+    out: list[Finding] = []
+    severity = SERIOUS if context.family_informed is False or not told else WARNING
+    for name in post.names:
+        sentence = post.sentence_of(name.start)
+        window = post.text[max(sentence.start - 200, 0):min(sentence.end + 200, len(post.text))]
+        if DEATH.search(window) and not post.has("charge", sentence):
+            out.append(finding(CODE, severity, name.start, name.end, post.text,
+                               f"“{name.text}” may name someone who has died", WHY, ACTION))
+    for match in NAMED.finditer(post.text):
+        if not any(f.start >= match.end() and f.start - match.end() < 3 for f in out):
+            out.append(finding(CODE, severity, match.start(), match.end(), post.text,
+                               f"“{match.group()}” identifies someone who has died", WHY, ACTION))
+    return out

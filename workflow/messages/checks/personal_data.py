@@ -1,0 +1,81 @@
+"""``privacy.personal_data``: phone numbers, e-mail addresses, house-number
+addresses, dates of birth, vehicle registrations, National Insurance and bank
+numbers, and health details about someone identifiable."""
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from workflow.messages.checks.findings import WARNING, Context, Contacts, Finding, finding
+from workflow.messages.checks.text import Post
+
+CODE = "privacy.personal_data"
+WHY = ("Personal data published without a lawful need breaches UK GDPR and the Data Protection Act 2018, "
+       "and can expose people to harm; a post should carry only what the appeal or update needs.")
+ACTION = ("Remove it, or confirm that publishing it is necessary (for example a suspect vehicle in an "
+          "appeal) and that the person concerned has agreed where they can.")
+# Numbers anyone may be given: emergency, non-emergency, NHS 111, Crimestoppers, Action Fraud.
+PUBLIC_NUMBERS = frozenset({"999", "101", "111", "112", "105", "116123", "0800555111", "03001232040"})
+# Public bodies' addresses (gov.uk: Action Fraud, the NCSC's report@phishing.gov.uk).
+PUBLIC_DOMAINS = ("gov.uk",)
+EMAIL = re.compile(r"\b[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b")
+BIRTH = re.compile(r"\b(?:d\.?o\.?b\.?|date of birth|born on|born)\s*:?\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|"
+                   r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
+                   r"dec)[a-z]* \d{4})",
+                   re.I)
+REGISTRATION = re.compile(r"\b(?:[A-Z]{2}(?:0[1-9]|[1-9]\d) ?[A-Z]{3}|[A-HJ-PR-Y]\d{1,3} ?[A-Z]{3}|"
+                          r"[A-Z]{3} ?\d{1,3}[A-HJ-PR-Y])\b")
+NI_NUMBER = re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
+BANK = re.compile(r"\b(?:sort code:?\s*\d{2}[- ]?\d{2}[- ]?\d{2}|\d{2}-\d{2}-\d{2}|"
+                  r"account (?:number|no\.?):?\s*\d{6,10}|(?:\d{4}[ -]?){3}\d{4})\b", re.I)
+HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic)|autis(?:m|tic)|"
+                    r"schizophreni\w+|bipolar|psychosis|depression|hiv|aids|cancer|terminally ill|"
+                    r"mental health (?:condition|problems|issues|crisis)|sectioned|(?:needs|without|takes) "
+                    r"(?:his|her|their|vital )?medication|learning disabilit\w+|pregnant|miscarriage|"
+                    r"stroke|heart condition|addict\w*|heroin user|alcoholic|(?:registered |partially )?blind|deaf|"
+                    r"wheelchair|disabled|disability|parkinson'?s|multiple sclerosis|motor neurone)\b", re.I)
+FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
+VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"
+                        r"failed to stop|seen driving|appeal|may be (?:driving|in))\b", re.I)
+
+
+def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """Personal data of the kinds above, except the force's own contact details."""
+    text, out = post.text, []
+
+    def add(start: int, end: int, what: str, severity: str = WARNING) -> None:
+        out.append(finding(CODE, severity, start, end, text, f"“{text[start:end]}” is {what}", WHY, ACTION))
+
+    own = {_digits(n) for n in contacts.phone_numbers}
+    for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+        if len(_digits(match.raw_string)) < 10:
+            continue  # short codes and the like: not a person's number
+        national = _digits(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL))
+        if national not in PUBLIC_NUMBERS | own and _digits(match.raw_string) not in PUBLIC_NUMBERS | own:
+            add(match.start, match.end, "a phone number")
+    for match in EMAIL.finditer(text):
+        domain = match.group(1).lower()
+        allowed = contacts.email_domains + PUBLIC_DOMAINS
+        if not any(domain == d or domain.endswith("." + d) for d in allowed):
+            add(match.start(), match.end(), "an e-mail address")
+    for address in post.addresses():
+        add(address.start, address.end, "a house address")
+    for pattern, what in ((BIRTH, "a date of birth"), (NI_NUMBER, "a National Insurance number"),
+                          (BANK, "a bank or card number")):
+        for match in pattern.finditer(text):
+            add(match.start(), match.end(), what)
+    for match in REGISTRATION.finditer(text):
+        sentence = post.sentence_of(match.start())
+        if not (VEHICLE_OK.search(sentence.text) or post.is_missing_appeal):
+            add(match.start(), match.end(), "a vehicle registration")
+    # A missing-person appeal may say why someone is vulnerable; once they are found it need not.
+    if post.names and not (post.is_missing_appeal and not FOUND.search(text)):
+        for match in HEALTH.finditer(text):
+            add(match.start(), match.end(), "a health detail about someone who is named")
+    return out
+
+
+def _digits(number: str) -> str:
+    digits = re.sub(r"\D", "", number or "")
+    return "0" + digits[2:] if digits.startswith("44") else digits

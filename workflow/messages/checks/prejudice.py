@@ -1,0 +1,113 @@
+"""``legal.prejudicial``: once proceedings are active (from arrest), wording that
+presumes guilt, reports a confession, weighs the evidence or a witness, or
+mentions previous convictions or bad character."""
+from __future__ import annotations
+
+import re
+
+from workflow.messages.checks.findings import SERIOUS, Context, Contacts, Finding, finding
+from workflow.messages.checks.text import Post
+
+CODE = "legal.prejudicial"
+ACTION = ("Keep to the facts: who was arrested or charged (as the guidance allows), with what, and when "
+          "they appear in court. Take out anything the court will have to decide.")
+_KINDS = [
+    ("confession", "reports a confession or admission",
+     r"confess(?:ed|ion)|made (?:full |partial )?admissions?|admitted (?:to )?(?:the |his |her |their )?"
+     r"(?:attack|killing|stabbing|assault|robbery|burglary|murder|crime|offences? to officers)|"
+     r"admitted (?:to (?:officers|police|detectives) )?(?:that )?(?:he|she|they) (?:had )?(?:started|did|killed|"
+     r"stabbed|attacked|took|set|caused|stole|hit)|"
+     r"told (?:officers|police|detectives|the arresting officers?)(?: at the scene| when (?:he|she|they) "
+     r"(?:was|were) arrested| in interview)? (?:that )?(?:he|she|they)\b"),
+    ("guilt", "presumes the guilt of someone not yet convicted",
+     r"(?:the|a|this|his|her) (?:killer|murderer|rapist|paedophile|predator|culprit|offender|thug|"
+     r"monster|attacker|robber|burglar|thief|thieves|burglars|abuser|arsonist)s?|"
+     r"(?:the |those )?(?:man|woman|person|people|men|youths?) responsible|"
+     r"(?:carried out|committed|behind) (?:this|the|these) (?:horrific |vicious |cowardly |brutal )?"
+     r"(?:attack|crime|offences?|murder|killing|robbery|assault)|(?<!not )(?<!found )(?<!pleaded )guilty|"
+     r"(?:(?:this|these|the|a) (?:dangerous|violent|ruthless|cruel)|vile|evil|sick|depraved|despicable|heartless|"
+     r"callous|twisted|wicked) (?:individual|man|woman|"
+     r"person|people|thugs?|criminals?|offenders?|predators?|monsters?|attack|crime)s?|preyed on|"
+     r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|off (?:our|the) streets|"
+     r"(?:who|that)(?:'s| has| have) been (?:targeting|terrorising|preying on|plaguing)|"
+     r"answer for what (?:he|she|they) did|what (?:he|she|they) did to|for (?:his|her|their) crimes|"
+     r"had (?:the )?stolen|(?:was|were) driving at|had been drinking|was (?:drunk|over the limit)|"
+     r"admitted (?:everything|it all|the (?:offence|crime|attack)s?|(?:his|her|their) (?:guilt|part))|"
+     r"(?:more|other) victims of (?:this|the) (?:man|woman|person)|"
+     r"(?:spent|used|blew) the (?:money|cash|proceeds|stolen \w+) (?:on|to)|"
+     r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
+    ("deed", "states as fact what someone arrested or charged did",
+     r"(?:he|she|they|the (?:man|woman|suspect|defendant|accused|pair|men|women)) (?:then |had |has )?"
+     r"(?:stole|attacked|stabbed|killed|murdered|punched|kicked|robbed|assaulted|threatened|targeted|"
+     r"broke into|set fire to|raped|abused|groomed|lured|preyed on|drove at|deliberately|knowingly)"),
+    ("evidence", "weighs the evidence or a witness, which is for the court",
+     r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"
+     r"(?:the )?evidence (?:shows|proves|confirms)|(?:which|this|that) (?:proves|confirms|shows) (?:he|she|they|"
+     r"his|her|their)\b|"
+     r"evidence (?:against (?:him|her|them) )?(?:is|was) (?:overwhelming|strong|clear|damning|conclusive)|"
+     r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|video) (?:clearly )?shows (?:him|"
+     r"her|them|the (?:man|woman|suspect))|"
+     r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star|vital|crucial) witness|"
+     r"witnesses (?:have )?(?:confirmed|"
+     r"identified)"),
+    ("character", "mentions previous convictions or bad character",
+     r"previous convictions?|(?:long |a )?criminal (?:record|past|history)|(?:well )?known to (?:the )?police|"
+     r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
+     r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|prolific|"
+     r"serial (?:offender|burglar|thief|rapist|abuser|shoplifter|fraudster|stalker|conman|con man)|out on licence|"
+     r"recently released from prison|"
+     r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
+     r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
+     r"wanted (?:on warrant )?for other offences"),
+]
+KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
+ACTIVE = re.compile(r"\b(?:arrested|under arrest|on bail|bailed|released under investigation|in custody|"
+                    r"charged|remanded|(?:due to|will) appear|appeared (?:at|before)|stand trial|"
+                    r"awaiting trial|trial|court|confess\w*)\b", re.I)
+CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted|found guilty|pleaded guilty|imprisoned|"
+                       r"detention order|suspended sentence|community order|behind bars|locked up)\b", re.I)
+ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
+                     r"reports? that|believed)\b", re.I)
+SEARCHING = re.compile(r"\b(?:find|trace|identify|catch|locate|bring|track down|hunt for|looking for|"
+                       r"search for|other|second|third)\b[\w\s]{0,12}$", re.I)
+WHY = {
+    "deed": "What the accused did is what the court will decide; stating it as fact before a verdict "
+            "presumes guilt and can prejudice a trial (College of Policing media relations guidance).",
+    "confession": "A confession is for the court to hear and weigh; reporting it once proceedings are active "
+                  "risks contempt of court and a fair trial (College of Policing media relations guidance).",
+    "guilt": "Until a court convicts, everyone arrested or charged is presumed innocent; wording that "
+             "assumes guilt can prejudice a trial and be a contempt of court.",
+    "evidence": "Assessing evidence or a witness's reliability before trial is for the jury; published "
+                "comment can prejudice proceedings.",
+    "character": "Previous convictions and bad character are kept from a jury unless the judge admits "
+                 "them; publishing them while proceedings are active risks a fair trial.",
+}
+
+
+def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """Prejudicial wording, when proceedings are (or may be) active."""
+    if not _active(post, context):
+        return []
+    out: list[Finding] = []
+    for kind, found, pattern in KINDS:
+        for match in pattern.finditer(post.text):
+            if kind == "deed" and _alleged(post, match.start()):
+                continue  # "it is alleged that he ...": the charge, not a finding
+            if kind == "guilt" and SEARCHING.search(post.text[max(0, match.start() - 30):match.start()]):
+                continue  # "to find those responsible": people not yet arrested
+            out.append(finding(CODE, SERIOUS, match.start(), match.end(), post.text,
+                               f"“{match.group()}” {found}", WHY[kind], ACTION))
+    return out
+
+
+def _alleged(post: Post, position: int) -> bool:
+    sentence = post.sentence_of(position)
+    return bool(ALLEGED.search(post.text[sentence.start:position]))
+
+
+def _active(post: Post, context: Context) -> bool:
+    if context.proceedings_active is False:
+        return False
+    if context.proceedings_active or context.arrest_made or context.charged:
+        return True
+    return bool(ACTIVE.search(post.text)) and not CONCLUDED.search(post.text)

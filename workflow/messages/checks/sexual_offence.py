@@ -1,0 +1,75 @@
+"""``legal.sexual_offence_complainant``: anything that may identify the
+complainant of a sexual offence, directly or by jigsaw."""
+from __future__ import annotations
+
+import re
+
+from workflow.messages.checks.findings import SERIOUS, Context, Contacts, Finding, finding
+from workflow.messages.checks.text import Post
+
+CODE = "legal.sexual_offence_complainant"
+WHY = ("Complainants of sexual offences have anonymity for life (Sexual Offences (Amendment) Act 1992). "
+       "Their name, and details that together could identify them (age with a street, their school or "
+       "workplace, how they are related to the accused), must never be published.")
+ACTION = ("Remove the detail. Describe the complainant only in general terms (for example “a woman in "
+          "her twenties”) and the place only as widely as the appeal needs.")
+SEXUAL = re.compile(r"\b(?:rape[sd]?|raping|sexual(?:ly)? (?:assault\w*|offences?|abuse\w*|touching|activity|"
+                    r"exploitation|communication)|indecent(?:ly)? (?:assault\w*|exposure|images?)|"
+                    r"expos(?:ed|ing) (?:himself|herself|themselves)|grooming|groomed|voyeurism|upskirting|"
+                    r"sextortion|child sexual|incest)\b", re.I)
+RELATION = re.compile(
+    r"\b(?:his|her|their|the (?:man's|woman's|defendant's|suspect's|accused's))\s+(?:own\s+)?"
+    r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17)\s+)?"
+    r"(?:step-?)?(?:daughter|son|niece|nephew|granddaughter|grandson|sister|brother|cousin|wife|husband|"
+    r"partner|ex-partner|ex-wife|ex-girlfriend|girlfriend|boyfriend|pupil|student|patient|client|employee|"
+    r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b", re.I)
+PLACE_OF_LIFE = re.compile(
+    r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?works? (?:at|for)|"
+    r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from|of) "
+    r"(?:the |a )?\w+|where (?:she|he|they) (?:lives?|works?|studies|stud(?:y|ies)|goes to school)|"
+    r"(?:he|she) (?:shared|lived|lodged|stayed) (?:a \w+ |the \w+ )?with|(?:lived|lives) with (?:him|her)|(?:is|"
+    r"was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a |an )?\w+|(?:at|outside|near) (?:her|his|their) (?:home|"
+    r"school|workplace|flat|house)"
+    r"(?: (?:on|in) [A-Z][\w']+(?: [A-Z][\w']+){0,4})?|lives (?:on|in|at) [A-Z][\w']+(?: [A-Z][\w']+){0,4}|"
+    r"(?:[A-Z][\w']+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|University))\b")
+VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|child)\b", re.I)
+# Not "man": in these posts a man of a stated age from a town is far more often the accused.
+BIRTHDAY = re.compile(r"\b(?:her|his|their) \d{1,2}(?:st|nd|rd|th) birthday\b", re.I)
+HOME_TOWN = re.compile(r"\s+(?:woman|girl|boy|teenager|student|pupil)\s+from\s+[A-Z]")
+STREET = re.compile(r"\b(?:[A-Z][\w']+ ){1,4}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|"
+                    r"Terrace|Gardens|Court|Walk|Mews|Rise|Square)\b")
+
+
+def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """Identifying details in a text about a sexual offence."""
+    if context.sexual_offence is False or not (context.sexual_offence or SEXUAL.search(post.text)):
+        return []
+    out: list[Finding] = []
+    for pattern, found in ((RELATION, "says how the complainant is related to or knows the accused"),
+                           (PLACE_OF_LIFE, "names a place in the complainant's daily life")):
+        for match in pattern.finditer(post.text):
+            out.append(_finding(post, match.start(), match.end(), found))
+    for name in post.names:
+        sentence = post.sentence_of(name.start)
+        if not (post.has("charge", sentence) or post.has("concluded", sentence) or post.has("arrest", sentence)):
+            out.append(_finding(post, name.start, name.end, "names someone in a text about a sexual offence"))
+    for address in post.addresses():
+        out.append(_finding(post, address.start, address.end, "gives a house address"))
+    for match in BIRTHDAY.finditer(post.text):
+        out.append(_finding(post, match.start(), match.end(), "gives the complainant's exact age"))
+    named_ages = {name.end for name in post.names if post.age_after(name) is not None}
+    exact = [(age, span) for age, span in post.ages() if span.start not in named_ages
+             and VICTIM.search(post.text[max(0, span.start - 40):span.end + 30])]
+    streets = list(STREET.finditer(post.text))
+    strict = bool(context.sexual_offence)
+    for _, span in exact:
+        # "a 17-year-old girl from Tottington": an exact age with where the complainant is from.
+        home = HOME_TOWN.match(post.text, span.end)
+        if streets or strict or home:
+            out.append(_finding(post, span.start, span.end,
+                                "gives an exact age that, with the street, may identify the complainant"))
+    return out
+
+
+def _finding(post: Post, start: int, end: int, found: str) -> Finding:
+    return finding(CODE, SERIOUS, start, end, post.text, f"“{post.text[start:end]}” {found}", WHY, ACTION)

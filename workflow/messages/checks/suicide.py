@@ -1,0 +1,58 @@
+"""``privacy.suicide``: method or location detail in a death that may be a
+suicide (Samaritans media guidelines)."""
+from __future__ import annotations
+
+import re
+
+from workflow.messages.checks.findings import SERIOUS, WARNING, Context, Contacts, Finding, finding
+from workflow.messages.checks.text import Post
+
+CODE = "privacy.suicide"
+WHY = ("Detail of how or where someone took, or tried to take, their own life can lead vulnerable people "
+       "to copy it; the Samaritans' media guidelines ask for no method or location detail and for "
+       "suicide not to be presented as inevitable or as a solution.")
+ACTION = ("Remove the method and the precise location; say only that a person has died and that the death "
+          "is not being treated as suspicious, and consider adding where to find support (Samaritans, 116 123).")
+MAY_BE_SUICIDE = re.compile(
+    r"\b(?:suicid\w*|took (?:his|her|their) own li(?:fe|ves)|tak(?:e|ing) (?:his|her|their) own li(?:fe|ves)|"
+    r"end(?:ed)? (?:his|her|their) li(?:fe|ves)|not (?:being )?(?:treated|believed|thought|considered|regarded)?"
+    r"(?: to be| as)? ?suspicious|not treating (?:the|his|her|their|this) death as suspicious|"
+    r"no (?:third[- ]party|suspicious circumstances)|non-suspicious|in crisis|"
+    r"concern for (?:the )?(?:welfare|safety) of (?:a|the) (?:man|woman|person)|"
+    r"threatening to jump|on the (?:edge|wrong side) of)\b", re.I)
+# Method words that point to a suicide wherever someone has died ...
+METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?\w+|hanged|found hanging|"
+                    r"hung (?:himself|herself|themselves)|ligature|noose|"
+                    r"jump(?:ed|ing)? (?:from|off|in front of)|shot (?:himself|herself|themselves)|"
+                    r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?)\b", re.I)
+# ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).
+MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swallowed|swallowing) (?:an? )?"
+                          r"(?:quantity of |large number of |number of )?(?:pills|tablets|paracetamol)|"
+                          r"f[ae]ll(?:ing|en)? (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|viaduct|building|"
+                          r"car park|cliffs?|"
+                          r"tower|roof|balcony|window|\w+ floor|block of flats)|struck by a train|hit by a train|"
+                          r"in front of a train|slit|poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|"
+                          r"asphyxia\w*|(?:suicide )?note)\b", re.I)
+DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|their) life)\b", re.I)
+PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|"
+                   r"Head)|"
+                   r"multi-?storey car park|railway (?:line|bridge|crossing)|(?:the )?(?:top|edge) of (?:the|a) "
+                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?<=suicide )(?:at|on|in|"
+                   r"near) [A-Z][\w']+(?: [A-Z][\w']+){0,4})")
+
+
+def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """Method and place detail where a death or crisis may be a suicide."""
+    text = post.text
+    suicide = MAY_BE_SUICIDE.search(text)
+    out: list[Finding] = []
+    methods = list(METHOD.finditer(text)) if DIED.search(text) or suicide else []
+    methods += list(MAYBE_METHOD.finditer(text)) if suicide else []
+    for match in methods:
+        out.append(finding(CODE, SERIOUS, match.start(), match.end(), text,
+                           f"“{match.group()}” describes how someone may have taken their life", WHY, ACTION))
+    if suicide:
+        for match in PLACE.finditer(text):
+            out.append(finding(CODE, WARNING, match.start(), match.end(), text,
+                               f"“{match.group()}” gives the place of a possible suicide", WHY, ACTION))
+    return out

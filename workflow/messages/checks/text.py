@@ -1,0 +1,213 @@
+"""Shared reading of a post: sentences, people's names, ages, and what stage a
+case has reached. Plain patterns, no models: nothing is downloaded at run time."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import regex
+
+# Words that start with a capital but are not people: places, organisations,
+# streets, days, months, and words that open a sentence (imperatives, function words).
+NOT_NAMES = frozenset("""
+a an the this that these those it its he she they we our his her their there here
+police officers officer detectives detective anyone anybody everyone someone people if
+when while after before during following today yesterday tomorrow tonight please thank thanks
+thankfully sadly unfortunately update appeal appeals urgent missing found wanted
+road street avenue lane close drive way crescent grove place terrace gardens court
+walk mews rise hill row square parade view park green estate centre center station
+school academy college university primary high grammar infant junior nursery hospital
+church mosque temple surgery library museum stadium arena hall house farm bridge
+market retail shopping industrial business precinct roundabout junction motorway
+crown magistrates magistrates' youth county family coroner's coroners inquest court
+council borough city town village county district ward forest moor common valley
+north south east west northern southern eastern western upper lower greater central
+new old great little saint st mount
+monday tuesday wednesday thursday friday saturday sunday
+january february march april may june july august september october november december
+christmas easter halloween bonfire eid diwali ramadan bank holiday
+uk england scotland wales britain british english welsh scottish irish london
+constabulary force service services fire rescue ambulance nhs trust crimestoppers
+action fraud neighbourhood neighbourhoods team teams unit command department
+national regional roads policing operation op specialist major investigation
+court's ltd limited plc bank shop store supermarket pub bar restaurant cafe club
+hmp prison cps crown prosecution nca dvla rspca charity
+mr mrs ms miss dr
+facebook twitter instagram whatsapp tiktok snapchat x website online email
+victim witness suspect defendant man woman boy girl teenager
+call contact email ring text phone visit report please help join follow share find see keep lock take stay
+watch look check do don't never always have can could would will is are was were did has had
+if for with and but or so as by on in at from to of not no yes why what where who how rip
+wanderers athletic united rovers albion rangers celtic hotspur fc afc rlfc warriors
+""".split())
+# Words that end the name of a place or building.
+PLACE_WORDS = frozenset("""
+road street avenue lane close drive way crescent grove place terrace gardens court walk mews rise hill row
+square parade view park green estate centre center station school academy college university primary high
+grammar hospital church mosque temple surgery library museum stadium arena hall house farm bridge market
+retail roundabout junction motorway council borough forest moor valley reservoir tower
+""".split())
+# Place words that are also common surnames.
+SURNAMES = frozenset("hall green hill wood lane park field bridge church house street moor mount north "
+                     "west east south little young new marsh brook farm".split())
+# A candidate that starts with a rank or role is an officer or official, not a person in the case.
+RANKS = frozenset("""
+pc dc ds di dci dsi dsu dcs ps sgt sergeant insp inspector supt superintendent ch chief det detective
+constable officer commander commissioner acc dcc pcso sio judge recorder justice assistant deputy
+community support special cllr councillor mayor sir dame professor prof rev reverend father imam
+""".split())
+
+# Ranks, roles and titles before a name that make it an officer, judge or
+# spokesperson speaking for the force, not a person in the case.
+OFFICIAL = re.compile(
+    r"(?:\b(?:PC|DC|DS|DI|DCI|DSI|DSU|DCS|PS|Sgt|Sergeant|Insp|Inspector|Supt|Superintendent|Ch|Chief|Det|"
+    r"Detective|Constable|Officer|Commander|Commissioner|ACC|DCC|PCSO|SIO|Judge|Recorder|Justice|Honour|"
+    r"Lord|Lady|Cllr|Councillor|Mayor|Sir|Dame|Professor|Prof|Rev|Reverend|Father|Imam)\.?\s+"
+    r"(?:[A-Z][a-z]+\s+){0,2}$)")
+
+NAME = regex.compile(
+    r"(?<![\p{L}'’-])(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
+    r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
+    r"(?:\s+(?:(?:Mc|Mac|O'|O’)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)){1,2}(?![\p{L}])")
+TITLED = regex.compile(r"(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?")
+PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
+                          r"through|within|between|the|called|visit|contact)\s+$", re.I)
+STAGE_WORDS = {
+    "arrest": r"arrested|under arrest|released on (?:police )?bail|bailed|released under investigation|"
+              r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|detained|"
+              r"interviewed under caution|voluntary interview|(?:remains|is|was) under investigation|"
+              r"released pending|"
+              r"assisting (?:police |officers )?with (?:their )?enquiries|into (?:police )?custody|on suspicion of|"
+              r"being questioned|held for questioning|picked up|in the cells|nabbed|collared|"
+              r"handed (?:himself|herself|themselves) in|held (?:on suspicion|overnight|in custody)",
+    "charge": r"charged|remanded|(?:will|is due to|are due to|due to) appear|appeared (?:at|before)|"
+              r"court on|in court|pleaded not guilty|stand trial",
+    "concluded": r"sentenced|jailed|imprisoned|convicted|found guilty|pleaded guilty|admitted (?:the |\w+ )?"
+                 r"(?:offence|charge|counts?)|given a (?:suspended|community)|ordered to|detention order|"
+                 r"locked up|behind bars",
+}
+STAGE = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in STAGE_WORDS.items()}
+MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfare|safety)|"
+                     r"found (?:safe|well)|been found|help us find|trace)\b", re.I)
+CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
+                   r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)
+AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged\s+)?|\(|\s+aged\s+)(\d{1,3})\b")
+AGE = re.compile(r"(?:\b(?:aged|(?:believed|thought) to be(?: aged)?)\s+(?:around\s+|about\s+|"
+                 r"between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|"
+                 r"\((\d{1,2})\)|,\s*(\d{1,2})\s*(?:,|[.;:](?:\s|$)|$))", re.I)
+HOUSE_ADDRESS = regex.compile(
+    r"(?<![\p{L}\d£.,/:-])(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-zA-Z]?,?\s+"
+    r"(?:\p{Lu}[\p{Ll}'’]+\s+){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|"
+    r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Rd|St|Ave)\b")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the text: its bounds and its words."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _plain(word: str) -> str:
+    return re.sub(r"['’]s$", "", word.lower()).strip("'’.,")
+
+
+class Post:
+    """A post's text read once, for every rule."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text or ""
+        self._stages: dict[tuple[str, int, int], bool] = {}
+
+    @cached_property
+    def sentences(self) -> list[Span]:
+        """Sentences (and lines), with their place in the text."""
+        out, start = [], 0
+        for match in re.finditer(r"(?<!\b[A-Z])(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bDr)[.!?]+(?=\s)|\n+", self.text):
+            out.append(Span(start, match.end(), self.text[start:match.end()]))
+            start = match.end()
+        if start < len(self.text):
+            out.append(Span(start, len(self.text), self.text[start:]))
+        return [s for s in out if s.text.strip()]
+
+    @cached_property
+    def names(self) -> list[Span]:
+        """Spans that look like a person's name (not an officer, place or organisation)."""
+        found: list[Span] = []
+        for match in NAME.finditer(self.text):
+            span = self._as_person(match.start(), match.group())
+            if span is not None:
+                found.append(span)
+        for match in TITLED.finditer(self.text):
+            if not any(s.start <= match.start() < s.end for s in found) and not OFFICIAL.search(
+                    self.text[max(0, match.start() - 40):match.start()]):
+                found.append(Span(match.start(), match.end(), match.group()))
+        return sorted(found, key=lambda s: s.start)
+
+    def _as_person(self, start: int, words: str) -> Span | None:
+        tokens = [(start + m.start(), m.group()) for m in re.finditer(r"\S+", words)]
+        titled = tokens[0][1].rstrip(".") in {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"}
+        # Trim words that cannot start or end a name ("Officers ... John Smith Road").
+        while tokens and not titled and _plain(tokens[0][1]) in NOT_NAMES:
+            tokens = tokens[1:]
+        # An age straight after ("Derek Hall, 60") makes a surname of a word like Hall or Green.
+        aged = AGE_AFTER.match(self.text[start + len(words):start + len(words) + 12])
+        while tokens and _plain(tokens[-1][1]) in NOT_NAMES and not (aged and _plain(tokens[-1][1]) in SURNAMES):
+            if _plain(tokens[-1][1]) in PLACE_WORDS:
+                return None  # "Scout Bottom Bridge", "Ashton Sixth Form College": a place, not a person
+            tokens = tokens[:-1]
+        inner = [t for _, t in tokens[1:-1]] + ([] if aged else [tokens[-1][1]] if tokens else [])
+        if len(tokens) < 2 or _plain(tokens[0][1]) in RANKS or any(_plain(t) in NOT_NAMES for t in inner):
+            return None
+        first, end = tokens[0][0], tokens[-1][0] + len(tokens[-1][1])
+        before = self.text[max(0, first - 40):first]
+        if OFFICIAL.search(before):
+            return None
+        if not titled and PLACE_BEFORE.search(before) and not AGE_AFTER.match(self.text[end:end + 12]):
+            return None
+        return Span(first, end, self.text[first:end])
+
+    def age_after(self, span: Span) -> int | None:
+        """The age written straight after a name ("Jo Bloggs, 34," or "(34)")."""
+        match = AGE_AFTER.match(self.text[span.end:span.end + 12])
+        return int(match.group(1)) if match else None
+
+    def ages(self) -> list[tuple[int, Span]]:
+        """Every age stated in the text, with where it is."""
+        out = []
+        for match in AGE.finditer(self.text):
+            value = next(g for g in match.groups() if g)
+            out.append((int(value), Span(match.start(), match.end(), match.group())))
+        return out
+
+    def sentence_of(self, position: int) -> Span:
+        """The sentence holding a position."""
+        for sentence in self.sentences:
+            if sentence.start <= position < sentence.end:
+                return sentence
+        return Span(0, len(self.text), self.text)
+
+    def has(self, stage: str, within: Span | None = None) -> bool:
+        """Whether the text (or one sentence of it) speaks of a stage: arrest, charge, concluded.
+
+        Remembered per sentence: rules ask it once per name, and a long text has many."""
+        key = (stage, within.start if within else -1, within.end if within else -1)
+        if key not in self._stages:
+            self._stages[key] = bool(STAGE[stage].search(within.text if within else self.text))
+        return self._stages[key]
+
+    @cached_property
+    def is_missing_appeal(self) -> bool:
+        """A missing-person appeal or its "found safe" update, with no crime in it."""
+        return bool(MISSING.search(self.text)) and not CRIME.search(self.text)
+
+    def addresses(self) -> list[Span]:
+        """House-number addresses ("14 Elm Grove")."""
+        return self._addresses
+
+    @cached_property
+    def _addresses(self) -> list[Span]:
+        return [Span(m.start(), m.end(), m.group()) for m in HOUSE_ADDRESS.finditer(self.text)]

@@ -1,0 +1,80 @@
+"""``legal.witness`` and ``legal.reporting_restriction``: a witness identified,
+and a case under (or said to be under) a reporting restriction."""
+from __future__ import annotations
+
+import re
+
+from workflow.messages.checks.findings import SERIOUS, WARNING, Context, Contacts, Finding, finding
+from workflow.messages.checks.text import Post
+
+WITNESS = "legal.witness"
+RESTRICTION = "legal.reporting_restriction"
+WITNESS_WHY = ("Naming or locating a witness can expose them to intimidation and may discourage them or "
+               "others from giving evidence; what a witness saw is for the court "
+               "(College of Policing media relations guidance).")
+WITNESS_ACTION = ("Remove the witness's name, address and workplace; a general appeal (“anyone who saw…”) "
+                  "is enough.")
+RESTRICTION_WHY = ("A court order restricts what may be reported about this case; publishing details it "
+                   "covers is a contempt of court, whoever publishes them.")
+RESTRICTION_ACTION = ("Check the exact terms of the order with the officer in the case or the CPS and publish "
+                      "only what it allows.")
+WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|heard|called (?:us|"
+                           r"police|999)|who (?:filmed|called 999|"
+                           r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
+                           r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
+                           r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
+                           r"came to the aid of|stopped to help|called (?:us|police)))\b",
+                           re.I)
+GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
+WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
+                       r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|in|"
+                       r"above|opposite|next to)|"
+    r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+)\b",
+                       re.I)
+ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46)(?: order)?|"
+                   r"anonymity order|postponement order|(?:must|cannot|can ?not|may not) be (?:named|"
+                   r"identified|reported) (?:by order of|under|because of (?:a|an) (?:court )?order)|"
+                   r"lifetime anonymity order|court order (?:prevents|prohibits|bans|restricts)|"
+                   r"prevents? the publication|reporting (?:of|on) (?:this|the) (?:case|trial) is restricted|"
+                   r"restricted by the court|restrictions? on (?:what (?:can|may) be )?report\w*|"
+                   r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must))\b", re.I)
+ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
+
+
+def check_witness(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """Names, addresses or workplaces in a sentence about a witness."""
+    if post.is_missing_appeal:
+        return []
+    out: list[Finding] = []
+    for sentence in post.sentences:
+        if not WITNESS_WORDS.search(sentence.text):
+            continue
+        for name in post.names:
+            if sentence.start <= name.start < sentence.end:
+                out.append(finding(WITNESS, SERIOUS, name.start, name.end, post.text,
+                                   f"“{name.text}” may identify a witness", WITNESS_WHY, WITNESS_ACTION))
+        if GENERIC.search(sentence.text):
+            continue
+        for match in WORKPLACE.finditer(sentence.text):
+            start = sentence.start + match.start()
+            out.append(finding(WITNESS, SERIOUS, start, sentence.start + match.end(), post.text,
+                               f"“{match.group()}” may locate a witness", WITNESS_WHY, WITNESS_ACTION))
+        for address in post.addresses():
+            if sentence.start <= address.start < sentence.end:
+                out.append(finding(WITNESS, SERIOUS, address.start, address.end, post.text,
+                                   f"“{address.text}” may locate a witness", WITNESS_WHY, WITNESS_ACTION))
+    return out
+
+
+def check_restriction(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """A reporting restriction recorded on the case, or mentioned in the text."""
+    if context.reporting_restriction:
+        end = len(post.text.rstrip())
+        return [finding(RESTRICTION, SERIOUS, 0, end, post.text,
+                        "this case is recorded as being under a reporting restriction",
+                        RESTRICTION_WHY, RESTRICTION_ACTION)]
+    if context.reporting_restriction is False:
+        return []
+    return [finding(RESTRICTION, WARNING, m.start(), m.end(), post.text,
+                    f"“{m.group()}”: the text speaks of a reporting restriction", RESTRICTION_WHY, RESTRICTION_ACTION)
+            for m in ORDER.finditer(post.text) if not ANONYMOUS_OK.search(post.text[m.start():m.end()])]

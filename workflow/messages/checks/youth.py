@@ -1,0 +1,70 @@
+"""``legal.youth``: a child or young person (under 18) identified as a suspect,
+defendant, victim or witness. A missing-child appeal is the exception."""
+from __future__ import annotations
+
+import re
+
+from workflow.messages.checks.findings import SERIOUS, Context, Contacts, Finding, finding
+from workflow.messages.checks.text import Post, Span
+
+CODE = "legal.youth"
+WHY = ("Children and young people under 18 involved in a case, as suspect, defendant, victim or witness, "
+       "are not identified: youth courts bar it automatically and other courts usually order it "
+       "(Children and Young Persons Act 1933 s.49, Youth Justice and Criminal Evidence Act 1999 s.45; "
+       "College of Policing media relations guidance).")
+ACTION = ("Remove the name, school, exact address and any photograph; describe them only as "
+          "“a 15-year-old boy from <town>”. A missing-child appeal is the one exception.")
+YOUNG = re.compile(r"\b(?:boy|girl|teenager|teen|schoolboy|schoolgirl|pupil|youth|youngster|juvenile|"
+                   r"child|children|kids?|son|daughter|student|year \d+)s?\b", re.I)
+SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|Infants|Juniors)"
+                    r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?){1,4}")
+# "... is 16 and lives locally": an age stated on its own.
+STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$)")
+PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|"
+                    r"year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
+CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*|attack\w*|robb\w+|stabb\w*|"
+                  r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|injur\w+|"
+                  r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|"
+                  r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*)\b", re.I)
+HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
+                         r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
+                         r"Mews)\b")
+RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )?(?:brother|sister|mother|father|"
+                      r"mum|dad|parents?|uncle|aunt|grandparents?|grandmother|grandfather)\b", re.I)
+PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
+
+
+def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
+    """Identifying details of someone under 18 in a case."""
+    if post.is_missing_appeal or context.child_involved is False:
+        return []
+    young_ages = [span for age, span in post.ages() if age < 18]
+    # Pupils in a case (no age given) are children too: "Year 10 pupils from Hindley High School".
+    pupils = bool((PUPILS.search(post.text) or STATED_AGE.search(post.text)) and CASE.search(post.text))
+    young_ages += [Span(m.start(), m.end(), m.group()) for m in STATED_AGE.finditer(post.text)]
+    if not (young_ages or pupils or context.child_involved):
+        return []
+    out: list[Finding] = []
+    for name in post.names:
+        age = post.age_after(name)
+        # A name with no age of its own, in a case about someone under 18, may well be theirs.
+        unaged = age is None and (bool(young_ages) and bool(CASE.search(post.text)) or pupils
+                                  or bool(context.child_involved))
+        if (age is not None and age < 18) or unaged:
+            out.append(_finding(post, name.start, name.end, "names someone under 18"))
+    for match in SCHOOL.finditer(post.text):
+        out.append(_finding(post, match.start(), match.end(), "names the school of someone under 18"))
+    for address in post.addresses():
+        out.append(_finding(post, address.start, address.end, "gives the address of someone under 18"))
+    for match in RELATIVE.finditer(post.text):
+        out.append(_finding(post, match.start(), match.end(), "points to the family of someone under 18"))
+    for match in HOME_STREET.finditer(post.text):
+        out.append(_finding(post, match.start(), match.end(), "gives the street where someone under 18 lives"))
+    for match in PHOTO.finditer(post.text):
+        if pupils or any(abs(span.start - match.start()) < 120 for span in young_ages):
+            out.append(_finding(post, match.start(), match.end(), "may show someone under 18 in a photograph"))
+    return out
+
+
+def _finding(post: Post, start: int, end: int, found: str) -> Finding:
+    return finding(CODE, SERIOUS, start, end, post.text, f"“{post.text[start:end]}” {found}", WHY, ACTION)
