@@ -41,21 +41,21 @@ def test_the_verify_page_marks_each_finding_and_asks_for_a_tick(console, session
 def test_approving_without_the_ticks_is_refused_and_approves_nothing(console, session, officer, supervisor,
                                                                      channel_accounts):
     message = submitted(session, officer, channel_accounts["website"], PERSONAL)
-    ids = finding_ids(session, message.id)
+    message_id, ids = message.id, finding_ids(session, message.id)
     content_hash = message.latest.content_hash
     session.commit()
     client = console(supervisor)
-    refused = client.post(f"/messages/{message.id}/approve", {"version": "1", "content_hash": content_hash})
+    refused = client.post(f"/messages/{message_id}/approve", {"version": "1", "content_hash": content_hash})
     assert refused.status_code == 409
     assert "acknowledge every legal and privacy finding" in refused.get_data(as_text=True)
-    assert status_of(session, message.id) == "awaiting_verification"
+    assert status_of(session, message_id) == "awaiting_verification"
     assert session.execute(select(Delivery)).scalars().all() == []
-    session.rollback()
+    session.rollback()  # nothing of this session may hold SQLite's write lock while the app works
 
-    approved = client.post(f"/messages/{message.id}/approve",
+    approved = client.post(f"/messages/{message_id}/approve",
                            {"version": "1", "content_hash": content_hash, "acknowledged": ids})
     assert approved.status_code == 302, approved.get_data(as_text=True)
-    assert status_of(session, message.id) == "approved"
+    assert status_of(session, message_id) == "approved"
 
 
 def test_a_serious_finding_needs_a_reason_on_the_page(console, session, officer, supervisor, channel_accounts):
