@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -21,9 +22,17 @@ PREFIX = "CRIER_"
 
 
 def instance_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the embedded database, the keys and the broker's messages live."""
+    """Where the embedded database, the keys and the broker's messages live.
+
+    ``CRIER_INSTANCE_PATH``; else ``instance/`` in a checkout, or ``var/crier-instance``
+    under the Python prefix when Crier is installed as a package (never inside it).
+    """
     environ = os.environ if environ is None else environ
-    return Path(environ.get("CRIER_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    if environ.get("CRIER_INSTANCE_PATH"):
+        return Path(environ["CRIER_INSTANCE_PATH"]).resolve()
+    if (PROJECT_ROOT / "pyproject.toml").exists():
+        return (PROJECT_ROOT / "instance").resolve()
+    return (Path(sys.prefix) / "var" / "crier-instance").resolve()
 
 
 def environment_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
