@@ -20,9 +20,15 @@ from .forms import attempt
 @login_required
 def incident_list():
     session = db()
+    return _list_page(may_open=policy.may(console_user(), Action.DRAFT))
+
+
+def _list_page(errors: dict[str, str] | None = None, form=None, status: int = 200, *, may_open: bool = True):
+    session = db()
     rows = incidents.list_incidents(session)
     return render_template("console/incidents.html", title="Incidents", incidents=rows,
-                           may_open=policy.may(console_user(), Action.DRAFT), errors={}, form={})
+                           counts=incidents.message_counts(session, [i.id for i in rows]), may_open=may_open,
+                           errors=errors or {}, form=form or {}), status
 
 
 @bp.post("/incidents")
@@ -33,9 +39,7 @@ def open_incident():
         db(), console_user(), title, request.form.get("area") or None,
         exercise=request.form.get("exercise") == "yes"), propagate=())
     if refused:
-        session = db()
-        return render_template("console/incidents.html", title="Incidents", incidents=incidents.list_incidents(session),
-                               may_open=True, errors={"title": refused.message}, form=request.form), refused.status
+        return _list_page({"title": refused.message}, request.form, refused.status)
     flash(f"Incident opened: {made.title}.")
     return redirect(url_for("console.incident_page", incident_id=made.id))
 

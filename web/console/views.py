@@ -78,7 +78,6 @@ def _console_context():
         "delivery_label": present.delivery_label,
         "kind_label": present.kind_label,
         "excerpt": present.excerpt,
-        "can_pause": current_user.is_authenticated and policy.may(console_user(), Action.PAUSE),
         "may": lambda action: current_user.is_authenticated and policy.may(console_user(), action),
     }
 

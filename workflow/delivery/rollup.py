@@ -35,7 +35,7 @@ class Tally:
     def of(cls, states: Iterable[str]) -> "Tally":
         counts = {"sent": 0, "failed": 0, "held": 0, "active": 0}
         for state in states:
-            state = str(getattr(state, "value", state))
+            state = str(state)
             if state in ACTIVE:
                 counts["active"] += 1
             elif state in counts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.accounts import policy
@@ -16,7 +16,7 @@ from workflow.core.database import utcnow
 from workflow.core.errors import NotFoundError, ValidationError
 from workflow.core.text import clean_text, is_storable, slugify
 from workflow.core.unit_of_work import transactional
-from workflow.messages.models import Incident, IncidentStatus
+from workflow.messages.models import Incident, IncidentStatus, Message
 
 MAX_TITLE = 200
 MAX_AREA = 120
@@ -37,7 +37,8 @@ def resolve_incident(session: Session, actor: User, value: Any) -> Incident | No
         flag = value.get("exercise", False)
         if not isinstance(flag, bool):
             raise ValidationError("incident exercise must be true or false", field="incident")
-        return _open(session, actor, value.get("title"), value.get("area"), field="incident", exercise=flag)
+        return _open(session, actor, value.get("title"), value.get("area"), exercise=flag,
+                     fields=("incident", "incident"))
     else:
         raise ValidationError("incident must be an incident id, slug, or {\"title\": ...}", field="incident")
     if incident is None:
@@ -45,11 +46,13 @@ def resolve_incident(session: Session, actor: User, value: Any) -> Incident | No
     return incident
 
 
-def _open(session: Session, actor: User, title: Any, area: Any, *, field: str, exercise: bool = False) -> Incident:
-    title_text = clean_text(title, "the incident title", MAX_TITLE, field if field == "incident" else "title")
+def _open(session: Session, actor: User, title: Any, area: Any, *, exercise: bool = False,
+          fields: tuple[str, str] = ("title", "area")) -> Incident:
+    """Open an incident; ``fields`` name the request fields a refusal points at (title, area)."""
+    title_text = clean_text(title, "the incident title", MAX_TITLE, fields[0])
     area_text = None
     if area is not None and area != "":
-        area_text = clean_text(area, "the incident area", MAX_AREA, field if field == "incident" else "area")
+        area_text = clean_text(area, "the incident area", MAX_AREA, fields[1])
     incident = Incident(slug=f"{slugify(title_text, 6)}-{secrets.token_hex(3)}", title=title_text,
                         area=area_text, created_by_id=actor.id, exercise=exercise)
     session.add(incident)
@@ -69,7 +72,7 @@ def open_incident(session: Session, actor: User, title: Any, area: Any = None, *
     policy.require(actor, Action.DRAFT)
     if not isinstance(exercise, bool):
         raise ValidationError("exercise must be true or false", field="exercise")
-    return _open(session, actor, title, area, field="title", exercise=exercise)
+    return _open(session, actor, title, area, exercise=exercise)
 
 
 def get_incident(session: Session, incident_id: Any, *, lock: bool = False) -> Incident:
@@ -119,3 +122,12 @@ def update_incident(session: Session, actor: User, incident_id: Any, *, title: A
             audit.record(session, actor, "incident.closed" if wanted == IncidentStatus.CLOSED
                          else "incident.reopened", incident=incident.slug)
     return incident
+
+
+def message_counts(session: Session, incident_ids: list[int]) -> dict[int, int]:
+    """How many messages each incident has, in one query."""
+    if not incident_ids:
+        return {}
+    rows = session.execute(select(Message.incident_id, func.count()).where(Message.incident_id.in_(incident_ids))
+                           .group_by(Message.incident_id))
+    return {incident_id: count for incident_id, count in rows}

@@ -67,10 +67,12 @@ def stored_rendering(version: MessageVersion) -> Rendering:
                      {key: list(value["posts"]) for key, value in (content.get("rendered") or {}).items()})
 
 
-def canonical_content(session: Session, message: Message, draft: Draft) -> tuple[str, str]:
-    """The canonical JSON of everything that would go out, and its SHA-256."""
+def canonical_content(session: Session, message: Message, draft: Draft,
+                      accounts: dict[int, ChannelAccount] | None = None) -> tuple[str, str]:
+    """The canonical JSON of everything that would go out, and its SHA-256 (``accounts``: the
+    targets by id, when the caller has them already)."""
     link = link_for(session, message, draft.accounts)
-    accounts = accounts_by_id(session, draft.accounts)
+    accounts = accounts if accounts is not None else accounts_by_id(session, draft.accounts)
     rendered = {}
     for account_id in draft.accounts:
         account = accounts[account_id]
@@ -103,8 +105,9 @@ def new_version(session: Session, message: Message, editor: User, draft: Draft) 
     if exercise.is_exercise(message):
         draft = dataclasses.replace(draft, body=exercise.marked(draft.body),
                                     variants={k: exercise.marked(v) for k, v in draft.variants.items()})
-    exercise.check_targets(message, accounts_by_id(session, draft.accounts).values())
-    content, digest = canonical_content(session, message, draft)
+    targets = accounts_by_id(session, draft.accounts)
+    exercise.check_targets(message, targets.values())
+    content, digest = canonical_content(session, message, draft, targets)
     message.current_version += 1
     version = MessageVersion(
         message=message, number=message.current_version, editor_id=editor.id, body=draft.body,

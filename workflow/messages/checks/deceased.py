@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from workflow.messages.checks.findings import SERIOUS, WARNING, Context, Contacts, Finding, finding
+from workflow.messages.checks.findings import SERIOUS, WARNING, Contacts, Context, Finding, finding
 from workflow.messages.checks.text import STAGE, Post
 
 CODE = "legal.deceased_unconfirmed"

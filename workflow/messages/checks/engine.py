@@ -4,7 +4,14 @@ from __future__ import annotations
 from typing import Callable
 
 from workflow.messages.checks import (
-    arrest, deceased, personal_data, prejudice, sexual_offence, suicide, witness, youth,
+    arrest,
+    deceased,
+    personal_data,
+    prejudice,
+    sexual_offence,
+    suicide,
+    witness,
+    youth,
 )
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding
 from workflow.messages.checks.text import Post

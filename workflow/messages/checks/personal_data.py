@@ -7,7 +7,7 @@ import re
 
 import phonenumbers
 
-from workflow.messages.checks.findings import WARNING, Context, Contacts, Finding, finding
+from workflow.messages.checks.findings import WARNING, Contacts, Context, Finding, finding
 from workflow.messages.checks.text import Post
 
 CODE = "privacy.personal_data"

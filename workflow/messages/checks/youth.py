@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from workflow.messages.checks.findings import SERIOUS, Context, Contacts, Finding, finding
+from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
 from workflow.messages.checks.text import Post, Span
 
 CODE = "legal.youth"
