@@ -4,7 +4,7 @@ Services call :func:`require` (or the message-level rules below) before they
 change anything, so the console, the API and the CLI obey the same rules; the
 console and the API ask :func:`may` what to show. Roles: an officer drafts and
 sends for verification; a supervisor also verifies, pauses routine posts and
-decides on late approvals; an admin may do everything, including administering
+decides on late approvals and manages the template library; an admin may do everything, including administering
 people, tokens and channel accounts.
 """
 from __future__ import annotations
@@ -25,10 +25,11 @@ class Action(enum.StrEnum):
     PAUSE = "pause"  # pause and resume routine posts
     DECIDE_LATE = "decide_late"  # publish now or re-time an approval that came too late
     ADMINISTER = "administer"  # people, tokens, channel accounts
+    MANAGE_TEMPLATES = "manage_templates"  # create, edit and retire the template library
 
 
 _SUPERVISING = frozenset({Action.READ, Action.DRAFT, Action.VERIFY, Action.EDIT_ANY, Action.PAUSE,
-                          Action.DECIDE_LATE})
+                          Action.DECIDE_LATE, Action.MANAGE_TEMPLATES})
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.OFFICER: frozenset({Action.READ, Action.DRAFT}),
     Role.SUPERVISOR: _SUPERVISING,
@@ -44,6 +45,7 @@ REFUSAL: dict[Action, str] = {
     Action.PAUSE: "only a supervisor or an admin can pause or resume routine posts",
     Action.DECIDE_LATE: "only a supervisor can decide when a held message goes out",
     Action.ADMINISTER: "this needs the admin role",
+    Action.MANAGE_TEMPLATES: "only a supervisor or an admin can change the template library",
 }
 
 

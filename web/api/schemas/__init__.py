@@ -21,6 +21,19 @@ from .requests import (
     UserEdit,
     Withdrawal,
 )
+from .templates import (
+    TEMPLATE_REQUESTS,
+    TEMPLATE_RESPONSES,
+    Appeal,
+    AppealList,
+    Filled,
+    FoundReport,
+    NewTemplate,
+    Template,
+    TemplateEdit,
+    TemplateFill,
+    TemplateList,
+)
 from .responses import (
     RESPONSE_MODELS,
     Account,
@@ -48,7 +61,12 @@ from .responses import (
     Version,
 )
 
+REQUEST_MODELS = REQUEST_MODELS + TEMPLATE_REQUESTS
+RESPONSE_MODELS = RESPONSE_MODELS + TEMPLATE_RESPONSES
+
 __all__ = [
+    "Appeal", "AppealList", "Filled", "FoundReport", "NewTemplate", "Template", "TemplateEdit", "TemplateFill",
+    "TemplateList",
     "REQUEST_MODELS", "RESPONSE_MODELS", "Account", "AccountList", "Approval", "Corrected", "Correction",
     "Created", "Decision", "Delivery", "Edited", "Error", "HeldDecision", "Incident", "IncidentDetail", "IncidentEdit", "IncidentList", "IncidentRef", "LiftedPauses",
     "Message", "MessageEdit", "MessageList", "MessageSummary", "NewAccount", "NewIncident", "NewMessage", "NewPause",
