@@ -34,8 +34,8 @@ LIBRARY: tuple[tuple[str, str, MessageKind, AppealKind | None, str], ...] = (
      "{road} has now reopened {location}. Thank you for your patience while it was closed."),
     (MISSING_PERSON, "Missing person appeal", INCIDENT, AppealKind.MISSING_PERSON,
      "Can you help us find {name}? {name}, {age}, was last seen in {location} at {time}. They are described "
-     "as {description}. If you have seen {name} or know where they may be, please call 101 quoting "
-     "{reference}. If you see them now, call 999."),
+     "as {description}. If you have seen them, please call 101 quoting {reference}, or 999 if you see them "
+     "now."),
     (FOUND_SAFE, "Found safe", INCIDENT, None,
      "{name}, who was reported missing from {location}, has been found safe. Thank you to everyone who "
      "shared our appeal. We have removed it, and ask anyone who shared it to delete their posts too."),
