@@ -93,6 +93,7 @@ class Route:
     status: int = 200
     parameters: tuple[dict[str, Any], ...] = ()
     description: str | None = None
+    body_required: bool = True
 
 
 ROUTES = (
@@ -128,8 +129,9 @@ ROUTES = (
     Route("post", "/messages/{message_id}/found", "The person an appeal asked about is found: draft the found "
           "update and submit it; once it is verified and out, every message of the appeal is withdrawn",
           s.Created, "The found update, awaiting verification", WITH_BODY, WRITERS, s.FoundReport, 201,
-          description="Refused (409) for a message that is not an appeal (not_an_appeal), an appeal already "
-                      "closed, or one whose found update exists. A rejected found update withdraws nothing."),
+          description="The body may be left out (the same as {}). Refused (409) for a message that is not an appeal (not_an_appeal), an appeal already "
+                      "closed, or one whose found update exists. A rejected found update withdraws nothing.",
+          body_required=False),
     Route("get", "/appeals", "Appeals, newest first, with how long each has been live", s.AppealList,
           "The appeals", (401, 422), ANYONE, parameters=APPEAL_QUERY),
     Route("get", "/templates", "The template library, by name", s.TemplateList, "The templates", (401, 422),
@@ -187,7 +189,7 @@ def _operation(route: Route) -> dict[str, Any]:
     if route.parameters:
         op["parameters"] = list(route.parameters)
     if route.body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(route.body)}}}
+        op["requestBody"] = {"required": route.body_required, "content": {"application/json": {"schema": _ref(route.body)}}}
     if route.roles is None:
         op["security"] = []
     return op

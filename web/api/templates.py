@@ -79,7 +79,8 @@ def fill_template(user, template_id: int):
 @bp.post("/messages/<int:message_id>/found")
 @api_may(Action.DRAFT)
 def report_found(user, message_id: int):
-    data = read_body(FoundReport)
+    # No body at all is the same as {}: the update is made from the found-safe template.
+    data = read_body(FoundReport) if request.get_data(cache=True).strip() else FoundReport()
     session = db()
     update = appeals.report_found(session, user, message_id, data.text, data.values)
     return answer(Created.of(session, update, slug=update.slug), 201)
