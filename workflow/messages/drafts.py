@@ -120,6 +120,24 @@ def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Mes
     return message
 
 
+@transactional
+def adopt_template(session: Session, actor: User, message_id: Any, template_id: Any, values: Any) -> Message:
+    """Record that a draft's text was filled from a template (once; the appeal kind follows it)."""
+    message = get_message(session, message_id, lock=True)
+    if not can_edit(actor, message):
+        raise PermissionDeniedError("only the author or a supervisor can edit this message")
+    if message.template_id is not None or message.status not in (MessageState.DRAFT, MessageState.REJECTED):
+        return message
+    template = usable_template(session, template_id)
+    links = appeal_fields(session, {"values": values}, template)
+    message.template_id = template.id
+    message.template_values = links.get("template_values")
+    message.appeal = message.appeal or links["appeal"]
+    audit.record(session, actor, "message.template_used", message_id=message.id,
+                 version_number=message.current_version, template=template.id, appeal=message.appeal)
+    return message
+
+
 def appeal_fields(session: Session, data: Mapping[str, Any], template: MessageTemplate | None) -> dict[str, Any]:
     """A new message's template values and appeal links, from the request and its template."""
     out: dict[str, Any] = {}
