@@ -81,7 +81,7 @@ def test_a_found_update_that_goes_out_takes_the_whole_appeal_down_everywhere_exa
         rt, engine_app, desk, channels, x_sim, graph_sim, processes):
     processes.worker()
     processes.scheduler()
-    officer, supervisor = desk["officer"], desk["supervisor"]
+    officer = desk["officer"]
     appeal, incident = publish_appeal(desk, channels)
     wait_for(lambda: statuses(rt, appeal) == ["published"], "the appeal to go out", describe=describe(rt, processes))
 

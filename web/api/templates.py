@@ -11,6 +11,7 @@ from workflow.messages import appeals, templates
 from ..auth import api_may
 from ..context import db
 from .base import answer, bp, read_body
+from .schemas import Appeal as AppealShape
 from .schemas import (
     AppealList,
     Created,
@@ -22,7 +23,6 @@ from .schemas import (
     TemplateFill,
     TemplateList,
 )
-from .schemas import Appeal as AppealShape
 
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 
