@@ -94,13 +94,19 @@ def test_found_refusals(session, desk, ids):
     assert_error(officer.post(f"/messages/{appeal}/found", json={"values": {"description": "tall"}}), 422,
                  field="values")
     assert_error(officer.post(f"/messages/{appeal}/found", json={"reason": "x"}), 422, field="reason")
-    # An appeal marked by hand has no recorded name: the update needs it given, or its own text.
+    assert_error(officer.post(f"/messages/{appeal}/found", json={"values": {"age": "81"}}), 422, field="values")
+    # An appeal marked by hand has no recorded name: the update says it without one, unless it is given.
     marked = officer.post("/messages", json={"body": "Have you seen Jo? Call 101.", "accounts": [ids["x"]],
                                              "appeal": "missing_person"}).get_json()
-    error = assert_error(officer.post(f"/messages/{marked['id']}/found"), 422, field="values")
-    assert "{name}" in error["message"] and "{location}" in error["message"]
+    nameless = officer.post(f"/messages/{marked['id']}/found")
+    assert nameless.status_code == 201, nameless.get_json()
+    text = officer.get(f"/messages/{nameless.get_json()['id']}").get_json()["versions"][0]["body"]
+    assert text == appeals.FOUND_WITHOUT_NAME
+    officer.post(f"/messages/{nameless.get_json()['id']}/withdraw", json={"reason": "say the name"})
     made = officer.post(f"/messages/{marked['id']}/found", json={"values": {"name": "Jo", "location": "Hexley"}})
     assert made.status_code == 201, made.get_json()
+    named = officer.get(f"/messages/{made.get_json()['id']}").get_json()["versions"][0]["body"]
+    assert named.startswith("Jo, who was reported missing from Hexley, has been found safe.")
     assert session.get(Message, marked["id"]).appeal_closed_at is None
 
 

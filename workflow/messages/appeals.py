@@ -44,6 +44,10 @@ from workflow.messages.templates import template_by_key
 #: What a found update may say about the person: never their description.
 FOUND_VALUES = ("name", "location")
 CLOSE_REASON = "the person has been found: the appeal is closed"
+#: The found update when the found-safe template is retired or the person's name was not recorded.
+FOUND_WITHOUT_NAME = ("Update: the person we appealed for help to find has been found safe. Thank you to everyone "
+                      "who shared our appeal. We have removed it, and ask anyone who shared it to delete their "
+                      "posts too.")
 #: At most this many appeals are listed (newest first).
 LIST_LIMIT = 200
 
@@ -72,17 +76,17 @@ def _found_text(session: Session, root: Message, text: Any, values: Any) -> tupl
     if text is not None:
         return clean_text(text, "the found update", limit, "text"), {}
     template = template_by_key(session, FOUND_SAFE)
-    if template is None:
-        raise ValidationError("the found-safe template is retired: write the update's text", field="text")
-    names = placeholders(template.body)
-    known = {k: v for k, v in (root.template_values or {}).items() if k in FOUND_VALUES and k in names}
-    given = clean_values(values, names)
-    if "description" in given:
+    names = placeholders(template.body) if template is not None else list(FOUND_VALUES)
+    if isinstance(values, dict) and "description" in values:
         raise ValidationError("a found update never repeats the person's description", field="values")
+    given = clean_values(values, names)
+    if template is None:
+        return FOUND_WITHOUT_NAME, {}
+    known = {k: v for k, v in (root.template_values or {}).items() if k in FOUND_VALUES and k in names}
     filled = fill(template.body, {**known, **given})
     if filled.missing:
-        raise ValidationError("the found update needs " + ", ".join("{" + n + "}" for n in filled.missing)
-                              + ": give them as values, or write the text", field="values")
+        # The appeal did not record the name (it was written by hand): say it without one.
+        return FOUND_WITHOUT_NAME, {}
     return filled.text, {"template": template.id, "values": filled.values}
 
 
@@ -157,9 +161,11 @@ def close_if_found(session: Session, message_id: int, *, now: dt.datetime | None
     if root.appeal_closed_at is not None:
         return []
     now = now or utcnow()
+    # Every message is locked before the first withdrawal appends to the audit chain: an outcome
+    # being recorded for one of them waits for us, never we for it while holding the chain.
+    locked = [get_message(session, m.id, lock=True) for m in members(session, root)]
     withdrawn = []
-    for member in members(session, root):
-        member = get_message(session, member.id, lock=True)
+    for member in locked:
         if member.status == MessageState.WITHDRAWN:
             continue
         take_down(session, None, member, CLOSE_REASON, now=now, found_update=update.id)
