@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from tests.api.conftest import assert_error, conforms
 from tests.features.support import audit_actions, deliveries, mark_sent
 from workflow.core.database import utcnow
+from workflow.delivery import send as delivery
 from workflow.messages import appeals
 from workflow.messages.models import Message
 
@@ -181,3 +182,35 @@ def test_appeals_live_too_long_are_listed_as_overdue(session, desk, ids):
     assert [(a["id"], a["status"]) for a in every] == [(not_out, "not_out"), (recent, "live"), (old, "live")]
     assert_error(officer.get("/appeals?live=perhaps"), 422, field="live")
     assert session.execute(select(Message.id).where(Message.appeal_closed_at.is_not(None))).first() is None
+
+
+def test_the_engine_closes_the_appeal_as_soon_as_the_found_update_lands(runtime, session, desk, ids, app):
+    """No sweeper here: the delivery that puts the found update live withdraws the appeal itself."""
+    officer = desk["officer"]
+    tid = template_id(officer, "missing_person_appeal")
+    text = officer.post(f"/templates/{tid}/fill", json={"values": VALUES}).get_json()["text"]
+    appeal = officer.post("/messages", json={"body": text, "accounts": [ids["website"]], "template": tid,
+                                             "values": VALUES}).get_json()["id"]
+    officer.post(f"/messages/{appeal}/submit")
+    approve(desk["supervisor"], appeal)
+    web = app.test_client()
+
+    def run_pending(message_id: int) -> list[str]:
+        session.expire_all()
+        pending = [d.id for d in deliveries(session, message_id) if d.state == "pending"]
+        session.commit()  # SQLite: the engine needs the write lock
+        return [delivery.deliver(runtime, i, owner="appeal-tests").status for i in pending]
+
+    assert run_pending(appeal) == ["sent"]
+    slug = officer.get(f"/messages/{appeal}").get_json()["slug"]
+    assert web.get(f"/news/{slug}").status_code == 200
+    found_id = officer.post(f"/messages/{appeal}/found").get_json()["id"]
+    approve(desk["supervisor"], found_id)
+    assert run_pending(found_id) == ["sent"]
+    session.expire_all()
+    assert session.get(Message, appeal).status == "withdrawn"
+    assert session.get(Message, appeal).appeal_closed_at is not None
+    session.commit()
+    assert run_pending(appeal) == ["sent"]  # the withdrawal itself
+    assert web.get(f"/news/{slug}").status_code == 410
+    assert web.get(f"/news/{officer.get(f'/messages/{found_id}').get_json()['slug']}").status_code == 200
