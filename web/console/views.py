@@ -14,6 +14,8 @@ from workflow.accounts.policy import Action
 from workflow.core import london
 from workflow.core.errors import CrierError
 from workflow.messages.models import Incident, Message, MessageVersion
+from workflow.notices import duty
+from workflow.notices import queries as notice_queries
 from workflow.scheduling import pause
 
 from ..auth import console_user
@@ -103,6 +105,7 @@ def home():
     if policy.may(user, Action.VERIFY):
         queue = _latest_rows(select(Message).where(Message.status == "awaiting_verification")
                              .order_by(Message.updated_at.desc()).limit(HOME_LIMIT))
+    overdue = notice_queries.overdue_ids(session, [m.id for m, _ in queue])
     attention = _latest_rows(select(Message).where(
         Message.status.in_(["failed", "partially_published", "held"]))
         .order_by(Message.updated_at.desc()).limit(HOME_LIMIT))
@@ -115,7 +118,8 @@ def home():
                                 .order_by(Incident.created_at.desc()).limit(20)).scalars().all()
     return render_template("console/home.html", title="Home", mine=mine, queue=queue,
                            attention=attention, recent=recent, reconnect=reconnect,
-                           incidents=incidents, user=user)
+                           incidents=incidents, user=user, overdue=overdue,
+                           on_duty=duty.settings_for(session, user.id).on_duty)
 
 
 # Pause -----------------------------------------------------------------------

@@ -4,6 +4,8 @@ Scheduled posts live in the database, not in the broker. Every
 ``sweep_interval`` seconds the sweeper
 
 * plans the due occurrences of recurring series,
+* escalates messages waiting too long for verification and wakes notices
+  (:mod:`workflow.notices.sweeper`),
 * wakes every delivery that is due and under no live lease and that nobody
   has woken recently: scheduled posts that came due, retries whose time has
   come, deliveries whose broker message was lost, and deliveries whose worker
@@ -30,6 +32,7 @@ from workflow.core.database import utcnow
 from workflow.core.runtime import Dispatcher, Runtime, audit_key
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryState
+from workflow.notices.sweeper import sweep_notices
 from workflow.scheduling.recurrence import plan_due_occurrences
 
 log = logging.getLogger("crier.sweeper")
@@ -117,6 +120,8 @@ def sweep(runtime: Runtime, dispatcher: Dispatcher | None = None, *, now: dt.dat
         # A broken series must not stop the wake-ups of everything else.
         log.exception("planning recurring occurrences failed")
     woken = wake_due(runtime, dispatcher, now=now)
+    # Escalations, dead workers' notices and lost wake-ups of notices.
+    sweep_notices(runtime, dispatcher, now=now)
     if runtime.settings.audit_checkpoints:
         try:
             with runtime.session() as session:

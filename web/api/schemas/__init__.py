@@ -5,6 +5,8 @@ the workflow services keep the domain rules, so the console and the API refuse
 the same text for the same reason. :mod:`web.api.openapi` builds the OpenAPI
 components from these models.
 """
+from . import notices as _notices
+from .notices import Duty, DutyEdit, Notice, NoticeChannelsEdit, NoticeList, NoticeSettings
 from .requests import (
     REQUEST_MODELS,
     Approval,
@@ -48,7 +50,11 @@ from .responses import (
     Version,
 )
 
+REQUEST_MODELS = REQUEST_MODELS + _notices.REQUEST_MODELS
+RESPONSE_MODELS = RESPONSE_MODELS + _notices.RESPONSE_MODELS
+
 __all__ = [
+    "Duty", "DutyEdit", "Notice", "NoticeChannelsEdit", "NoticeList", "NoticeSettings",
     "REQUEST_MODELS", "RESPONSE_MODELS", "Account", "AccountList", "Approval", "Corrected", "Correction",
     "Created", "Decision", "Delivery", "Edited", "Error", "HeldDecision", "Incident", "IncidentDetail", "IncidentEdit", "IncidentList", "IncidentRef", "LiftedPauses",
     "Message", "MessageEdit", "MessageList", "MessageSummary", "NewAccount", "NewIncident", "NewMessage", "NewPause",
