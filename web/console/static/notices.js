@@ -34,7 +34,7 @@
     box.appendChild(title);
     var lines = n.body.split("\n\n");
     box.appendChild(el("p", {}, lines.length > 1 ? lines.slice(0, 2).join(" ") : n.body));
-    var close = el("button", { type: "button", "class": "button-link" }, "Dismiss");
+    var close = el("button", { type: "button", "class": "button secondary" }, "Dismiss");
     close.appendChild(el("span", { "class": "visually-hidden" }, " notice: " + n.subject));
     close.addEventListener("click", function () { box.remove(); });
     box.appendChild(close);
