@@ -51,7 +51,7 @@ class MailCatcher:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    def start(self) -> "MailCatcher":
+    def start(self) -> MailCatcher:
         self.controller.start()
         return self
 
@@ -65,12 +65,12 @@ class MailCatcher:
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait, HOLD_SECONDS)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         await self._wait_if("rcpt")
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):
         with self.lock:
             refusal = self.refuse.pop(0) if self.refuse else None
         if refusal:
@@ -104,7 +104,7 @@ class TeamHook:
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 with hook.lock:
@@ -127,7 +127,7 @@ class TeamHook:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}/hooks/team"
 
-    def start(self) -> "TeamHook":
+    def start(self) -> TeamHook:
         self.thread.start()
         return self
 

@@ -9,14 +9,14 @@ from sqlalchemy import select, update
 
 from tests.conftest import make_account, make_user
 from tests.console.conftest import sign_in
-from tests.notices.conftest import CONSOLE, make_due, notices, recipients, send_waiting
+from tests.notices.conftest import CONSOLE, notices, recipients, send_waiting
 from workflow.accounts.models import User
 from workflow.audit.models import AuditEvent
 from workflow.core.database import utcnow
 from workflow.core.errors import PermissionDeniedError
 from workflow.delivery import send as delivery_send
 from workflow.delivery.models import Delivery
-from workflow.messages import drafts, review
+from workflow.messages import corrections, drafts, review
 from workflow.messages.incidents import open_incident
 from workflow.notices import duty, events
 from workflow.notices.models import VerificationWatch
@@ -229,3 +229,28 @@ def test_the_users_table_is_left_alone(session):
     chosen = duty.settings_for(session, people["sam"].id)
     assert (chosen.email, chosen.live, chosen.on_duty) == (True, True, False)
     assert session.get(User, people["sam"].id).email == "sam@police.example"
+
+
+def test_an_edit_after_approval_and_a_correction_go_back_to_the_supervisors(runtime, session, mail, hook):
+    people = team(session)
+    website = make_account(session, "website", "Force website")
+    scheduled = submit(session, people["olivia"], website, publish_at=(utcnow() + dt.timedelta(days=1)).isoformat())
+    review.approve(session, people["sam"], scheduled.id, 1)
+    drafts.edit_message(session, people["olivia"], scheduled.id, {"body": BODY + " Updated."})
+    edits = notices(runtime, event="submitted", channel="email", message_id=scheduled.id)
+    assert len(edits) == 6  # three on submission, three again for the edited version
+    assert all("an edit of" in n.subject for n in edits[3:])
+    # An edit while it still waits is the same submission: nobody is told again.
+    drafts.edit_message(session, people["olivia"], scheduled.id, {"body": BODY + " Updated again."})
+    assert len(notices(runtime, event="submitted", channel="email", message_id=scheduled.id)) == 6
+
+    live = submit(session, people["olivia"], website)
+    review.approve(session, people["sam"], live.id, 1)
+    ids = session.execute(select(Delivery.id).where(Delivery.message_id == live.id)).scalars().all()
+    session.commit()
+    for d in ids:
+        delivery_send.deliver(runtime, d, owner="test-worker/deliver")
+    corrections.correct(session, people["olivia"], live.id, BODY + " The road has reopened.", "Road reopened")
+    corrected = [n for n in notices(runtime, event="submitted", channel="email", message_id=live.id)
+                 if "a correction of" in n.subject]
+    assert {n.address for n in corrected} == {"sam@police.example", "sunita@police.example", "ada@police.example"}

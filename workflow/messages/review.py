@@ -68,7 +68,7 @@ def submit(session: Session, actor: User, message_id: Any) -> Message:
     message.rejection_reason = None
     audit.record(session, actor, "message.submitted", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash)
-    notices.message_submitted(session, message)
+    notices.message_submitted(session, message, by=actor)
     return message
 
 

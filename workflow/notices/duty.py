@@ -1,7 +1,8 @@
 """Each person's notice channels (e-mail, live) and supervisors' duty."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

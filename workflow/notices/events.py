@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -128,8 +128,11 @@ def wake_notices_after_commit(session: Session, notice_ids: Sequence[int]) -> No
 
 # The events ------------------------------------------------------------------
 
-def message_submitted(session: Session, message, *, now: dt.datetime | None = None) -> VerificationWatch:
-    """Tell the supervisors who could verify it (only those on duty, if any are) and start its escalation clock."""
+def message_submitted(session: Session, message, *, by: User | None = None, what: str = "",
+                      now: dt.datetime | None = None) -> VerificationWatch:
+    """Tell the supervisors who could verify it (only those on duty, if any are) and start its escalation clock.
+
+    ``by`` sent it (the author, or whoever edited or corrected it); ``what`` says what is new ("a correction of")."""
     now = now or utcnow()
     settings = settings_of(session)
     settle_watches(session, message.id, now=now)
@@ -140,10 +143,11 @@ def message_submitted(session: Session, message, *, now: dt.datetime | None = No
     eligible = verifiers(session, message)
     duty = on_duty_ids(session)
     first = [u for u in eligible if u.id in duty] or eligible
-    author = message.author.name if message.author else "someone"
+    sender = by or message.author
+    author = sender.name if sender else "someone"
     text = excerpt(message.latest.body)
-    told = Told(f"Verify {_about(message)}: {excerpt(text, 60)}",
-                f"{author} sent {_about(message)} for verification.\n\n\u201c{text}\u201d\n\n"
+    told = Told(f"Verify {what}{_about(message)}: {excerpt(text, 60)}",
+                f"{author} sent {what}{_about(message)} for verification.\n\n\u201c{text}\u201d\n\n"
                 f"Verify it: {console_link(settings, f'/messages/{message.id}')}",
                 console_link(settings, f"/messages/{message.id}"))
     raise_event(session, NoticeEvent.SUBMITTED, f"submitted:watch:{watch.id}", message.id, first, told, now=now)

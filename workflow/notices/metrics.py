@@ -2,7 +2,7 @@
 :mod:`workflow.delivery.metrics`): sent and failed by channel, and how many wait."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Optional
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,30 +57,30 @@ class Notice(Base):
     # Which event: one notice per recipient and channel, however often it is raised.
     event_key: Mapped[str] = mapped_column(String(200))
     event: Mapped[NoticeEvent] = mapped_column(enum_column(NoticeEvent, "event", 20))
-    message_id: Mapped[Optional[int]] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
     # None for the team webhook.
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     recipient: Mapped[str] = mapped_column(String(40))  # "user:<id>" or "team"
     channel: Mapped[NoticeChannel] = mapped_column(enum_column(NoticeChannel, "channel", 20))
-    address: Mapped[Optional[str]] = mapped_column(String(254))  # the e-mail address it went to
+    address: Mapped[str | None] = mapped_column(String(254))  # the e-mail address it went to
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(Text)
     state: Mapped[NoticeState] = mapped_column(enum_column(NoticeState, "state", 20), default=NoticeState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
-    lease_owner: Mapped[Optional[str]] = mapped_column(String(200))
-    lease_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Set just before the mail server or webhook is given the notice itself; a
     # claim that lapses after it may have been delivered, so it is not sent again.
-    handed_over_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    handed_over_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[Optional[User]] = relationship()
-    message: Mapped[Optional[Message]] = relationship()
+    user: Mapped[User | None] = relationship()
+    message: Mapped[Message | None] = relationship()
 
 
 class NoticeSettings(Base):
@@ -93,7 +92,7 @@ class NoticeSettings(Base):
     email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     live: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     on_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    duty_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    duty_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class VerificationWatch(Base):
@@ -107,5 +106,5 @@ class VerificationWatch(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     state: Mapped[WatchState] = mapped_column(enum_column(WatchState, "state", 20), default=WatchState.WAITING)
-    escalated_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
-    settled_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import smtplib
-import socket
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -121,7 +120,7 @@ def send_email(settings: Settings, notice: Outgoing, hand_over: Callable[[], Non
         raise NoticeSendError("permanent", f"the mail server refused Crier's sign-in ({exc.smtp_code})") from None
     except smtplib.SMTPResponseException as exc:
         raise _smtp_error(exc.smtp_code, exc.smtp_error, handed_over) from None
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         kind = "unknown" if handed_over else "transient"
         raise NoticeSendError(kind, f"the mail server could not be reached or stopped answering "
                                     f"({type(exc).__name__}: {exc})") from None
