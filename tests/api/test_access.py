@@ -25,6 +25,8 @@ BODIES = {
     ("PATCH", "/users/{username}"): {"email": "olivia@police.example"},
     ("POST", "/incidents"): {"title": "Flooding on the A38"},
     ("PATCH", "/incidents/{incident_id}"): {"status": "closed"},
+    ("PATCH", "/me/notifications"): {"email": True},
+    ("PUT", "/me/duty"): {"on_duty": True},
 }
 #: Operations only some roles may call; every other one is open to every signed-in user.
 RESTRICTED = {
@@ -36,6 +38,8 @@ RESTRICTED = {
     ("DELETE", "/pause"): {"supervisor", "admin"},
     ("GET", "/users"): {"admin"},
     ("PATCH", "/users/{username}"): {"admin"},
+    ("PUT", "/me/duty"): {"supervisor", "admin"},
+    ("GET", "/notices"): {"supervisor", "admin"},
 }
 
 
