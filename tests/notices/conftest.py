@@ -42,7 +42,7 @@ def x_simulator():
 @pytest.fixture
 def notice_settings(mail, hook, x_simulator) -> dict:
     return {"X_API_URL": x_simulator.url, "SMTP_URL": mail.url, "MAIL_FROM": "crier@police.example", "NOTIFY_WEBHOOK_URL": hook.url,
-            "CONSOLE_URL": CONSOLE, "CONNECT_TIMEOUT": 2, "READ_TIMEOUT": 5, "RETRY_BASE_SECONDS": 1,
+            "CONSOLE_URL": CONSOLE, "CONNECT_TIMEOUT": 2, "READ_TIMEOUT": 3, "RETRY_BASE_SECONDS": 1,
             "RETRY_MAX_SECONDS": 2, "RETRY_MAX_ATTEMPTS": 3}
 
 

@@ -254,3 +254,29 @@ def test_an_edit_after_approval_and_a_correction_go_back_to_the_supervisors(runt
     corrected = [n for n in notices(runtime, event="submitted", channel="email", message_id=live.id)
                  if "a correction of" in n.subject]
     assert {n.address for n in corrected} == {"sam@police.example", "sunita@police.example", "ada@police.example"}
+
+
+def test_a_channel_of_unknown_outcome_is_told_once_to_the_author_and_the_supervisors_on_duty(
+        runtime, session, mail, hook, x_simulator):
+    people = team(session)
+    duty.set_duty(session, people["sam"], True)
+    x = make_account(session, "x", "Force X", credentials=x_simulator.add_account("forcex"))
+    message = submit(session, people["olivia"], x)
+    review.approve(session, people["sunita"], message.id, 1)
+    x_simulator.fault("accept_then_hang", count=1, seconds=4)  # X posts it, then never answers
+    [delivery_id] = session.execute(select(Delivery.id).where(Delivery.message_id == message.id)).scalars().all()
+    session.commit()
+    delivery_send.deliver(runtime, delivery_id, owner="test-worker/deliver")
+    assert session.get(Delivery, delivery_id).state == "unknown"
+    session.commit()
+    assert recipients(runtime, "unknown", "email") == {"olivia", "sam"}
+    send_waiting(runtime)
+    told = [m for m in mail.to("olivia@police.example") if m["Subject"].startswith("Outcome unknown")]
+    assert len(told) == 1 and "Force X" in told[0]["Subject"]
+    # The next attempt reconciles (finds the post on X): published, and nobody is told "unknown" again.
+    with runtime.session() as s:
+        s.execute(update(Delivery).where(Delivery.id == delivery_id).values(next_attempt_at=utcnow()))
+        s.commit()
+    delivery_send.deliver(runtime, delivery_id, owner="test-worker/deliver")
+    assert len(notices(runtime, event="unknown", channel="email")) == 2
+    assert recipients(runtime, "published", "email") == {"olivia"}
