@@ -13,6 +13,7 @@ from tests.notices.conftest import make_due, notices, send_waiting
 from workflow.audit.models import AuditEvent
 from workflow.core.database import utcnow
 from workflow.messages import drafts, review
+from workflow.messages.models import Incident
 from workflow.notices.models import Notice
 from workflow.notices.send import claim, mark_handed_over, send_notice
 from workflow.notices.sweeper import settle_lapsed, wake_waiting
@@ -155,3 +156,32 @@ def test_the_scheduler_wakes_notices_whose_task_was_lost(runtime, session, submi
     assert sorted(recorder.woken) == sorted(n.id for n in notices(runtime) if n.channel != "live")
     # Woken once: not again straight away.
     assert wake_waiting(runtime, recorder, now=later) == 0
+
+
+def test_a_line_break_in_an_incident_title_cannot_add_a_mail_header(runtime, session, mail, hook):
+    author = make_user(session, "olivia", "officer")
+    sam = make_user(session, "sam", "supervisor")
+    sam.email = "sam@police.example"
+    session.commit()
+    website = make_account(session, "website", "Force website")
+    incident = Incident(slug="fire-mill-lane", title="Fire\r\nBcc: someone@elsewhere.example", created_by_id=author.id)
+    session.add(incident)
+    session.commit()
+    message = drafts.create_draft(session, author, {"body": BODY, "accounts": [website.id], "incident": incident.id})
+    review.submit(session, author, message.id)
+    assert "sent" in send_waiting(runtime)
+    [sent] = mail.messages
+    assert sent["Bcc"] is None and "\n" not in sent["Subject"]
+    assert mail.envelopes[0][1] == ["sam@police.example"]
+
+
+def test_a_claim_that_keeps_lapsing_before_the_hand_over_fails_after_the_retries(runtime, session, submitted,
+                                                                                  mail, hook):
+    [email] = notices(runtime, channel="email")
+    for attempt in range(3):  # CRIER_RETRY_MAX_ATTEMPTS is 3 here
+        make_due(runtime)
+        assert claim(runtime, email.id, f"dying-worker/{attempt}") is not None
+        _lapse(runtime, email.id)
+        settle_lapsed(runtime)
+    [after] = notices(runtime, channel="email")
+    assert after.state == "failed" and after.attempts == 3 and mail.messages == []

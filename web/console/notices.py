@@ -85,8 +85,7 @@ def change_duty():
         return _settings_page({"duty": refused.message}, refused.status)
     flash("You are on duty: you are told first when a message waits for verification." if on_duty
           else "You are off duty.")
-    return redirect(request.form.get("next") if request.form.get("next") == url_for("console.home")
-                    else url_for("console.notice_settings"))
+    return redirect(url_for("console.notice_settings"))
 
 
 @bp.get("/outbox")

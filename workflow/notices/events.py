@@ -89,7 +89,9 @@ def raise_event(session: Session, event: NoticeEvent, key: str, message_id: int 
     people = {u.id: u for u in people}
     chosen = settings_of_many(session, people)
     rows = []
-    base = {"event_key": key[:200], "event": event.value, "message_id": message_id, "subject": told.subject[:300],
+    # One line: a subject becomes a mail header, and a line break there would start another header.
+    subject = " ".join(told.subject.split())[:300]
+    base = {"event_key": key[:200], "event": event.value, "message_id": message_id, "subject": subject,
             "body": told.body, "link": told.link, "attempts": 0, "created_at": now, "updated_at": now}
     for user_id, person in sorted(people.items()):
         prefs = chosen[user_id]

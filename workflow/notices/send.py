@@ -145,4 +145,8 @@ def send_notice(runtime: Runtime, notice_id: int, owner: str,
         return Sent("lease_lost", notice_id)
     except NoticeSendError as exc:
         return record(runtime, notice_id, owner, exc)
+    except Exception as exc:  # a fault of Crier's own: fail it visibly rather than retry it for ever
+        log.exception("[notice %s] could not be sent", notice_id)
+        return record(runtime, notice_id, owner,
+                      NoticeSendError("permanent", f"Crier could not send it ({type(exc).__name__})"))
     return record(runtime, notice_id, owner, None)

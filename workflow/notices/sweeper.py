@@ -64,9 +64,15 @@ def settle_lapsed(runtime: Runtime, *, now: dt.datetime | None = None) -> int:
         lapsed = session.execute(select(Notice).where(Notice.state == NS.SENDING, Notice.lease_expires_at < now)
                                  .limit(BATCH).with_for_update(skip_locked=True)).scalars().all()
         for notice in lapsed:
-            if notice.handed_over_at is None:
+            if notice.handed_over_at is None and notice.attempts < runtime.settings.retry_max_attempts:
                 notice.state, notice.next_attempt_at = NS.RETRYING, now
                 notice.last_error = "the worker stopped before handing the notice over; sending it again"
+            elif notice.handed_over_at is None:
+                notice.state = NS.FAILED
+                notice.last_error = f"gave up after {notice.attempts} attempts: each worker stopped before sending it"
+                audit.record(session, None, "notice.failed", message_id=notice.message_id, notice=notice.id,
+                             event=str(notice.event), channel=str(notice.channel), recipient=notice.recipient,
+                             attempts=notice.attempts, error=notice.last_error)
             else:
                 notice.state = NS.UNKNOWN
                 notice.last_error = ("the worker stopped after handing the notice over: it may have arrived, "
