@@ -8,6 +8,7 @@ from sqlalchemy import text
 from workflow.core.runtime import Runtime
 from workflow.delivery.metrics import DeskCollector
 from workflow.delivery.workers import broker_ready
+from workflow.notices.metrics import NoticeCollector
 
 from .context import db
 
@@ -42,6 +43,7 @@ def metrics_registry(runtime: Runtime) -> CollectorRegistry:
     """A registry of the desk's figures, read from the database at each scrape."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DeskCollector(runtime.sessions))
+    registry.register(NoticeCollector(runtime.sessions))
     return registry
 
 

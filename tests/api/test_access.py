@@ -29,6 +29,8 @@ BODIES = {
     ("PATCH", "/templates/{template_id}"): {"body": "{road} is closed {location}."},
     ("POST", "/templates/{template_id}/fill"): {"values": {}},
     ("POST", "/messages/{message_id}/found"): {},
+    ("PATCH", "/me/notifications"): {"email": True},
+    ("PUT", "/me/duty"): {"on_duty": True},
 }
 #: Operations only some roles may call; every other one is open to every signed-in user.
 RESTRICTED = {
@@ -43,6 +45,8 @@ RESTRICTED = {
     ("POST", "/templates"): {"supervisor", "admin"},
     ("PATCH", "/templates/{template_id}"): {"supervisor", "admin"},
     ("DELETE", "/templates/{template_id}"): {"supervisor", "admin"},
+    ("PUT", "/me/duty"): {"supervisor", "admin"},
+    ("GET", "/notices"): {"supervisor", "admin"},
 }
 
 

@@ -17,8 +17,9 @@ from .schemas import Created, Edited, Message, MessageEdit, MessageList, Message
 @bp.get("/messages")
 @api_may(Action.READ)
 def list_messages(user):
-    found = search.search_messages(db(), search.parse_filters(request.args))
-    return answer(MessageList(messages=[MessageSummary.of(m) for m in found.messages], page=found.page,
+    session = db()
+    found = search.search_messages(session, search.parse_filters(request.args))
+    return answer(MessageList(messages=MessageSummary.many(session, list(found.messages)), page=found.page,
                               limit=found.limit, more=found.more))
 
 

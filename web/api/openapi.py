@@ -71,6 +71,14 @@ LIST_QUERY = [
     {"name": "page", "in": "query", "required": False, "description": "Which page, from 1",
      "schema": {"type": "integer", "minimum": 1}},
 ]
+NOTICE_QUERY = (
+    {"name": "channel", "in": "query", "required": False, "schema": {"type": "string",
+                                                                      "enum": ["live", "email", "webhook"]}},
+    {"name": "state", "in": "query", "required": False, "schema": {
+        "type": "string", "enum": ["pending", "sending", "retrying", "sent", "failed", "unknown", "kept"]}},
+    {"name": "page", "in": "query", "required": False, "description": "Which page of 50, from 1",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+)
 LIFT_QUERY = [
     {"name": "id", "in": "query", "required": False, "description": "The pause to lift (default: every active pause)",
      "schema": {"type": "integer", "minimum": 1}},
@@ -162,6 +170,15 @@ ROUTES = (
           "The incident", (401, 404), ANYONE, parameters=(INCIDENT_ID,)),
     Route("patch", "/incidents/{incident_id}", "Rename an incident, close it or open it again",
           s.IncidentDetail, "The incident", WITH_BODY, WRITERS, s.IncidentEdit, parameters=(INCIDENT_ID,)),
+    Route("get", "/me/notifications", "Your notice channels (e-mail, live) and duty", s.NoticeSettings,
+          "Your notice settings", (401,), ANYONE),
+    Route("patch", "/me/notifications", "Turn your e-mail or live notices on or off", s.NoticeSettings,
+          "Your notice settings", (400, 401, 413, 422), ANYONE, s.NoticeChannelsEdit),
+    Route("get", "/me/duty", "Whether you are on duty", s.Duty, "Your duty", (401,), ANYONE),
+    Route("put", "/me/duty", "Go on or off duty: supervisors on duty are told first when a message waits "
+          "for verification", s.Duty, "Your duty", (400, 401, 403, 413, 422), VERIFIERS, s.DutyEdit),
+    Route("get", "/notices", "The outbox: every notice, newest first, with its channel, state and attempts",
+          s.NoticeList, "The notices", (401, 403, 422), VERIFIERS, parameters=NOTICE_QUERY),
     Route("get", "/pause", "The active pauses of routine posts", s.PauseList, "Active pauses", (401,), ANYONE),
     Route("post", "/pause", "Pause routine posts (all, or some accounts or areas); unsent ones are held",
           s.Pause, "The pause", (400, 401, 403, 413, 422), VERIFIERS, s.NewPause, 201),

@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from workflow.accounts import tokens as accounts_tokens
 from workflow.accounts import twofactor, users
+from workflow.notices import duty
 
 from .common import read_secret, runtime, service
 
@@ -80,6 +81,17 @@ def user_set_role(name: str, role: str) -> None:
 def user_set_email(name: str, email: str) -> None:
     """Set where notices to NAME go."""
     _update_user(name, f"email of {name} set", email=email)
+
+
+@user.command("duty")
+@click.argument("name")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@with_appcontext
+def user_duty(name: str, state: str) -> None:
+    """Put supervisor NAME on or off duty: those on duty are told first when a message waits."""
+    with service() as session:
+        duty.set_duty(session, None, state == "on", username=name)
+    click.echo(f"{name} is {state} duty")
 
 
 @user.command("set-password")

@@ -82,6 +82,9 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         os.environ["CRIER_X_API_URL"] = x_sim.url
         os.environ["CRIER_FACEBOOK_GRAPH_URL"] = graph_sim.url
         os.environ.setdefault("CRIER_PUBLIC_BASE_URL", f"http://{host}:{port}")
+        os.environ.setdefault("CRIER_CONSOLE_URL", f"http://{host}:{port}")
+        # Incident messages of the demo are escalated after two minutes, so the escalation can be seen.
+        os.environ.setdefault("CRIER_VERIFY_ESCALATE_AFTER_INCIDENT", "120")
         os.environ["CRIER_DEMO"] = "1"
         # A CMS webhook of the demo may point at a receiver on this machine.
         os.environ.setdefault("CRIER_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1,localhost")

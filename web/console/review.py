@@ -19,6 +19,7 @@ from workflow.delivery.models import Delivery
 from workflow.messages import checks as messages_checks
 from workflow.messages import queries, review, versions
 from workflow.messages.models import Message
+from workflow.notices.queries import is_overdue
 
 from ..auth import console_user
 from ..context import db
@@ -67,6 +68,7 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
         blocker=policy.approval_blocker(user, message),
         can_edit=policy.can_edit(user, message),
         user=user, errors=errors or {}, form=form or {}, state=state,
+        overdue=is_overdue(session, message.id),
     ), status
 
 

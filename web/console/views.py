@@ -16,6 +16,8 @@ from workflow.core.errors import CrierError
 from workflow.core.runtime import settings_of
 from workflow.messages import appeals
 from workflow.messages.models import Incident, Message, MessageVersion
+from workflow.notices import duty
+from workflow.notices import queries as notice_queries
 from workflow.scheduling import pause
 
 from ..auth import console_user
@@ -105,6 +107,7 @@ def home():
     if policy.may(user, Action.VERIFY):
         queue = _latest_rows(select(Message).where(Message.status == "awaiting_verification")
                              .order_by(Message.updated_at.desc()).limit(HOME_LIMIT))
+    overdue = notice_queries.overdue_ids(session, [m.id for m, _ in queue])
     attention = _latest_rows(select(Message).where(
         Message.status.in_(["failed", "partially_published", "held"]))
         .order_by(Message.updated_at.desc()).limit(HOME_LIMIT))
@@ -118,7 +121,8 @@ def home():
     live_appeals = appeals.appeals(session, live_only=True)
     return render_template("console/home.html", title="Home", mine=mine, queue=queue,
                            attention=attention, recent=recent, reconnect=reconnect,
-                           incidents=incidents, user=user, live_appeals=live_appeals,
+                           incidents=incidents, user=user, overdue=overdue,
+                           on_duty=duty.settings_for(session, user.id).on_duty, live_appeals=live_appeals,
                            overdue_appeals=[a for a in live_appeals if a.overdue],
                            remind_hours=present.duration(settings_of(session).appeal_remind_after))
 

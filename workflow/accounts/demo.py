@@ -20,12 +20,15 @@ from workflow.core.runtime import vault_of
 from workflow.core.security import hash_password
 from workflow.core.unit_of_work import transactional
 
-#: (username, role, display name)
+#: (username, role, display name); each gets an e-mail address at DEMO_MAIL_DOMAIN for notices.
 DEMO_PEOPLE = (
     ("officer", "officer", "Olivia Okafor"),
     ("supervisor", "supervisor", "Sam Patel"),
     ("admin", "admin", "Ada Lovelace"),
 )
+
+#: A reserved domain: with no mail server set, the demo's mails stay in the console's Outbox.
+DEMO_MAIL_DOMAIN = "crier-demo.example"
 
 
 #: (account name, area or None for force-wide, X username)
@@ -80,11 +83,13 @@ def ensure_people(session: Session) -> list[tuple[str, str, str]]:
         password = secrets.token_urlsafe(12)
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
-            users.create_user(session, username, password, role, display)
+            user = users.create_user(session, username, password, role, display)
         else:
             user.password_hash = hash_password(password)
             user.active = True
             audit.record(session, None, "user.password_reset", username=username, reason="demo start")
+        if not user.email:
+            users.update_user(session, None, username, email=f"{username}@{DEMO_MAIL_DOMAIN}")
         out.append((username, role, password))
     return out
 

@@ -129,6 +129,19 @@ class Settings:
     force_email_domains: list[str] = field(default_factory=lambda: ["police.uk"])
     # The console reminds the desk of a missing-person appeal still live after this many seconds.
     appeal_remind_after: int = 86400
+    # Notices (workflow.notices): where the console lives (links in notices), the
+    # mail server (smtp://host:port or smtps://user:pass@host:465; empty: mails stay
+    # in the console's outbox), the sender, STARTTLS on a plain smtp:// server, and
+    # the team webhook that takes {"text": ...} (Slack and Teams incoming webhooks).
+    console_url: str = "http://127.0.0.1:5000"
+    smtp_url: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "crier@localhost"
+    notify_webhook_url: str = ""
+    # Seconds a submitted message may wait for verification before every
+    # supervisor is told again; incident messages use their own setting if set (> 0).
+    verify_escalate_after: int = 600
+    verify_escalate_after_incident: int = 0
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":
@@ -182,6 +195,7 @@ class Settings:
                 raise SettingsError(f"CRIER_{name.upper()} is malformed: {exc}") from None
         self._check_keys()
         self._check_contacts()
+        self._check_notices()
         positive = ("connect_timeout", "read_timeout", "lease_seconds", "heartbeat_seconds", "sweep_interval", "retry_max_attempts",
                     "retry_base_seconds", "retry_max_seconds", "retry_window_seconds", "max_body_chars",
                     "session_idle_timeout", "session_lifetime", "login_slow_after", "appeal_remind_after")
@@ -219,6 +233,31 @@ class Settings:
         for domain in self.force_email_domains:
             if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", domain.lower()):
                 raise SettingsError(f"CRIER_FORCE_EMAIL_DOMAINS: {domain!r} is not a domain such as police.uk")
+
+    def _check_notices(self) -> None:
+        parts = urlsplit(self.console_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"CRIER_CONSOLE_URL must be an http(s) address such as https://crier.example, "
+                                f"not {self.console_url!r}")
+        if self.smtp_url:
+            try:
+                smtp = urlsplit(self.smtp_url)
+                smtp.port  # noqa: B018 - a malformed port raises here
+            except ValueError:
+                smtp = None
+            if smtp is None or smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
+                # Never echo it: the address may carry a password.
+                raise SettingsError("CRIER_SMTP_URL must look like smtp://host:port or smtps://user:pass@host:465")
+        if self.notify_webhook_url:
+            hook = urlsplit(self.notify_webhook_url)
+            if hook.scheme not in ("http", "https") or not hook.hostname:
+                raise SettingsError("CRIER_NOTIFY_WEBHOOK_URL must be an http(s) address")
+        if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", self.mail_from):
+            raise SettingsError(f"CRIER_MAIL_FROM must be an e-mail address, not {self.mail_from!r}")
+        if self.verify_escalate_after < 1:
+            raise SettingsError("CRIER_VERIFY_ESCALATE_AFTER must be at least 1 second")
+        if self.verify_escalate_after_incident < 0:
+            raise SettingsError("CRIER_VERIFY_ESCALATE_AFTER_INCIDENT cannot be negative (0: as CRIER_VERIFY_ESCALATE_AFTER)")
 
     def _check_keys(self) -> None:
         for number, key in enumerate(self.credential_keys, 1):

@@ -35,6 +35,8 @@ from workflow.messages import appeals
 from workflow.messages.corrections import withdraw_post
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState
+from workflow.notices import events as notices
+from workflow.notices.models import NoticeEvent
 
 log = logging.getLogger("crier.delivery")
 
@@ -108,13 +110,21 @@ def _finish(session: Session, d: Delivery, events: list[Event], now: dt.datetime
     session.flush()
     for action, details in events:
         _audit(session, d, action, **details)
+        if action in TROUBLE:
+            notices.delivery_trouble(session, d, TROUBLE[action])
     if first_post:
         # Under the chain's lock like every write of an outcome to the message
         # row (see roll_up), and only if no other outcome has set it meanwhile.
         audit.lock_chain(session)
         session.execute(update(Message).where(Message.id == d.message_id, Message.published_at.is_(None))
                         .values(published_at=now).execution_options(synchronize_session=False))
-    roll_up(session, d.message, now=now)
+    status = roll_up(session, d.message, now=now)
+    if status in (MessageState.PUBLISHED, MessageState.PARTIALLY_PUBLISHED):
+        notices.message_published(session, d.message, status)
+
+
+#: Delivery events the author (and the supervisors on duty) are told of.
+TROUBLE = {"delivery.failed": NoticeEvent.FAILED, "delivery.unknown": NoticeEvent.UNKNOWN}
 
 
 def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog) -> Outcome:

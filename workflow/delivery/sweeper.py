@@ -5,6 +5,8 @@ Scheduled posts live in the database, not in the broker. Every
 
 * plans the due occurrences of recurring series,
 * closes the appeals whose found update is out (workflow.messages.appeals),
+* escalates messages waiting too long for verification and wakes notices
+  (:mod:`workflow.notices.sweeper`),
 * wakes every delivery that is due and under no live lease and that nobody
   has woken recently: scheduled posts that came due, retries whose time has
   come, deliveries whose broker message was lost, and deliveries whose worker
@@ -32,6 +34,7 @@ from workflow.core.runtime import Dispatcher, Runtime, audit_key
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryState
 from workflow.messages import appeals
+from workflow.notices.sweeper import sweep_notices
 from workflow.scheduling.recurrence import plan_due_occurrences
 
 log = logging.getLogger("crier.sweeper")
@@ -137,6 +140,8 @@ def sweep(runtime: Runtime, dispatcher: Dispatcher | None = None, *, now: dt.dat
         close_found_appeals(runtime)
     except Exception:
         log.exception("closing found appeals failed")
+    # Escalations, dead workers' notices and lost wake-ups of notices.
+    sweep_notices(runtime, dispatcher, now=now)
     if runtime.settings.audit_checkpoints:
         try:
             with runtime.session() as session:

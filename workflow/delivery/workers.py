@@ -45,6 +45,8 @@ DELIVER_TASK = "crier.deliver"
 
 PING_TASK = "crier.ping"
 
+NOTICE_TASK = "crier.notify"
+
 #: Redis: how long a taken but unacknowledged message waits before Redis hands it
 #: out again. Well above the hard time limit plus a wait behind one task, so a
 #: slow delivery is not redelivered while it runs (a redelivery would be harmless:
@@ -146,7 +148,7 @@ def create_celery(runtime: Runtime, *, instance_path: str | Path | None = None,
         task_default_routing_key=ROUTINE,
         task_create_missing_queues=False,
         worker_send_task_events=False,
-        include=["workflow.delivery.tasks"],
+        include=["workflow.delivery.tasks", "workflow.notices.tasks"],
     )
     celery.set_default()
     dispatcher = CeleryDispatcher(celery, runtime)
@@ -221,6 +223,16 @@ class CeleryDispatcher:
                                       queue=queue if queue in QUEUES else ROUTINE,
                                       countdown=countdown, producer=producer)
         return len(ordered)
+
+    def send_notices(self, notice_ids: Sequence[int], *, countdown: float | None = None) -> int:
+        """One task per notice, on the routine queue (incident posts go first)."""
+        ids = [int(i) for i in notice_ids]
+        if ids:
+            with self.celery.producer_or_acquire() as producer:
+                for notice_id in ids:
+                    self.celery.send_task(NOTICE_TASK, args=(notice_id,), queue=ROUTINE, countdown=countdown,
+                                          producer=producer)
+        return len(ids)
 
 
 def broker_ready(celery: Celery, timeout: float = 2.0) -> str | None:

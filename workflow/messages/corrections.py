@@ -36,6 +36,7 @@ from workflow.messages.queries import get_message
 from workflow.messages.review import MAX_REASON, void_approvals
 from workflow.messages.states import LIVE, MessageState, transition
 from workflow.messages.versions import new_version
+from workflow.notices import events as notices
 
 
 def _has_live_post(session: Session, message: Message) -> bool:
@@ -90,6 +91,7 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
                  version_number=version.number, content_hash=version.content_hash,
                  text=draft.body, change_note=draft.change_note, targets=draft.accounts,
                  voided_approvals=voided, cancelled_deliveries=cancelled)
+    notices.message_submitted(session, message, by=actor, what="a correction of ")
     return message
 
 

@@ -27,6 +27,7 @@ from workflow.messages.review import void_approvals
 from workflow.messages.states import EDITABLE, LIVE, MessageState, transition
 from workflow.messages.templates import usable_template
 from workflow.messages.versions import Draft, new_version
+from workflow.notices import events as notices
 from workflow.scheduling.rules import parse_publish_at, validate_recurrence
 
 
@@ -192,4 +193,7 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
                  version_number=version.number, content_hash=version.content_hash,
                  text=draft.body, targets=draft.accounts, voided_approvals=voided,
                  cancelled_deliveries=cancelled)
+    if message.status == MessageState.AWAITING_VERIFICATION and status != MessageState.AWAITING_VERIFICATION:
+        # Approved before, so back for verification: the supervisors are told as for a submission.
+        notices.message_submitted(session, message, by=editor, what="an edit of ")
     return message

@@ -34,6 +34,7 @@ from workflow.messages.checks import checks_for, has_errors
 from workflow.messages.models import Decision, Message
 from workflow.messages.queries import get_message
 from workflow.messages.states import MessageState, transition
+from workflow.notices import events as notices
 
 MAX_REASON = 2000
 
@@ -67,6 +68,7 @@ def submit(session: Session, actor: User, message_id: Any) -> Message:
     message.rejection_reason = None
     audit.record(session, actor, "message.submitted", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash)
+    notices.message_submitted(session, message, by=actor)
     return message
 
 
@@ -154,6 +156,7 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
     audit.record(session, reviewer, "message.approved", message_id=message.id,
                  version_number=target.number, content_hash=target.content_hash,
                  text=target.body, state=state, deliveries=[d.id for d in deliveries], **acknowledgement)
+    notices.settle_watches(session, message.id, now=now)
     due = [d.id for d in deliveries if d.state == DeliveryState.PENDING and d.due_at <= now]
     wake_after_commit(session, due)
     return message
@@ -173,11 +176,13 @@ def reject(session: Session, reviewer: User, message_id: Any, reason: Any, versi
         raise InvalidStateError(
             f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
     target = message.latest
-    message.decisions.append(Decision(version_id=target.id, version_number=target.number,
-                                      content_hash=target.content_hash, decision="rejected",
-                                      reviewer_id=reviewer.id, reason=reason_text))
+    decision = Decision(version_id=target.id, version_number=target.number, content_hash=target.content_hash,
+                        decision="rejected", reviewer_id=reviewer.id, reason=reason_text)
+    message.decisions.append(decision)
     message.status = transition(message.status, MessageState.REJECTED)
     message.rejection_reason = reason_text
     audit.record(session, reviewer, "message.rejected", message_id=message.id,
                  version_number=target.number, content_hash=target.content_hash, reason=reason_text)
+    notices.settle_watches(session, message.id)
+    notices.message_rejected(session, message, decision.id, reviewer, reason_text)
     return message

@@ -5,6 +5,8 @@ the workflow services keep the domain rules, so the console and the API refuse
 the same text for the same reason. :mod:`web.api.openapi` builds the OpenAPI
 components from these models.
 """
+from . import notices as _notices
+from .notices import Duty, DutyEdit, Notice, NoticeChannelsEdit, NoticeList, NoticeSettings
 from .requests import (
     REQUEST_MODELS,
     Approval,
@@ -64,6 +66,9 @@ from .templates import (
 REQUEST_MODELS = REQUEST_MODELS + TEMPLATE_REQUESTS
 RESPONSE_MODELS = RESPONSE_MODELS + TEMPLATE_RESPONSES
 
+REQUEST_MODELS = REQUEST_MODELS + _notices.REQUEST_MODELS
+RESPONSE_MODELS = RESPONSE_MODELS + _notices.RESPONSE_MODELS
+
 __all__ = [
     "REQUEST_MODELS",
     "RESPONSE_MODELS",
@@ -81,6 +86,8 @@ __all__ = [
     "Error",
     "Filled",
     "FoundReport",
+    "Duty",
+    "DutyEdit",
     "HeldDecision",
     "Incident",
     "IncidentDetail",
@@ -97,6 +104,10 @@ __all__ = [
     "NewMessage",
     "NewPause",
     "NewTemplate",
+    "Notice",
+    "NoticeChannelsEdit",
+    "NoticeList",
+    "NoticeSettings",
     "Pause",
     "PauseList",
     "Problem",

@@ -14,6 +14,7 @@ from workflow.messages import models as messages_models
 from workflow.messages.checks import checks_for
 from workflow.messages.states import MessageState
 from workflow.messages.versions import stored_rendering
+from workflow.notices.queries import is_overdue, overdue_ids
 from workflow.scheduling import models as scheduling_models
 from workflow.website.urls import incident_link, message_link
 
@@ -137,11 +138,18 @@ class MessageSummary(BaseModel):
     author: str
     updated_at: Timestamp
     body: str
+    overdue: bool = documented("Waiting for verification past its escalation time", default=False)
 
     @classmethod
-    def of(cls, m: messages_models.Message) -> MessageSummary:
+    def of(cls, m: messages_models.Message, overdue: bool = False) -> MessageSummary:
         return cls(id=m.id, status=m.status, version=m.current_version, kind=m.kind, author=m.author.username,
-                   updated_at=m.updated_at, body=m.latest.body if m.versions else "")
+                   updated_at=m.updated_at, body=m.latest.body if m.versions else "", overdue=overdue)
+
+    @classmethod
+    def many(cls, session: Session, messages: list[messages_models.Message]) -> list[MessageSummary]:
+        """Summaries of ``messages``, which are overdue read in one query."""
+        late = overdue_ids(session, [m.id for m in messages])
+        return [cls.of(m, m.id in late) for m in messages]
 
 
 class MessageList(BaseModel):
@@ -224,6 +232,8 @@ class Message(BaseModel):
     version: int = documented("The latest version's number")
     author: str
     rejection_reason: str | None
+    overdue: bool = documented("Waiting for verification past its escalation time (CRIER_VERIFY_ESCALATE_AFTER): "
+                               "every supervisor has been told again")
     link: str = documented("The message's page on the force website")
     versions: list[Version]
     decisions: list[Decision]
@@ -243,7 +253,8 @@ class Message(BaseModel):
                    id=message.id, slug=message.slug, kind=message.kind,
                    incident=message.incident.slug if message.incident else None, status=message.status,
                    version=message.current_version, author=message.author.username,
-                   rejection_reason=message.rejection_reason, link=message_link(session, message),
+                   rejection_reason=message.rejection_reason, overdue=is_overdue(session, message.id),
+                   link=message_link(session, message),
                    versions=[Version.of(v) for v in message.versions],
                    decisions=[Decision.of(d) for d in message.decisions],
                    deliveries=[Delivery.of(d) for d in message.deliveries], **more)
@@ -330,7 +341,7 @@ class IncidentDetail(Incident):
     @classmethod
     def of(cls, session: Session, incident: messages_models.Incident) -> IncidentDetail:
         ordered = sorted(incident.messages, key=lambda m: (m.created_at, m.id))
-        return cls(**Incident.fields_of(session, incident), messages=[MessageSummary.of(m) for m in ordered])
+        return cls(**Incident.fields_of(session, incident), messages=MessageSummary.many(session, ordered))
 
 
 class IncidentList(BaseModel):
