@@ -80,6 +80,11 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         # settings (and the instance folder) through the environment.
         os.environ["CRIER_X_API_URL"] = x_sim.url
         os.environ["CRIER_FACEBOOK_GRAPH_URL"] = graph_sim.url
+        # The simulators' own X and Facebook apps, so that accounts connect by signing in.
+        os.environ["CRIER_X_CONSUMER_KEY"] = x_sim.state.consumer_key
+        os.environ["CRIER_X_CONSUMER_SECRET"] = x_sim.state.consumer_secret
+        os.environ["CRIER_FACEBOOK_APP_ID"] = graph_sim.login.app_id
+        os.environ["CRIER_FACEBOOK_APP_SECRET"] = graph_sim.login.app_secret
         os.environ.setdefault("CRIER_PUBLIC_BASE_URL", f"http://{host}:{port}")
         os.environ["CRIER_DEMO"] = "1"
         # A CMS webhook of the demo may point at a receiver on this machine.

@@ -1,4 +1,4 @@
-"""Admin pages: people (role, access, email) and channel accounts (enable, disable).
+"""Admin pages: people (role, access, email) and channel accounts (enable, disable; see connect.py).
 
 Thin views over :mod:`workflow.people`; every change there is audited and
 takes effect at once. Refusals answer with the status the API would (403, 404,
@@ -14,7 +14,7 @@ from workflow.accounts import users as people
 from workflow.accounts.policy import Action
 
 from ..auth import require_console
-from ..context import db
+from ..context import db, runtime
 from . import bp
 from .forms import attempt
 
@@ -45,16 +45,19 @@ def update_user(username: str):
     return redirect(url_for("console.users"))
 
 
-def _accounts_page(errors: dict[str, str] | None = None, status: int = 200):
+def accounts_page(errors: dict[str, str] | None = None, status: int = 200):
+    """The accounts page: every account with its health, and the forms to connect more."""
+    settings = runtime().settings
     return render_template("console/accounts.html", title="Channel accounts",
-                           channel_accounts=account_admin.list_accounts(db()), errors=errors or {}), status
+                           channel_accounts=account_admin.list_accounts(db()), errors=errors or {},
+                           x_app=bool(settings.x_consumer_key), facebook_app=bool(settings.facebook_app_id)), status
 
 
 @bp.get("/accounts")
 @login_required
 def channel_accounts():
     require_console(Action.ADMINISTER)
-    return _accounts_page()
+    return accounts_page()
 
 
 @bp.post("/accounts/<int:account_id>")
@@ -64,6 +67,6 @@ def update_account(account_id: int):
     account, refused = attempt(lambda: account_admin.set_account_enabled(
         db(), actor, account_id, request.form.get("enabled") == "yes"), propagate=())
     if refused:
-        return _accounts_page({"account": refused.message}, refused.status)
+        return accounts_page({"account": refused.message}, refused.status)
     flash(f"{account.name} is {'enabled' if account.status == 'active' else 'disabled'}.")
     return redirect(url_for("console.channel_accounts"))

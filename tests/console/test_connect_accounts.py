@@ -1,0 +1,310 @@
+"""Connecting accounts from the console: "Sign in with X" (OAuth 1.0a) and Facebook Login for
+pages, end to end against the simulators, with the state's guards (tampering, replay, another
+admin, another session) and refusals (cancelled consent, bad signatures)."""
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+import requests
+from requests_oauthlib import OAuth1
+from sqlalchemy import select
+
+from channels.base import ChannelConfig, PermanentError
+from channels.facebook import FacebookChannel
+from channels.simulators.graph import GraphSimulator
+from channels.simulators.xapi import XSimulator
+from channels.x import XChannel
+from channels.x.signin import XSignIn
+from tests.conftest import app_config, make_user
+from tests.console.conftest import sign_in
+from tests.console.connect_support import (
+    connect_x,
+    consent_facebook,
+    consent_x,
+    local,
+    query,
+    start_facebook,
+    start_x,
+)
+from workflow.accounts.models import AccountConnection, ChannelAccount
+from workflow.audit.models import AuditEvent
+from web import create_app
+
+
+@pytest.fixture(scope="module")
+def x_sim():
+    with XSimulator() as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def graph_sim():
+    with GraphSimulator() as sim:
+        yield sim
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch, x_sim, graph_sim):
+    """Crier with the simulators as X and Facebook, and their apps as Crier's apps."""
+    monkeypatch.setenv("CRIER_INSTANCE_PATH", str(tmp_path / "instance"))
+    application = create_app(app_config(
+        database_url, tmp_path, X_API_URL=x_sim.url, FACEBOOK_GRAPH_URL=graph_sim.url,
+        X_CONSUMER_KEY=x_sim.state.consumer_key, X_CONSUMER_SECRET=x_sim.state.consumer_secret,
+        FACEBOOK_APP_ID=graph_sim.login.app_id, FACEBOOK_APP_SECRET=graph_sim.login.app_secret,
+        CONNECT_TIMEOUT=2, READ_TIMEOUT=5))
+    yield application
+    application.extensions["crier"].engine.dispose()
+
+
+def fresh(session, model, **where):
+    """Rows as they are now, detached: on SQLite an open read would hold the write lock."""
+    session.expire_all()
+    rows = session.execute(select(model).filter_by(**where)).scalars().all()
+    session.expunge_all()
+    session.rollback()
+    return rows
+
+
+def account_credentials(session, account: ChannelAccount) -> dict:
+    return session.info["crier.vault"].decrypt(account.credentials_encrypted)
+
+
+def actions(session, name: str) -> list[dict]:
+    """The details of each audit event ``name``, oldest first, with its actor."""
+    return [{**json.loads(e.details), "actor": e.actor} for e in sorted(
+        fresh(session, AuditEvent, action=name), key=lambda e: e.id)]
+
+
+# X ------------------------------------------------------------------------------------------
+
+def test_an_admin_connects_an_x_account_by_signing_in_with_x(app, session, admin, x_sim):
+    console = sign_in(app, admin)
+    answer = connect_x(console, x_sim, "north_beat", {"area": "North", "exercise": "yes"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/accounts")
+    [account] = fresh(session, ChannelAccount, kind="x")
+    assert (account.name, account.area, account.exercise, account.status) == ("@north_beat", "North", True, "active")
+    [simulated] = [a for a in x_sim.state.accounts.values() if a.username == "north_beat"]
+    credentials = account_credentials(session, account)
+    assert credentials == {"consumer_key": x_sim.state.consumer_key, "consumer_secret": x_sim.state.consumer_secret,
+                           "access_token": simulated.access_token,
+                           "access_token_secret": simulated.access_token_secret,
+                           "user_id": simulated.user_id, "username": "north_beat"}
+    # Stored encrypted: no token in the row.
+    assert simulated.access_token.encode() not in account.credentials_encrypted
+    assert account.settings == {"username": "north_beat", "user_id": simulated.user_id}
+    assert account.last_success_at is not None and not account.reconnect_needed
+    [event] = actions(session, "account.connected")
+    assert event["via"] == "sign in with X" and event["actor"] == "ada"
+    page = console.get("/accounts").get_data(as_text=True)
+    assert "@north_beat is connected" in page and "@north_beat" in page
+    # The credentials post for real.
+    channel = XChannel(credentials, ChannelConfig(x_api_url=x_sim.url))
+    assert channel.verify() == "@north_beat"
+    channel.close()
+
+
+def test_signing_in_again_as_the_same_user_updates_that_account(app, session, admin, x_sim):
+    console = sign_in(app, admin)
+    connect_x(console, x_sim, "south_beat", {"area": "South"})
+    [account] = fresh(session, ChannelAccount, kind="x")
+    assert x_sim.revoke("south_beat")
+    assert connect_x(console, x_sim, "south_beat", {"area": "Elsewhere"}).status_code == 302
+    [again] = fresh(session, ChannelAccount, kind="x")
+    assert again.id == account.id and again.area == "South"
+    [renewed] = [a for a in x_sim.state.accounts.values() if a.username == "south_beat"]
+    assert account_credentials(session, again)["access_token"] == renewed.access_token
+    assert [e["created"] for e in actions(session, "account.connected")] == [True, False]
+
+
+def test_reconnecting_an_account_refuses_a_sign_in_as_another_user(app, session, admin, x_sim):
+    console = sign_in(app, admin)
+    connect_x(console, x_sim, "east_beat")
+    [account] = fresh(session, ChannelAccount, kind="x")
+    callback = consent_x(x_sim, start_x(console, x_sim, {"account": str(account.id)}), "west_beat")
+    answer = console.get(local(callback))
+    assert answer.status_code == 409 and "not @east_beat" in answer.get_data(as_text=True)
+    assert len(fresh(session, ChannelAccount, kind="x")) == 1
+
+
+def test_cancelling_at_x_connects_nothing(app, session, admin, x_sim):
+    console = sign_in(app, admin)
+    authorize = start_x(console, x_sim)
+    callback = consent_x(x_sim, authorize, decision="deny")
+    assert query(callback)["denied"] == query(authorize)["oauth_token"]
+    answer = console.get(local(callback), follow_redirects=True)
+    assert "cancelled: nothing was connected" in answer.get_data(as_text=True)
+    assert fresh(session, ChannelAccount) == []
+    [connection] = fresh(session, AccountConnection)
+    assert connection.stage == "cancelled"
+    assert len(actions(session, "account.connect_cancelled")) == 1
+
+
+def test_a_tampered_state_is_refused_and_the_real_one_still_works(app, session, admin, x_sim):
+    console = sign_in(app, admin)
+    callback = consent_x(x_sim, start_x(console, x_sim))
+    state = query(callback)["state"]
+    forged = state[:-2] + ("AA" if not state.endswith("AA") else "BB")
+    answer = console.get(local(callback).replace(state, forged))
+    assert answer.status_code == 400 and "did not come from Crier" in answer.get_data(as_text=True)
+    assert fresh(session, ChannelAccount) == []
+    assert console.get(local(callback)).status_code == 302
+    assert len(fresh(session, ChannelAccount)) == 1
+
+
+def test_a_replayed_callback_is_refused(app, session, admin, x_sim):
+    console = sign_in(app, admin)
+    callback = consent_x(x_sim, start_x(console, x_sim))
+    assert console.get(local(callback)).status_code == 302
+    again = console.get(local(callback))
+    assert again.status_code == 409 and "used already" in again.get_data(as_text=True)
+    assert len(fresh(session, ChannelAccount)) == 1
+
+
+def test_another_admin_or_another_session_cannot_finish_the_sign_in(app, session, admin, x_sim):
+    other = make_user(session, "alan", "admin")
+    console = sign_in(app, admin)
+    callback = consent_x(x_sim, start_x(console, x_sim))
+    assert sign_in(app, other).get(local(callback)).status_code == 403
+    # The same admin, signed in elsewhere (another browser): not the session that started it.
+    assert sign_in(app, admin).get(local(callback)).status_code == 400
+    assert fresh(session, ChannelAccount) == []
+    assert console.get(local(callback)).status_code == 302
+
+
+def test_officers_and_supervisors_cannot_connect_accounts(app, session, officer, supervisor, x_sim):
+    for person in (officer, supervisor):
+        console = sign_in(app, person)
+        assert console.post("/accounts/connect/x").status_code == 403
+        assert console.post("/accounts/connect/facebook").status_code == 403
+
+
+def test_x_refuses_a_bad_signature(x_sim):
+    wrong = XSignIn(x_sim.state.consumer_key, "not-the-secret", base_url=x_sim.url, timeout=(2, 5))
+    with pytest.raises(PermanentError, match="app keys"):
+        wrong.start("http://localhost/accounts/connect/x/callback")
+    good = XSignIn(x_sim.state.consumer_key, x_sim.state.consumer_secret, base_url=x_sim.url, timeout=(2, 5))
+    token = good.start("http://localhost/callback")
+    callback = consent_x(x_sim, token.authorize_url, "signature_test")
+    verifier = query(callback)["oauth_verifier"]
+    # Signed with another token secret than the request token's: 401, and the verifier stays unused.
+    with pytest.raises(PermanentError):
+        good.finish(token.token, "forged-secret", verifier)
+    granted = good.finish(token.token, token.secret, verifier)
+    assert granted.screen_name == "signature_test"
+    # A request token and its verifier work once.
+    with pytest.raises(PermanentError):
+        good.finish(token.token, token.secret, verifier)
+
+
+def test_the_simulator_answers_request_tokens_in_x_s_shape(x_sim):
+    auth = OAuth1(x_sim.state.consumer_key, x_sim.state.consumer_secret, callback_uri="http://localhost/cb")
+    answer = requests.post(f"{x_sim.url}/oauth/request_token", auth=auth, timeout=5)
+    assert answer.status_code == 200
+    fields = dict(pair.split("=") for pair in answer.text.split("&"))
+    assert set(fields) == {"oauth_token", "oauth_token_secret", "oauth_callback_confirmed"}
+    assert fields["oauth_callback_confirmed"] == "true"
+    bad = requests.post(f"{x_sim.url}/oauth/request_token", timeout=5,
+                        auth=OAuth1(x_sim.state.consumer_key, "wrong", callback_uri="http://localhost/cb"))
+    assert bad.status_code == 401 and bad.json()["errors"][0]["code"] == 32
+
+
+# Facebook --------------------------------------------------------------------------------------
+
+def test_an_admin_connects_facebook_pages_by_facebook_login(app, session, admin, graph_sim):
+    north = graph_sim.state.add_page("North Neighbourhood Police")
+    south = graph_sim.state.add_page("South Neighbourhood Police")
+    console = sign_in(app, admin)
+    dialog = start_facebook(console, graph_sim, {"area": "North"})
+    assert dialog.startswith(graph_sim.url + "/v21.0/dialog/oauth?")
+    asked = query(dialog)
+    assert asked["client_id"] == graph_sim.login.app_id
+    assert asked["redirect_uri"] == "http://localhost/accounts/connect/facebook/callback"
+    assert asked["scope"] == "pages_manage_posts,pages_read_engagement,pages_show_list" and asked["state"]
+    callback = consent_facebook(graph_sim, dialog, [north.page_id, south.page_id])
+    assert set(query(callback)) == {"code", "state"}
+    picking = console.get(local(callback))
+    assert picking.status_code == 302
+    page = console.get(local(picking.headers["Location"])).get_data(as_text=True)
+    assert "North Neighbourhood Police" in page and "South Neighbourhood Police" in page
+    assert north.access_token not in page  # tokens never reach the browser
+    done = console.post(local(picking.headers["Location"]), {"page": [north.page_id]})
+    assert done.status_code == 302
+    [account] = fresh(session, ChannelAccount, kind="facebook")
+    assert (account.name, account.area) == ("North Neighbourhood Police", "North")
+    assert account_credentials(session, account) == {
+        "page_id": north.page_id, "page_access_token": north.access_token,
+        "page_name": "North Neighbourhood Police"}
+    assert account.settings == {"page_id": north.page_id, "page_name": "North Neighbourhood Police"}
+    assert graph_sim.login.exchanges >= 1
+    [event] = actions(session, "account.connected")
+    assert event["via"] == "Facebook Login"
+    channel = FacebookChannel(account_credentials(session, account), ChannelConfig(facebook_graph_url=graph_sim.url))
+    assert channel.verify() == "North Neighbourhood Police"
+    channel.close()
+    # The choice is made once.
+    assert console.post(local(picking.headers["Location"]), {"page": [south.page_id]}).status_code == 409
+
+
+def test_a_page_crier_has_gets_its_new_token_on_reconnect(app, session, admin, graph_sim):
+    page = graph_sim.state.add_page("City Centre Police")
+    console = sign_in(app, admin)
+    picking = console.get(local(consent_facebook(graph_sim, start_facebook(console, graph_sim), [page.page_id])))
+    console.post(local(picking.headers["Location"]), {"page": [page.page_id]})
+    [account] = fresh(session, ChannelAccount, kind="facebook")
+    renewed = "EAAnew" + secrets.token_urlsafe(12)
+    with graph_sim.state.lock:
+        page.access_token = renewed
+    dialog = start_facebook(console, graph_sim, {"account": str(account.id)})
+    answer = console.get(local(consent_facebook(graph_sim, dialog, [page.page_id])))
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/accounts")
+    [again] = fresh(session, ChannelAccount, kind="facebook")
+    assert again.id == account.id
+    assert account_credentials(session, again)["page_access_token"] == renewed
+
+
+def test_cancelling_facebook_login_connects_nothing(app, session, admin, graph_sim):
+    graph_sim.state.add_page("Refused Page")
+    console = sign_in(app, admin)
+    callback = consent_facebook(graph_sim, start_facebook(console, graph_sim), [], decision="deny")
+    assert query(callback)["error"] == "access_denied" and query(callback)["error_reason"] == "user_denied"
+    answer = console.get(local(callback), follow_redirects=True)
+    assert "no page was connected" in answer.get_data(as_text=True)
+    assert fresh(session, ChannelAccount) == []
+    assert console.get(local(callback)).status_code == 409  # the state is spent
+
+
+def test_facebook_state_tampering_replay_and_wrong_user(app, session, admin, graph_sim):
+    page = graph_sim.state.add_page("Guarded Page")
+    other = make_user(session, "alan", "admin")
+    console = sign_in(app, admin)
+    callback = consent_facebook(graph_sim, start_facebook(console, graph_sim), [page.page_id])
+    state = query(callback)["state"]
+    assert console.get(local(callback).replace(state, state[::-1])).status_code == 400
+    assert console.get(local(callback).replace(f"state={state}", "state=")).status_code == 400
+    assert sign_in(app, other).get(local(callback)).status_code == 403
+    assert console.get(local(callback)).status_code == 302
+    assert console.get(local(callback)).status_code == 409
+    assert graph_sim.login.codes[query(callback)["code"]].used
+
+
+def test_graph_refuses_a_code_twice_and_a_wrong_secret(graph_sim):
+    page = graph_sim.state.add_page("Code Page")
+    dialog = (f"{graph_sim.url}/v21.0/dialog/oauth?client_id={graph_sim.login.app_id}"
+              "&redirect_uri=http://localhost/cb&state=s&scope=pages_show_list")
+    code = query(consent_facebook(graph_sim, dialog, [page.page_id]))["code"]
+    url = f"{graph_sim.url}/v21.0/oauth/access_token"
+    params = {"client_id": graph_sim.login.app_id, "client_secret": "wrong", "redirect_uri": "http://localhost/cb",
+              "code": code}
+    assert requests.get(url, params=params, timeout=5).json()["error"]["message"] == "Error validating client secret."
+    params["client_secret"] = graph_sim.login.app_secret
+    first = requests.get(url, params=params, timeout=5).json()
+    assert first["token_type"] == "bearer" and first["access_token"] and first["expires_in"] > 0
+    again = requests.get(url, params=params, timeout=5).json()["error"]
+    assert (again["code"], again["error_subcode"]) == (100, 36009)
+    accounts = requests.get(f"{graph_sim.url}/v21.0/me/accounts", timeout=5,
+                            headers={"Authorization": f"OAuth {first['access_token']}"}).json()
+    assert accounts["data"][0] == {"id": page.page_id, "name": "Code Page", "access_token": page.access_token,
+                                   "category": "Government organisation",
+                                   "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]}
