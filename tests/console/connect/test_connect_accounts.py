@@ -9,20 +9,19 @@ import secrets
 import pytest
 import requests
 from requests_oauthlib import OAuth1
-from sqlalchemy import select
 
 from channels.base import ChannelConfig, PermanentError
 from channels.facebook import FacebookChannel
-from channels.simulators.graph import GraphSimulator
-from channels.simulators.xapi import XSimulator
 from channels.x import XChannel
 from channels.x.signin import XSignIn
-from tests.conftest import app_config, make_user
+from tests.conftest import make_user
 from tests.console.conftest import sign_in
-from tests.console.connect_support import (
+from tests.console.connect.support import (
+    account_credentials,
     connect_x,
     consent_facebook,
     consent_x,
+    fresh,
     local,
     query,
     start_facebook,
@@ -30,45 +29,6 @@ from tests.console.connect_support import (
 )
 from workflow.accounts.models import AccountConnection, ChannelAccount
 from workflow.audit.models import AuditEvent
-from web import create_app
-
-
-@pytest.fixture(scope="module")
-def x_sim():
-    with XSimulator() as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
-def graph_sim():
-    with GraphSimulator() as sim:
-        yield sim
-
-
-@pytest.fixture
-def app(database_url, tmp_path, monkeypatch, x_sim, graph_sim):
-    """Crier with the simulators as X and Facebook, and their apps as Crier's apps."""
-    monkeypatch.setenv("CRIER_INSTANCE_PATH", str(tmp_path / "instance"))
-    application = create_app(app_config(
-        database_url, tmp_path, X_API_URL=x_sim.url, FACEBOOK_GRAPH_URL=graph_sim.url,
-        X_CONSUMER_KEY=x_sim.state.consumer_key, X_CONSUMER_SECRET=x_sim.state.consumer_secret,
-        FACEBOOK_APP_ID=graph_sim.login.app_id, FACEBOOK_APP_SECRET=graph_sim.login.app_secret,
-        CONNECT_TIMEOUT=2, READ_TIMEOUT=5))
-    yield application
-    application.extensions["crier"].engine.dispose()
-
-
-def fresh(session, model, **where):
-    """Rows as they are now, detached: on SQLite an open read would hold the write lock."""
-    session.expire_all()
-    rows = session.execute(select(model).filter_by(**where)).scalars().all()
-    session.expunge_all()
-    session.rollback()
-    return rows
-
-
-def account_credentials(session, account: ChannelAccount) -> dict:
-    return session.info["crier.vault"].decrypt(account.credentials_encrypted)
 
 
 def actions(session, name: str) -> list[dict]:

@@ -4,6 +4,24 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy import select
+
+from workflow.accounts.models import ChannelAccount
+
+
+def fresh(session, model, **where):
+    """Rows as they are now, detached: on SQLite an open read would hold the write lock."""
+    session.expire_all()
+    rows = session.execute(select(model).filter_by(**where)).scalars().all()
+    for row in rows:
+        session.expunge(row)
+    session.rollback()
+    return rows
+
+
+def account_credentials(session, account: ChannelAccount) -> dict:
+    return session.info["crier.vault"].decrypt(account.credentials_encrypted)
+
 
 def local(url: str) -> str:
     """The path and query of ``url``, for a test client."""
