@@ -6,7 +6,9 @@ takes effect at once. Refusals answer with the status the API would (403, 404,
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from workflow.accounts import channel_accounts as account_admin
@@ -15,6 +17,7 @@ from workflow.accounts.policy import Action
 
 from ..auth import require_console
 from ..context import db, runtime
+from ..headers import html_policy_with_forms_to
 from . import bp
 from .forms import attempt
 
@@ -45,12 +48,23 @@ def update_user(username: str):
     return redirect(url_for("console.users"))
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def accounts_page(errors: dict[str, str] | None = None, status: int = 200):
     """The accounts page: every account with its health, and the forms to connect more."""
     settings = runtime().settings
-    return render_template("console/accounts.html", title="Channel accounts",
-                           channel_accounts=account_admin.list_accounts(db()), errors=errors or {},
-                           x_app=bool(settings.x_consumer_key), facebook_app=bool(settings.facebook_app_id)), status
+    x_app, facebook_app = bool(settings.x_consumer_key), bool(settings.facebook_app_id)
+    response = make_response(render_template(
+        "console/accounts.html", title="Channel accounts", channel_accounts=account_admin.list_accounts(db()),
+        errors=errors or {}, x_app=x_app, facebook_app=facebook_app), status)
+    # Its sign-in forms lead to X's and Facebook's own pages.
+    response.headers["Content-Security-Policy"] = html_policy_with_forms_to(
+        ([_origin(settings.x_oauth_base)] if x_app else [])
+        + ([_origin(settings.facebook_login_base)] if facebook_app else []))
+    return response
 
 
 @bp.get("/accounts")

@@ -89,7 +89,7 @@ It asks for: {scopes}.</p>
 <p><label for="new_page">Also create a Page named</label> <input id="new_page" name="new_page"></p>
 </fieldset>
 <p><button type="submit" name="decision" value="allow">Continue</button>
-<button type="submit" name="decision" value="deny">Cancel</button></p>
+<button type="submit" name="decision" value="deny" formnovalidate>Cancel</button></p>
 </form>
 </main></body></html>"""
 

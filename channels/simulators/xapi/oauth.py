@@ -152,7 +152,7 @@ there is none.</p>
 <p><label for="username">Username</label>
 <input id="username" name="username" value="{username}" autocomplete="off" required></p>
 <p><button type="submit" name="decision" value="allow">Authorize app</button>
-<button type="submit" name="decision" value="deny">Cancel</button></p>
+<button type="submit" name="decision" value="deny" formnovalidate>Cancel</button></p>
 </form>
 </main></body></html>"""
 

@@ -268,3 +268,10 @@ def test_graph_refuses_a_code_twice_and_a_wrong_secret(graph_sim):
     assert accounts["data"][0] == {"id": page.page_id, "name": "Code Page", "access_token": page.access_token,
                                    "category": "Government organisation",
                                    "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"]}
+
+
+def test_the_accounts_page_lets_its_sign_in_forms_lead_to_x_and_facebook_only(app, admin, x_sim, graph_sim):
+    policy = sign_in(app, admin).get("/accounts").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {x_sim.url} {graph_sim.url};" in policy
+    other = sign_in(app, admin).get("/users").headers["Content-Security-Policy"]
+    assert "form-action 'self';" in other
