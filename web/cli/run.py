@@ -37,6 +37,10 @@ def simulate(host: str, x_port: int, graph_port: int) -> None:
     x_sim, graph_sim = _start_simulators(host, x_port, graph_port)
     click.echo(f"X API simulator:     {x_sim.url}   (CRIER_X_API_URL)")
     click.echo(f"Graph API simulator: {graph_sim.url}   (CRIER_FACEBOOK_GRAPH_URL)")
+    click.echo(f"Sign in with X:      CRIER_X_CONSUMER_KEY={x_sim.state.consumer_key} "
+               f"CRIER_X_CONSUMER_SECRET={x_sim.state.consumer_secret}")
+    click.echo(f"Facebook Login:      CRIER_FACEBOOK_APP_ID={graph_sim.login.app_id} "
+               f"CRIER_FACEBOOK_APP_SECRET={graph_sim.login.app_secret}")
     click.echo("Demo accounts (add one with: crier account add KIND --name NAME [--area AREA] < creds.json):")
     for item in demo.simulator_accounts(x_sim, graph_sim):
         if item.kind == "website":

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from channels.base import ChannelError, make_channel
 from channels.website import webhook_url_problem
 from workflow.accounts import policy
-from workflow.accounts.models import AccountStatus, ChannelAccount, ChannelKind, User
+from workflow.accounts.models import AccountConnection, AccountStatus, ChannelAccount, ChannelKind, User
 from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.errors import ConflictError, NotFoundError, ValidationError
@@ -126,7 +126,8 @@ def clear_reconnect(account: ChannelAccount) -> None:
 
 @transactional
 def rotate_credentials(session: Session) -> int:
-    """Re-encrypt every account's credentials, and every TOTP secret, with the newest key."""
+    """Re-encrypt every account's credentials, every TOTP secret and the tokens of sign-ins in
+    progress with the newest key."""
     vault = vault_of(session)
     count = 0
     for account in session.execute(select(ChannelAccount)).scalars():
@@ -136,6 +137,10 @@ def rotate_credentials(session: Session) -> int:
     for user in session.execute(select(User).where(User.totp_secret_encrypted.is_not(None))).scalars():
         user.totp_secret_encrypted = vault.rotate(user.totp_secret_encrypted)
         secrets += 1
+    # Tokens of sign-ins still in progress (see workflow.accounts.connect).
+    for pending in session.execute(select(AccountConnection).where(
+            AccountConnection.secrets_encrypted.is_not(None))).scalars():
+        pending.secrets_encrypted = vault.rotate(pending.secrets_encrypted)
     audit.record(session, None, "credentials.rotated", accounts=count, totp_secrets=secrets)
     return count
 

@@ -29,6 +29,7 @@ from tests.console.connect.support import (
 )
 from workflow.accounts.models import AccountConnection, ChannelAccount
 from workflow.audit.models import AuditEvent
+from workflow.core.config import Settings, SettingsError
 
 
 def actions(session, name: str) -> list[dict]:
@@ -275,3 +276,21 @@ def test_the_accounts_page_lets_its_sign_in_forms_lead_to_x_and_facebook_only(ap
     assert f"form-action 'self' {x_sim.url} {graph_sim.url};" in policy
     other = sign_in(app, admin).get("/users").headers["Content-Security-Policy"]
     assert "form-action 'self';" in other
+
+
+def test_the_sign_in_settings_go_in_pairs_and_follow_the_platform_addresses():
+    base = {"DATABASE_URL": "sqlite://", "BROKER_URL": "memory://", "SECRET_KEY": "s"}
+    with pytest.raises(SettingsError, match="CRIER_X_CONSUMER_KEY and CRIER_X_CONSUMER_SECRET go together"):
+        Settings.from_mapping({**base, "X_CONSUMER_KEY": "key"})
+    with pytest.raises(SettingsError, match="CRIER_FACEBOOK_APP_ID is the Facebook app's number"):
+        Settings.from_mapping({**base, "FACEBOOK_APP_ID": "crier", "FACEBOOK_APP_SECRET": "s"})
+    with pytest.raises(SettingsError, match="CRIER_X_OAUTH_URL must be an http"):
+        Settings.from_mapping({**base, "X_OAUTH_URL": "api.x.com"})
+    plain = Settings.from_mapping(base)
+    assert (plain.x_oauth_base, plain.facebook_login_base) == ("https://api.twitter.com", "https://www.facebook.com")
+    local = Settings.from_mapping({**base, "X_API_URL": "http://127.0.0.1:5010",
+                                   "FACEBOOK_GRAPH_URL": "http://127.0.0.1:5011/"})
+    assert (local.x_oauth_base, local.facebook_login_base) == ("http://127.0.0.1:5010", "http://127.0.0.1:5011")
+    chosen = Settings.from_mapping({**base, "X_OAUTH_URL": "https://api.x.com",
+                                    "FACEBOOK_LOGIN_URL": "https://m.facebook.com"})
+    assert (chosen.x_oauth_base, chosen.facebook_login_base) == ("https://api.x.com", "https://m.facebook.com")
