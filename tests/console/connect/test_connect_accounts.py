@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 
 import pytest
 import requests
@@ -14,7 +15,7 @@ from channels.base import ChannelConfig, PermanentError
 from channels.facebook import FacebookChannel
 from channels.x import XChannel
 from channels.x.signin import XSignIn
-from tests.conftest import make_user
+from tests.conftest import app_config, make_user
 from tests.console.conftest import sign_in
 from tests.console.connect.support import (
     account_credentials,
@@ -27,6 +28,7 @@ from tests.console.connect.support import (
     start_facebook,
     start_x,
 )
+from web import create_app
 from workflow.accounts.models import AccountConnection, ChannelAccount
 from workflow.audit.models import AuditEvent
 from workflow.core.config import Settings, SettingsError
@@ -294,3 +296,41 @@ def test_the_sign_in_settings_go_in_pairs_and_follow_the_platform_addresses():
     chosen = Settings.from_mapping({**base, "X_OAUTH_URL": "https://api.x.com",
                                     "FACEBOOK_LOGIN_URL": "https://m.facebook.com"})
     assert (chosen.x_oauth_base, chosen.facebook_login_base) == ("https://api.x.com", "https://m.facebook.com")
+
+
+def test_an_unreachable_x_or_facebook_is_a_clear_502_and_connects_nothing(database_url, tmp_path, monkeypatch,
+                                                                          session, admin, x_sim, graph_sim):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens here once closed
+    monkeypatch.setenv("CRIER_INSTANCE_PATH", str(tmp_path / "instance-dead"))
+    cut_off = create_app(app_config(
+        database_url, tmp_path, X_API_URL=x_sim.url, X_OAUTH_URL=dead, FACEBOOK_GRAPH_URL=dead,
+        FACEBOOK_LOGIN_URL=graph_sim.url, X_CONSUMER_KEY=x_sim.state.consumer_key,
+        X_CONSUMER_SECRET=x_sim.state.consumer_secret, FACEBOOK_APP_ID=graph_sim.login.app_id,
+        FACEBOOK_APP_SECRET=graph_sim.login.app_secret, CONNECT_TIMEOUT=1, READ_TIMEOUT=2))
+    try:
+        console = sign_in(cut_off, admin)
+        answer = console.post("/accounts/connect/x")
+        assert answer.status_code == 502 and "Could not reach X" in answer.get_data(as_text=True)
+        # Facebook's dialog is reachable, its Graph API is not: the code cannot be traded.
+        dialog = start_facebook(console, graph_sim)
+        callback = consent_facebook(graph_sim, dialog, [graph_sim.state.add_page("Cut Off Page").page_id])
+        answer = console.get(local(callback))
+        assert answer.status_code == 502 and "Could not reach Facebook" in answer.get_data(as_text=True)
+        assert fresh(session, ChannelAccount) == []
+    finally:
+        cut_off.extensions["crier"].engine.dispose()
+
+
+def test_a_page_facebook_did_not_give_cannot_be_picked(app, session, admin, graph_sim):
+    page = graph_sim.state.add_page("Given Page")
+    other = graph_sim.state.add_page("Not Given Page")
+    console = sign_in(app, admin)
+    picking = console.get(local(consent_facebook(graph_sim, start_facebook(console, graph_sim), [page.page_id])))
+    pick = local(picking.headers["Location"])
+    refused = console.post(pick, {"page": [other.page_id]})
+    assert refused.status_code == 422 and "was not among those Facebook gave" in refused.get_data(as_text=True)
+    assert console.post(pick, {}).status_code == 422
+    assert fresh(session, ChannelAccount) == []
+    assert console.post(pick, {"page": [page.page_id]}).status_code == 302
