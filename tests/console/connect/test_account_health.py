@@ -68,6 +68,8 @@ def test_a_401_on_a_post_needs_a_reconnect_and_signing_in_again_clears_it(app, r
     assert shown["health"]["last_error_at"] and shown["health"]["last_success_at"]
     page = console.get("/accounts").get_data(as_text=True)
     assert "reconnect needed" in page and str(escape(broken.last_error)) in page
+    home = console.get("/").get_data(as_text=True)
+    assert "must be reconnected" in home and f'href="/accounts#account-{account.id}"' in home
 
     # Disabling and enabling does not hide it: only new credentials do.
     assert console.post(f"/accounts/{account.id}", {"enabled": "no"}).status_code == 302
