@@ -12,6 +12,7 @@ while a platform answers.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from channels.base import ChannelError
@@ -39,6 +40,8 @@ from workflow.core.unit_of_work import transactional
 
 #: How long a sign-in may take from start to callback, in seconds.
 STATE_MAX_AGE = 600
+#: How long a sign-in's row is kept, whatever became of it, in seconds.
+KEEP_SECONDS = 86_400
 _SALT = "crier.accounts.connect"
 CS = ConnectionStage
 
@@ -90,6 +93,9 @@ def _begin(session: Session, actor: User, kind: ChannelKind, binding: str, area:
     if area is not None and (not isinstance(area, str) or len(area) > 120):
         raise ValidationError("an area is a name of up to 120 printable characters", field="area")
     area = clean_text(area, "the area", 120, "area").strip() if isinstance(area, str) and area.strip() else None
+    # Sign-ins long over (finished, cancelled or abandoned) are kept no longer than a day.
+    session.execute(delete(AccountConnection).where(
+        AccountConnection.created_at < utcnow() - dt.timedelta(seconds=KEEP_SECONDS)))
     nonce = secrets.token_urlsafe(24)
     row = AccountConnection(kind=kind, stage=CS.STARTED, user_id=actor.id, binding=_digest(binding),
                             nonce_hash=_digest(nonce), account_id=target.id if target else None, area=area,

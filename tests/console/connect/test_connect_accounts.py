@@ -3,6 +3,7 @@ pages, end to end against the simulators, with the state's guards (tampering, re
 admin, another session) and refusals (cancelled consent, bad signatures)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import socket
@@ -29,9 +30,11 @@ from tests.console.connect.support import (
     start_x,
 )
 from web import create_app
+from workflow.accounts import connect
 from workflow.accounts.models import AccountConnection, ChannelAccount
 from workflow.audit.models import AuditEvent
 from workflow.core.config import Settings, SettingsError
+from workflow.core.database import utcnow
 
 
 def actions(session, name: str) -> list[dict]:
@@ -334,3 +337,23 @@ def test_a_page_facebook_did_not_give_cannot_be_picked(app, session, admin, grap
     assert console.post(pick, {}).status_code == 422
     assert fresh(session, ChannelAccount) == []
     assert console.post(pick, {"page": [page.page_id]}).status_code == 302
+
+
+def test_an_expired_sign_in_is_refused(app, session, admin, x_sim, monkeypatch):
+    console = sign_in(app, admin)
+    callback = consent_x(x_sim, start_x(console, x_sim))
+    monkeypatch.setattr(connect, "STATE_MAX_AGE", -1)  # every state is now older than allowed
+    answer = console.get(local(callback))
+    assert answer.status_code == 400 and "expired" in answer.get_data(as_text=True)
+    assert fresh(session, ChannelAccount) == []
+
+
+def test_sign_ins_long_over_are_not_kept(app, session, admin, x_sim):
+    old = AccountConnection(kind="x", stage="started", user_id=admin.id, binding="b" * 64, nonce_hash="n" * 64,
+                            created_at=utcnow() - dt.timedelta(days=2))
+    session.add(old)
+    session.commit()
+    console = sign_in(app, admin)
+    start_x(console, x_sim)
+    [kept] = fresh(session, AccountConnection)
+    assert kept.nonce_hash != "n" * 64 and kept.created_at > utcnow() - dt.timedelta(minutes=5)
