@@ -36,7 +36,7 @@ from workflow.core.database import utcnow
 from workflow.core.errors import ConflictError, CrierError, PermissionDeniedError, ValidationError
 from workflow.core.runtime import channel_config_of, settings_of, vault_of
 from workflow.core.text import clean_text
-from workflow.core.unit_of_work import transactional
+from workflow.core.unit_of_work import transaction, transactional
 
 #: How long a sign-in may take from start to callback, in seconds.
 STATE_MAX_AGE = 600
@@ -241,7 +241,8 @@ def finish_facebook(session: Session, actor: User, binding: str, redirect_uri: s
         raise ValidationError("Facebook gave Crier no Pages: choose at least one Page in Facebook's dialog")
     found = [{"page_id": p.page_id, "name": p.name, "token": p.access_token} for p in pages]
     if row.account_id is not None:
-        account = get_account(session, row.account_id)
+        with transaction(session):  # read, and end the transaction before Graph answers
+            account = get_account(session, row.account_id)
         page = next((p for p in found if p["page_id"] == str((account.settings or {}).get("page_id"))), None)
         if page is None:
             raise ConflictError(f"the Pages given to Crier do not include {account.name}'s Page: sign in as "
@@ -281,8 +282,9 @@ def pages_to_pick(session: Session, actor: User, binding: str, connection_id: An
 def choose_pages(session: Session, actor: User, binding: str, connection_id: Any, page_ids: list[str]
                  ) -> list[ChannelAccount]:
     """Connect the chosen Pages: new accounts, or new tokens for the Pages Crier has already."""
-    row = _picking(session, actor, binding, connection_id)
-    pages = {p["page_id"]: p for p in vault_of(session).decrypt(row.secrets_encrypted)["pages"]}
+    with transaction(session):  # read, and end the transaction before Graph answers
+        row = _picking(session, actor, binding, connection_id)
+        pages = {p["page_id"]: p for p in vault_of(session).decrypt(row.secrets_encrypted)["pages"]}
     chosen = list(dict.fromkeys(str(p) for p in page_ids))
     if not chosen:
         raise ValidationError("choose at least one Page", field="page")

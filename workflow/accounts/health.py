@@ -19,7 +19,7 @@ from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
 from workflow.core.runtime import channel_config_of
-from workflow.core.unit_of_work import transactional
+from workflow.core.unit_of_work import transaction, transactional
 
 #: The longest error text kept on an account.
 MAX_ERROR_CHARS = 1000
@@ -42,11 +42,13 @@ def record_failure(session: Session, account: ChannelAccount, error: str, when: 
 def check_account(session: Session, actor: User | None, account_id: object) -> ChannelAccount:
     """Ask the platform whether the stored credentials still work, and record the answer.
 
-    The answer (success, or the error and whether to reconnect) is written in one unit.
+    No transaction stays open while the platform answers; the answer (success, or the error
+    and whether to reconnect) is written in one unit.
     """
     policy.require_operator(actor, Action.ADMINISTER)
-    account = get_account(session, account_id)
-    kind, credentials = str(account.kind), account_credentials(session, account)
+    with transaction(session):  # read, and end the transaction before the platform answers
+        account = get_account(session, account_id)
+        kind, credentials = str(account.kind), account_credentials(session, account)
     error: ChannelError | None = None
     try:
         channel = make_channel(kind, credentials, channel_config_of(session))
