@@ -5,7 +5,7 @@
     for a simulated Facebook user, who picks the Pages to give the app. Allowing
     sends the browser to ``redirect_uri?code=...&state=...``; cancelling to
     ``redirect_uri?error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied&state=...``
-``GET /<version>/oauth/access_token``
+``GET /<version>/oauth/access_token`` (also unversioned, as Graph takes it)
     ``client_id``, ``redirect_uri``, ``client_secret``, ``code`` -> a short-lived
     user token ``{"access_token", "token_type": "bearer", "expires_in"}``; or
     ``grant_type=fb_exchange_token`` with ``fb_exchange_token`` -> a long-lived one
@@ -159,9 +159,11 @@ def register_login(app: Flask, state: GraphState, login: FacebookLogin | None = 
         if not hmac.compare_digest(request.args.get("client_secret", ""), login.app_secret):
             raise GraphError(1, "Error validating client secret.", status=400)
 
+    @app.get("/oauth/access_token")
     @app.get("/<version>/oauth/access_token")
-    def access_token(version: str):
-        check_version(version)
+    def access_token(version: str | None = None):
+        if version is not None:
+            check_version(version)
         check_app()
         if request.args.get("grant_type") == "fb_exchange_token":
             with login.lock:
@@ -186,9 +188,11 @@ def register_login(app: Flask, state: GraphState, login: FacebookLogin | None = 
         token = login.user_token(found.grant, long_lived=False)
         return jsonify({"access_token": token, "token_type": "bearer", "expires_in": SHORT_LIVED_SECONDS})
 
+    @app.get("/me/accounts")
     @app.get("/<version>/me/accounts")
-    def me_accounts(version: str):
-        check_version(version)
+    def me_accounts(version: str | None = None):
+        if version is not None:
+            check_version(version)
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         token = request.args.get("access_token") or (value.strip() if scheme.lower() in ("oauth", "bearer")
                                                        else "")

@@ -357,3 +357,22 @@ def test_sign_ins_long_over_are_not_kept(app, session, admin, x_sim):
     start_x(console, x_sim)
     [kept] = fresh(session, AccountConnection)
     assert kept.nonce_hash != "n" * 64 and kept.created_at > utcnow() - dt.timedelta(minutes=5)
+
+
+def test_graph_takes_the_login_calls_without_a_version_too(graph_sim):
+    page = graph_sim.state.add_page("Unversioned Page")
+    dialog = (f"{graph_sim.url}/dialog/oauth?client_id={graph_sim.login.app_id}"
+              "&redirect_uri=http://localhost/cb&state=s&scope=pages_show_list")
+    code = query(consent_facebook(graph_sim, dialog, [page.page_id]))["code"]
+    token = requests.get(f"{graph_sim.url}/oauth/access_token", timeout=5, params={
+        "client_id": graph_sim.login.app_id, "client_secret": graph_sim.login.app_secret,
+        "redirect_uri": "http://localhost/cb", "code": code}).json()["access_token"]
+    long_lived = requests.get(f"{graph_sim.url}/oauth/access_token", timeout=5, params={
+        "grant_type": "fb_exchange_token", "client_id": graph_sim.login.app_id,
+        "client_secret": graph_sim.login.app_secret, "fb_exchange_token": token}).json()
+    assert long_lived["expires_in"] > 50 * 24 * 3600 and long_lived["access_token"] != token
+    listed = requests.get(f"{graph_sim.url}/me/accounts", params={"access_token": long_lived["access_token"]},
+                          timeout=5).json()
+    assert [p["id"] for p in listed["data"]] == [page.page_id]
+    refused = requests.get(f"{graph_sim.url}/me/accounts", params={"access_token": "EAAforged"}, timeout=5)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == 190
