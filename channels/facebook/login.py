@@ -10,6 +10,7 @@ tokens got from a long-lived user token do not expire.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,10 @@ from .._http import BoundSession
 from ..base import ChannelConfig, ChannelError, PermanentError
 from .adapter import FACEBOOK
 from .graph import GraphClient, GraphError
+
+# Graph's token endpoint takes the app secret and the code in the query string, and urllib3
+# logs each request line at DEBUG: no secret reaches a log, whatever the log level.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 #: What Crier asks for: publish to a Page, read its posts for reconciliation, list the person's Pages.
 PAGE_SCOPES = ("pages_manage_posts", "pages_read_engagement", "pages_show_list")
