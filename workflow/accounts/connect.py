@@ -327,7 +327,11 @@ def _save(session: Session, actor: User, row: AccountConnection, credentials: di
     kind = ChannelKind(row.kind)
     if row.account_id is not None:
         account = get_account(session, row.account_id)
-        if str((account.settings or {}).get(key[0]) or key[1]) != key[1]:
+        known = account.settings or {}
+        # The platform's id decides; an account added by hand may know only its X username.
+        same = (str(known[key[0]]) == key[1] if known.get(key[0]) else
+                str(known.get("username") or "").lower() in ("", str(credentials.get("username") or "").lower()))
+        if not same:
             raise ConflictError(f"that sign-in is for {name}, not {account.name}: sign in as the right account")
     else:
         account = _by_setting(session, kind, key[0]).get(key[1])

@@ -16,7 +16,7 @@ from channels.base import ChannelConfig, PermanentError
 from channels.facebook import FacebookChannel
 from channels.x import XChannel
 from channels.x.signin import XSignIn
-from tests.conftest import app_config, make_user
+from tests.conftest import app_config, make_account, make_user
 from tests.console.conftest import sign_in
 from tests.console.connect.support import (
     account_credentials,
@@ -376,3 +376,17 @@ def test_graph_takes_the_login_calls_without_a_version_too(graph_sim):
     assert [p["id"] for p in listed["data"]] == [page.page_id]
     refused = requests.get(f"{graph_sim.url}/me/accounts", params={"access_token": "EAAforged"}, timeout=5)
     assert refused.status_code == 400 and refused.json()["error"]["code"] == 190
+
+
+def test_an_account_added_by_hand_is_reconnected_only_by_its_own_username(app, session, admin, x_sim):
+    handmade = make_account(session, "x", "Force X by hand", credentials={
+        "consumer_key": "ck", "consumer_secret": "cs", "access_token": "at", "access_token_secret": "ats",
+        "username": "force_by_hand"})
+    console = sign_in(app, admin)
+    wrong = consent_x(x_sim, start_x(console, x_sim, {"account": str(handmade.id)}), "someone_else")
+    assert console.get(local(wrong)).status_code == 409
+    right = consent_x(x_sim, start_x(console, x_sim, {"account": str(handmade.id)}), "Force_By_Hand")
+    assert console.get(local(right)).status_code == 302
+    [account] = fresh(session, ChannelAccount, kind="x")
+    assert account.id == handmade.id and account.settings["user_id"]
+    assert account_credentials(session, account)["access_token"] != "at"
