@@ -19,6 +19,13 @@ OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def html_policy_with_forms_to(origins: list[str]) -> str:
+    """The console's policy, where forms may also lead to ``origins`` (a platform's sign-in page:
+    browsers apply ``form-action`` to the redirect that follows a form)."""
+    allowed = " ".join(dict.fromkeys(o for o in origins if o))
+    return HTML_POLICY.replace("form-action 'self'", f"form-action 'self' {allowed}".rstrip())
+
+
 def security_headers(response: Response) -> Response:
     """Add the security headers a response lacks (a blueprint's own stricter ones stay)."""
     policy = HTML_POLICY if response.mimetype == "text/html" else OTHER_POLICY

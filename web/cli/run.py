@@ -38,6 +38,10 @@ def simulate(host: str, x_port: int, graph_port: int) -> None:
     x_sim, graph_sim = _start_simulators(host, x_port, graph_port)
     click.echo(f"X API simulator:     {x_sim.url}   (CRIER_X_API_URL)")
     click.echo(f"Graph API simulator: {graph_sim.url}   (CRIER_FACEBOOK_GRAPH_URL)")
+    click.echo(f"Sign in with X:      CRIER_X_CONSUMER_KEY={x_sim.state.consumer_key} "
+               f"CRIER_X_CONSUMER_SECRET={x_sim.state.consumer_secret}")
+    click.echo(f"Facebook Login:      CRIER_FACEBOOK_APP_ID={graph_sim.login.app_id} "
+               f"CRIER_FACEBOOK_APP_SECRET={graph_sim.login.app_secret}")
     click.echo("Demo accounts (add one with: crier account add KIND --name NAME [--area AREA] < creds.json):")
     for item in demo.simulator_accounts(x_sim, graph_sim):
         if item.kind == "website":
@@ -81,6 +85,11 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         # settings (and the instance folder) through the environment.
         os.environ["CRIER_X_API_URL"] = x_sim.url
         os.environ["CRIER_FACEBOOK_GRAPH_URL"] = graph_sim.url
+        # The simulators' own X and Facebook apps, so that accounts connect by signing in.
+        os.environ["CRIER_X_CONSUMER_KEY"] = x_sim.state.consumer_key
+        os.environ["CRIER_X_CONSUMER_SECRET"] = x_sim.state.consumer_secret
+        os.environ["CRIER_FACEBOOK_APP_ID"] = graph_sim.login.app_id
+        os.environ["CRIER_FACEBOOK_APP_SECRET"] = graph_sim.login.app_secret
         os.environ.setdefault("CRIER_PUBLIC_BASE_URL", f"http://{host}:{port}")
         os.environ.setdefault("CRIER_CONSOLE_URL", f"http://{host}:{port}")
         # Incident messages of the demo are escalated after two minutes, so the escalation can be seen.

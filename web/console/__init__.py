@@ -7,6 +7,7 @@ bp = Blueprint("console", __name__, template_folder="templates", static_folder="
 from . import (  # noqa: E402,F401 - the views register themselves on bp
     admin,
     compose,
+    connect,
     incidents,
     library,
     live,

@@ -1,4 +1,4 @@
-"""Admin pages: people (role, access, email) and channel accounts (enable, disable).
+"""Admin pages: people (role, access, email) and channel accounts (enable, disable; see connect.py).
 
 Thin views over :mod:`workflow.people`; every change there is audited and
 takes effect at once. Refusals answer with the status the API would (403, 404,
@@ -6,7 +6,9 @@ takes effect at once. Refusals answer with the status the API would (403, 404,
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from workflow.accounts import channel_accounts as account_admin
@@ -14,7 +16,8 @@ from workflow.accounts import users as people
 from workflow.accounts.policy import Action
 
 from ..auth import require_console
-from ..context import db
+from ..context import db, runtime
+from ..headers import html_policy_with_forms_to
 from . import bp
 from .forms import attempt
 
@@ -45,16 +48,30 @@ def update_user(username: str):
     return redirect(url_for("console.users"))
 
 
-def _accounts_page(errors: dict[str, str] | None = None, status: int = 200):
-    return render_template("console/accounts.html", title="Channel accounts",
-                           channel_accounts=account_admin.list_accounts(db()), errors=errors or {}), status
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def accounts_page(errors: dict[str, str] | None = None, status: int = 200):
+    """The accounts page: every account with its health, and the forms to connect more."""
+    settings = runtime().settings
+    x_app, facebook_app = bool(settings.x_consumer_key), bool(settings.facebook_app_id)
+    response = make_response(render_template(
+        "console/accounts.html", title="Channel accounts", channel_accounts=account_admin.list_accounts(db()),
+        errors=errors or {}, x_app=x_app, facebook_app=facebook_app), status)
+    # Its sign-in forms lead to X's and Facebook's own pages.
+    response.headers["Content-Security-Policy"] = html_policy_with_forms_to(
+        ([_origin(settings.x_oauth_base)] if x_app else [])
+        + ([_origin(settings.facebook_login_base)] if facebook_app else []))
+    return response
 
 
 @bp.get("/accounts")
 @login_required
 def channel_accounts():
     require_console(Action.ADMINISTER)
-    return _accounts_page()
+    return accounts_page()
 
 
 @bp.post("/accounts/<int:account_id>")
@@ -64,6 +81,6 @@ def update_account(account_id: int):
     account, refused = attempt(lambda: account_admin.set_account_enabled(
         db(), actor, account_id, request.form.get("enabled") == "yes"), propagate=())
     if refused:
-        return _accounts_page({"account": refused.message}, refused.status)
+        return accounts_page({"account": refused.message}, refused.status)
     flash(f"{account.name} is {'enabled' if account.status == 'active' else 'disabled'}.")
     return redirect(url_for("console.channel_accounts"))

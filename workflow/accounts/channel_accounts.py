@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from channels.base import ChannelError, make_channel
 from channels.website import webhook_url_problem
 from workflow.accounts import policy
-from workflow.accounts.models import ChannelAccount, ChannelKind, User
+from workflow.accounts.models import AccountConnection, AccountStatus, ChannelAccount, ChannelKind, User
 from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.errors import ConflictError, NotFoundError, ValidationError
@@ -106,15 +106,28 @@ def account_credentials(session: Session, account: ChannelAccount) -> dict[str, 
 
 
 def mark_reconnect(session: Session, account: ChannelAccount, reason: str) -> None:
-    """Flag an account whose platform refused its credentials."""
-    account.status = "reconnect"
-    account.status_reason = reason
-    audit.record(session, None, "account.needs_reconnect", account_id=account.id, reason=reason)
+    """Flag an account whose platform refused its credentials (a disabled one stays disabled)."""
+    first = not account.reconnect_needed
+    account.reconnect_needed = True
+    if account.status == AccountStatus.ACTIVE:
+        account.status = AccountStatus.RECONNECT
+    if account.status == AccountStatus.RECONNECT:
+        account.status_reason = reason
+    if first:
+        audit.record(session, None, "account.needs_reconnect", account_id=account.id, reason=reason)
+
+
+def clear_reconnect(account: ChannelAccount) -> None:
+    """New credentials were accepted: the account may post again (unless disabled)."""
+    account.reconnect_needed = False
+    if account.status == AccountStatus.RECONNECT:
+        account.status, account.status_reason = AccountStatus.ACTIVE, None
 
 
 @transactional
 def rotate_credentials(session: Session) -> int:
-    """Re-encrypt every account's credentials, and every TOTP secret, with the newest key."""
+    """Re-encrypt every account's credentials, every TOTP secret and the tokens of sign-ins in
+    progress with the newest key."""
     vault = vault_of(session)
     count = 0
     for account in session.execute(select(ChannelAccount)).scalars():
@@ -124,6 +137,10 @@ def rotate_credentials(session: Session) -> int:
     for user in session.execute(select(User).where(User.totp_secret_encrypted.is_not(None))).scalars():
         user.totp_secret_encrypted = vault.rotate(user.totp_secret_encrypted)
         secrets += 1
+    # Tokens of sign-ins still in progress (see workflow.accounts.connect).
+    for pending in session.execute(select(AccountConnection).where(
+            AccountConnection.secrets_encrypted.is_not(None))).scalars():
+        pending.secrets_encrypted = vault.rotate(pending.secrets_encrypted)
     audit.record(session, None, "credentials.rotated", accounts=count, totp_secrets=secrets)
     return count
 
@@ -149,10 +166,11 @@ def set_account_enabled(session: Session, actor: User | None, account_id: Any, e
     """Disable an account (nothing new can target it; its unsent posts fail with the reason) or enable it."""
     policy.require_operator(actor, Action.ADMINISTER)
     account = get_account(session, account_id)
-    status = "active" if enabled else "disabled"
+    # An account the platform refused comes back needing a reconnect.
+    status = ("reconnect" if account.reconnect_needed else "active") if enabled else "disabled"
     if account.status != status:
         account.status = status
-        if enabled:
+        if enabled and status == "active":
             account.status_reason = None
         audit.record(session, actor, "account.enabled" if enabled else "account.disabled",
                      account_id=account.id, name=account.name)
@@ -174,9 +192,39 @@ def set_account_credentials(session: Session, actor: User | None, account_id: An
         raise ValidationError(f"{account.kind} credentials need: {', '.join(missing)}", field="credentials")
     account.credentials_encrypted = vault_of(session).encrypt(credentials)
     account.settings = {k: credentials[k] for k in PUBLIC_SETTINGS[str(account.kind)] if k in credentials}
-    if account.status == "reconnect":
-        account.status, account.status_reason = "active", None
+    clear_reconnect(account)
     audit.record(session, actor, "account.credentials_set", account_id=account.id, name=account.name)
+    return account
+
+
+@transactional
+def update_account(session: Session, actor: User | None, account_id: Any, *, area: Any = None,
+                   exercise: bool | None = None) -> ChannelAccount:
+    """Change an account's area ("" for force-wide) or exercise flag; audited.
+
+    The exercise flag stays as it is while a post on the account is unsettled,
+    so that no message is caught between a live and a sandbox account.
+    """
+    policy.require_operator(actor, Action.ADMINISTER)
+    account = get_account(session, account_id)
+    changes: dict[str, Any] = {}
+    if area is not None:
+        if not isinstance(area, str) or len(area) > 120 or not _storable(area):
+            raise ValidationError("an area is a name of up to 120 printable characters", field="area")
+        new_area = clean_text(area, "the area", 120, "area").strip() if area.strip() else None
+        if new_area != account.area:
+            changes["area"] = new_area
+    if exercise is not None and bool(exercise) != bool(account.exercise):
+        unsettled = session.execute(select(func.count()).select_from(Delivery).where(
+            Delivery.account_id == account.id, Delivery.state.in_(UNSETTLED))).scalar_one()
+        if unsettled:
+            raise ConflictError(f"{account.name} has {unsettled} unsettled deliveries: the exercise flag can "
+                                "change once they are settled", field="exercise")
+        changes["exercise"] = bool(exercise)
+    if changes:
+        for key, value in changes.items():
+            setattr(account, key, value)
+        audit.record(session, actor, "account.updated", account_id=account.id, name=account.name, **changes)
     return account
 
 

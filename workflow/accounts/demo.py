@@ -108,6 +108,7 @@ def ensure_accounts(session: Session, demo: list[DemoAccount]) -> list[ChannelAc
         existing.credentials_encrypted = vault_of(session).encrypt(item.credentials)
         existing.status = "active"
         existing.status_reason = None
+        existing.reconnect_needed = False
         audit.record(session, None, "account.credentials_replaced", account_id=existing.id,
                      reason="demo start: new simulator credentials")
         out.append(existing)

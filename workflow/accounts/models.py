@@ -128,7 +128,49 @@ class ChannelAccount(Base):
     # A sandbox account for exercises: it carries exercise messages and nothing else.
     exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Health, from every post and check: the last success, the last error, and
+    # whether the platform refused the credentials (kept while the account is
+    # disabled, cleared only by new credentials).
+    last_success_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    last_error_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    reconnect_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def scope(self) -> str:
         return self.area or "Force-wide"
+
+
+class ConnectionStage(enum.StrEnum):
+    STARTED = "started"  # sent to the platform's sign-in; waits for the callback
+    PICKING = "picking"  # Facebook pages listed; waits for the admin's choice
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+class AccountConnection(Base):
+    """An administrator's sign-in with X or Facebook while it is in progress.
+
+    The ``state`` handed to the platform is signed and names this row; only the
+    SHA-256 of its random part is kept, and it is used once. ``binding`` is the
+    SHA-256 of a secret in the admin's console session: the callback must come
+    back in the same session. Tokens gathered on the way are encrypted like
+    channel credentials.
+    """
+
+    __tablename__ = "account_connections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[ChannelKind] = mapped_column(enum_column(ChannelKind, "kind", 20))
+    stage: Mapped[ConnectionStage] = mapped_column(enum_column(ConnectionStage, "stage", 20),
+                                                   default=ConnectionStage.STARTED)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    binding: Mapped[str] = mapped_column(String(64))
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The account being reconnected; None for a new one.
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
+    area: Mapped[Optional[str]] = mapped_column(String(120))
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    secrets_encrypted: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)

@@ -22,6 +22,8 @@ DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 
 DEFAULT_GRAPH_VERSION = "v21.0"
 
+DEFAULT_FACEBOOK_LOGIN_URL = "https://www.facebook.com"
+
 
 class SettingsError(ValueError):
     """A ``CRIER_*`` setting that cannot work; the message names it. Every process refuses to start."""
@@ -72,6 +74,17 @@ class Settings:
     x_api_url: str = DEFAULT_X_API_URL
     facebook_graph_url: str = DEFAULT_GRAPH_URL
     facebook_graph_version: str = DEFAULT_GRAPH_VERSION
+    # The X app that accounts authorise ("Sign in with X"), and where its OAuth
+    # 1.0a endpoints are (empty: CRIER_X_API_URL, as on X itself).
+    x_consumer_key: str = ""
+    x_consumer_secret: str = ""
+    x_oauth_url: str = ""
+    # The Facebook app that pages are connected through (Facebook Login), and
+    # where its login dialog is (empty: www.facebook.com, or the Graph URL when
+    # that is not Facebook's own, as with the simulator).
+    facebook_app_id: str = ""
+    facebook_app_secret: str = ""
+    facebook_login_url: str = ""
     # Fernet keys for channel credentials, newest first; older keys still decrypt.
     credential_keys: list[str] = field(default_factory=list)
     # Outbound HTTP timeouts for the channel adapters, in seconds.
@@ -143,6 +156,20 @@ class Settings:
     verify_escalate_after: int = 600
     verify_escalate_after_incident: int = 0
 
+    @property
+    def x_oauth_base(self) -> str:
+        """Where X's ``/oauth/...`` endpoints are."""
+        return (self.x_oauth_url or self.x_api_url).rstrip("/")
+
+    @property
+    def facebook_login_base(self) -> str:
+        """Where Facebook's login dialog (``/<version>/dialog/oauth``) is."""
+        if self.facebook_login_url:
+            return self.facebook_login_url.rstrip("/")
+        if self.facebook_graph_url.rstrip("/") == DEFAULT_GRAPH_URL:
+            return DEFAULT_FACEBOOK_LOGIN_URL
+        return self.facebook_graph_url.rstrip("/")
+
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":
         """Build settings from a mapping of upper-case names (Flask config style).
@@ -180,7 +207,9 @@ class Settings:
 
     def check(self) -> None:
         """Refuse settings that cannot work, naming the first one (:class:`SettingsError`)."""
-        for name in ("public_base_url", "x_api_url", "facebook_graph_url"):
+        for name in ("public_base_url", "x_api_url", "facebook_graph_url", "x_oauth_url", "facebook_login_url"):
+            if name in ("x_oauth_url", "facebook_login_url") and not getattr(self, name):
+                continue
             parts = urlsplit(getattr(self, name))
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise SettingsError(f"CRIER_{name.upper()} must be an http(s) address such as "
@@ -196,6 +225,12 @@ class Settings:
         self._check_keys()
         self._check_contacts()
         self._check_notices()
+        for key, secret in (("x_consumer_key", "x_consumer_secret"), ("facebook_app_id", "facebook_app_secret")):
+            if bool(getattr(self, key)) != bool(getattr(self, secret)):
+                raise SettingsError(f"CRIER_{key.upper()} and CRIER_{secret.upper()} go together: set both or "
+                                    "neither")
+        if self.facebook_app_id and not self.facebook_app_id.isdigit():
+            raise SettingsError("CRIER_FACEBOOK_APP_ID is the Facebook app's number, e.g. 1234567890")
         positive = ("connect_timeout", "read_timeout", "lease_seconds", "heartbeat_seconds", "sweep_interval", "retry_max_attempts",
                     "retry_base_seconds", "retry_max_seconds", "retry_window_seconds", "max_body_chars",
                     "session_idle_timeout", "session_lifetime", "login_slow_after", "appeal_remind_after")

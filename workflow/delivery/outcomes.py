@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from workflow.accounts import channel_accounts as accounts
+from workflow.accounts import health
 from workflow.audit import chain as audit
 from workflow.core.config import Settings
 from workflow.core.database import utcnow
@@ -146,6 +146,7 @@ def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog)
             result = res.result
             d.state = DS.SENT
             d.sent_at = now
+            health.record_success(d.account, now)
             d.last_error = None
             d.next_attempt_at = None
             if result is not None:
@@ -178,8 +179,8 @@ def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog)
             d.state = DS.FAILED
             d.last_error = _error_text(error)
             d.next_attempt_at = None
-            if getattr(error, "reconnect", False):
-                accounts.mark_reconnect(session, d.account, d.last_error)
+            health.record_failure(session, d.account, d.last_error, now,
+                                  reconnect=bool(getattr(error, "reconnect", False)))
             events.append(("delivery.failed", {"error": d.last_error,
                                                "reconnect": bool(getattr(error, "reconnect", False))}))
             logger.warning("failed permanently: %s", d.last_error)
@@ -237,6 +238,7 @@ def _record_retry(session: Session, settings: Settings, d: Delivery, job: Job, r
                             f"check {d.account.name} before posting again ({reason})")
         else:
             d.last_error = f"gave up after {d.attempts} attempts: {reason}"
+        health.record_failure(session, d.account, d.last_error, now)
         events.append(("delivery.failed", {"error": d.last_error, "attempts": d.attempts}))
         logger.warning("%s", d.last_error)
         return Outcome("failed", d.id, d.queue)

@@ -11,6 +11,8 @@ Facebook channel is exercised through its Graph client exactly as in production:
     change a post's ``message`` -> ``{"success": true}``
 ``DELETE /<version>/<post_id>``
     delete a post -> ``{"success": true}``
+``/<version>/dialog/oauth``, ``/<version>/oauth/access_token``, ``/<version>/me/accounts``
+    Facebook Login: Pages given to the simulator's app (:mod:`.login`)
 
 Like Graph it checks the version (v18.0 or newer), that the Page access token
 belongs to the Page, the ``appsecret_proof`` when the Page's app requires one,
@@ -57,6 +59,8 @@ class GraphSimulator(Simulator):
         sim = self.app.extensions["crier_graph"]
         self.state = sim.state
         self.faults = sim.faults
+        #: The simulator's Facebook app (``app_id``, ``app_secret``) for Facebook Login.
+        self.login = self.app.extensions["crier_graph_login"]
 
     @property
     def posts(self) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from .errors import (
     missing_object,
     require_permission,
 )
+from .login import register_login
 from .state import GraphPage, GraphState, graph_time
 
 #: Facebook's limit on a post's text.
@@ -44,6 +45,7 @@ def create_graph_simulator(state: GraphState | None = None) -> Flask:
     plan = GraphFaultPlan()
     app.extensions["crier_graph"] = _Sim(state=state, faults=plan)
     add_control_routes(app, plan, state)
+    register_login(app, state)
 
     @app.errorhandler(GraphError)
     def _graph_error(exc: GraphError):

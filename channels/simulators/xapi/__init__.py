@@ -9,6 +9,8 @@ channel is exercised through tweepy exactly as in production:
     delete one of the account's posts -> ``{"data": {"deleted": true}}``; 404 if there is none
 ``GET /2/users/me``
     the account the credentials belong to
+``POST /oauth/request_token``, ``GET /oauth/authorize``, ``POST /oauth/access_token``
+    "Sign in with X", the three-legged OAuth 1.0a flow (:mod:`.oauth`)
 ``GET /2/users/<id>/tweets``
     that account's posts, newest first (``max_results`` 5-100, ``start_time``,
     ``pagination_token``, ``tweet.fields`` created_at / referenced_tweets / ...)
@@ -35,6 +37,7 @@ from typing import Any
 
 from ..server import Fault, FaultPlan, Simulator
 from .app import create_x_simulator
+from .oauth import revoke
 from .state import XAccount, XPost, XState
 
 __all__ = ["XAccount", "XPost", "XSimulator", "XState", "create_x_simulator"]
@@ -67,6 +70,10 @@ class XSimulator(Simulator):
     def add_account(self, username: str, **kw: Any) -> dict[str, str]:
         """Register an account; returns its credentials for the X channel."""
         return self.state.add_account(username, **kw)
+
+    def revoke(self, username: str) -> bool:
+        """The account ``username`` revokes Crier's app: its token gets 401 until it signs in again."""
+        return revoke(self.state, self.app.extensions["x_oauth"], username)
 
     def fault(self, kind: str, **spec: Any) -> Fault:
         """Inject a fault into the next matching requests (see :mod:`channels.simulators.server`)."""

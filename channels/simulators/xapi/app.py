@@ -15,6 +15,7 @@ from oauthlib.oauth1.rfc5849.utils import parse_authorization_header, unescape
 from channels.x.text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
 
 from ..server import FaultPlan, add_control_routes
+from .oauth import register_oauth
 from .responses import (
     display_text,
     hang_and_drop,
@@ -42,6 +43,7 @@ def create_x_simulator(state: XState | None = None, plan: FaultPlan | None = Non
     app = Flask("crier_x_simulator")
     app.extensions["x_simulator"] = {"state": state, "plan": plan}
     add_control_routes(app, plan, state)
+    register_oauth(app, state)
 
     @app.post("/_sim/accounts")
     def _add_account():

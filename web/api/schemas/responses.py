@@ -67,6 +67,19 @@ def _checks(session: Session, message: messages_models.Message) -> Checks:
     return checks_for(session, message, message.latest)
 
 
+class AccountHealth(BaseModel):
+    last_success_at: Timestamp | None = documented("When a post or check on the account last succeeded")
+    last_error_at: Timestamp | None = documented("When a post or check on the account last failed")
+    last_error: str | None = documented("What the platform said then")
+    reconnect_needed: bool = documented("The platform refused the credentials: an administrator must "
+                                        "reconnect the account")
+
+    @classmethod
+    def of(cls, account: accounts_models.ChannelAccount) -> AccountHealth:
+        return cls(last_success_at=account.last_success_at, last_error_at=account.last_error_at,
+                   last_error=account.last_error, reconnect_needed=bool(account.reconnect_needed))
+
+
 class Account(BaseModel):
     id: int
     kind: ChannelKind
@@ -77,12 +90,14 @@ class Account(BaseModel):
     settings: dict[str, Any] = documented("Non-secret settings (handle, page id); credentials are never "
                                           "returned")
     exercise: bool = documented("A sandbox account for exercises", default=False)
+    health: AccountHealth
 
     @classmethod
     def of(cls, account: accounts_models.ChannelAccount) -> Account:
         return cls(id=account.id, kind=account.kind, name=account.name, area=account.area,
                    status=account.status, status_reason=account.status_reason,
-                   settings=dict(account.settings or {}), exercise=bool(account.exercise))
+                   settings=dict(account.settings or {}), exercise=bool(account.exercise),
+                   health=AccountHealth.of(account))
 
 
 class AccountList(BaseModel):
