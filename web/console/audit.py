@@ -116,6 +116,10 @@ def _check() -> verification.TrailCheck:
 @login_required
 def audit_browser():
     require_console(Action.OVERSEE)
+    # The check reads in a session of its own; on SQLite a transaction holds the database's
+    # one write lock from its start, so the request's own transaction ends first.
+    db().rollback()
+    check = _check()
     session = db()
     errors: dict[str, str] = {}
     try:
@@ -127,7 +131,7 @@ def audit_browser():
     action_names = trail.actions(session)
     families = sorted({name.split(".", 1)[0] + trail.FAMILY for name in action_names if "." in name})
     return render_template(
-        "console/audit_trail.html", title="Audit trail", check=_check(), page=page, errors=errors,
+        "console/audit_trail.html", title="Audit trail", check=check, page=page, errors=errors,
         form=request.args, actions=action_names, families=families, actors=trail.actors(session),
         details=_details, page_link=lambda n: filtered_link("console.audit_browser", n),
         csv_link=filtered_link("console.audit_browser_csv"),
