@@ -18,7 +18,8 @@ def _table(html: str, table_id: str) -> list[list[str]]:
     body = re.search(rf'<table id="{table_id}">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
     rows = []
     for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
-        rows.append([re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)])
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append([re.sub(r"<[^>]+>", "", cell).strip() for cell in cells])
     return rows
 
 

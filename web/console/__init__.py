@@ -4,4 +4,5 @@ from flask import Blueprint
 bp = Blueprint("console", __name__, template_folder="templates", static_folder="static",
                static_url_path="/console-static")
 
-from . import admin, audit, compose, dashboard, history, incidents, live, review, signin, views  # noqa: E402,F401 - the views register themselves on bp
+# The views register themselves on bp.
+from . import admin, audit, compose, dashboard, history, incidents, live, review, signin, views  # noqa: E402,F401
