@@ -1,4 +1,4 @@
-"""The console: compose, verify and watch messages go live."""
+"""The console: compose, verify and watch messages go live; find them again, and oversee the desk."""
 from flask import Blueprint
 
 bp = Blueprint("console", __name__, template_folder="templates", static_folder="static",
