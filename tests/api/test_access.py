@@ -25,6 +25,10 @@ BODIES = {
     ("PATCH", "/users/{username}"): {"email": "olivia@police.example"},
     ("POST", "/incidents"): {"title": "Flooding on the A38"},
     ("PATCH", "/incidents/{incident_id}"): {"status": "closed"},
+    ("POST", "/templates"): {"name": "Cordon", "body": "A cordon is in place at {location}."},
+    ("PATCH", "/templates/{template_id}"): {"body": "{road} is closed {location}."},
+    ("POST", "/templates/{template_id}/fill"): {"values": {}},
+    ("POST", "/messages/{message_id}/found"): {},
 }
 #: Operations only some roles may call; every other one is open to every signed-in user.
 RESTRICTED = {
@@ -36,6 +40,9 @@ RESTRICTED = {
     ("DELETE", "/pause"): {"supervisor", "admin"},
     ("GET", "/users"): {"admin"},
     ("PATCH", "/users/{username}"): {"admin"},
+    ("POST", "/templates"): {"supervisor", "admin"},
+    ("PATCH", "/templates/{template_id}"): {"supervisor", "admin"},
+    ("DELETE", "/templates/{template_id}"): {"supervisor", "admin"},
 }
 
 
@@ -50,7 +57,7 @@ OPERATIONS = sorted(operations())
 
 
 def call(client: ApiClient, method: str, path: str, message_id: int = 1):
-    return client._call(method, path.format(message_id=message_id, username="olivia", incident_id=1),
+    return client._call(method, path.format(message_id=message_id, username="olivia", incident_id=1, template_id=1),
                         json=BODIES.get((method, path)))
 
 
@@ -72,7 +79,7 @@ def test_every_operation_needs_a_valid_token(app, header):
     client = ApiClient(app.test_client(), None)
     headers = {"Authorization": header} if header is not None else {}
     for method, path in OPERATIONS:
-        response = client._call(method, path.format(message_id=1, username="olivia", incident_id=1), json=BODIES.get((method, path)),
+        response = client._call(method, path.format(message_id=1, username="olivia", incident_id=1, template_id=1), json=BODIES.get((method, path)),
                                 headers=headers)
         assert_error(response, 401, "unauthorized")
         assert response.headers["WWW-Authenticate"].startswith("Bearer"), (method, path)

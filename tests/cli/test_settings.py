@@ -29,6 +29,8 @@ BAD = [
     ("CRIER_REQUIRE_2FA", "maybe", "CRIER_REQUIRE_2FA is malformed: expected true or false"),
     ("CRIER_LOGIN_RATE_LIMIT", "often", "CRIER_LOGIN_RATE_LIMIT is written like"),
     ("CRIER_LATE_GRACE_SECONDS", "-1", "CRIER_LATE_GRACE_SECONDS cannot be negative"),
+    ("CRIER_APPEAL_REMIND_AFTER", "0", "CRIER_APPEAL_REMIND_AFTER must be more than 0"),
+    ("CRIER_APPEAL_REMIND_AFTER", "a day", "CRIER_APPEAL_REMIND_AFTER is malformed: expected a whole number"),
 ]
 
 

@@ -5,7 +5,8 @@ from flask import request
 
 from workflow.accounts.policy import Action
 from workflow.core.errors import ValidationError
-from workflow.messages import drafts, queries, search
+from workflow.core.unit_of_work import transaction
+from workflow.messages import appeals, drafts, queries, search
 
 from ..auth import api_may
 from ..context import db
@@ -44,7 +45,13 @@ def edit_message(user, message_id: int):
     session = db()
     changes = read_body(MessageEdit).model_dump(exclude_unset=True)
     expected = changes.pop("version", None)
-    if not changes:
+    marking = "appeal" in changes
+    appeal = changes.pop("appeal", None)
+    if not changes and not marking:
         raise ValidationError("nothing to change: send at least one field to edit, such as body", field="body")
-    message = drafts.edit_message(session, user, message_id, changes, expected_version=expected)
+    with transaction(session):
+        if marking:
+            message = appeals.set_appeal(session, user, message_id, appeal)
+        if changes:
+            message = drafts.edit_message(session, user, message_id, changes, expected_version=expected)
     return answer(Edited.of(session, message))

@@ -38,6 +38,16 @@ INCIDENT_ID = {"name": "incident_id", "in": "path", "required": True,
                "description": "The incident's id", "schema": {"type": "integer", "minimum": 1}}
 INCIDENT_QUERY = ({"name": "status", "in": "query", "required": False, "description": "Only open or closed ones",
                    "schema": {"type": "string", "enum": ["open", "closed"]}},)
+TEMPLATE_ID = {"name": "template_id", "in": "path", "required": True,
+               "description": "The template's id", "schema": {"type": "integer", "minimum": 1}}
+RETIRED_QUERY = ({"name": "retired", "in": "query", "required": False, "description": "Include retired templates",
+                  "schema": {"type": "boolean"}},)
+APPEAL_QUERY = (
+    {"name": "live", "in": "query", "required": False, "schema": {"type": "boolean"},
+     "description": "Only appeals whose posts are still up (live or closing)"},
+    {"name": "overdue", "in": "query", "required": False, "schema": {"type": "boolean"},
+     "description": "Only appeals live for CRIER_APPEAL_REMIND_AFTER seconds or more"},
+)
 USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 80}}
 LIST_QUERY = [
     {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
@@ -83,6 +93,7 @@ class Route:
     status: int = 200
     parameters: tuple[dict[str, Any], ...] = ()
     description: str | None = None
+    body_required: bool = True
 
 
 ROUTES = (
@@ -115,6 +126,29 @@ ROUTES = (
           "verified again", s.Corrected, "The correction, awaiting verification", WITH_BODY, OWN, s.Correction),
     Route("post", "/messages/{message_id}/schedule", "Decide on a held message: publish now, or at a new time",
           s.Message, "Released", WITH_BODY, VERIFIERS, s.HeldDecision),
+    Route("post", "/messages/{message_id}/found", "The person an appeal asked about is found: draft the found "
+          "update and submit it; once it is verified and out, every message of the appeal is withdrawn",
+          s.Created, "The found update, awaiting verification", WITH_BODY, WRITERS, s.FoundReport, 201,
+          description="The body may be left out (the same as {}). Refused (409) for a message that is not an appeal (not_an_appeal), an appeal already "
+                      "closed, or one whose found update exists. A rejected found update withdraws nothing.",
+          body_required=False),
+    Route("get", "/appeals", "Appeals, newest first, with how long each has been live", s.AppealList,
+          "The appeals", (401, 422), ANYONE, parameters=APPEAL_QUERY),
+    Route("get", "/templates", "The template library, by name", s.TemplateList, "The templates", (401, 422),
+          ANYONE, parameters=RETIRED_QUERY),
+    Route("post", "/templates", "Add a template", s.Template, "The new template", (400, 401, 403, 409, 413, 422),
+          f"{VERIFIERS} (manage_templates)", s.NewTemplate, 201),
+    Route("get", "/templates/{template_id}", "One template", s.Template, "The template", (401, 404), ANYONE,
+          parameters=(TEMPLATE_ID,)),
+    Route("patch", "/templates/{template_id}", "Edit a template, retire it or bring it back", s.Template,
+          "The template", WITH_BODY, f"{VERIFIERS} (manage_templates)", s.TemplateEdit,
+          parameters=(TEMPLATE_ID,)),
+    Route("delete", "/templates/{template_id}", "Retire a template: out of the picker, kept on record",
+          s.Template, "The retired template", (401, 403, 404), f"{VERIFIERS} (manage_templates)",
+          parameters=(TEMPLATE_ID,)),
+    Route("post", "/templates/{template_id}/fill", "Fill a template's placeholders: the text of a draft to check "
+          "and submit like any other", s.Filled, "The text and the placeholders still missing", WITH_BODY,
+          WRITERS, s.TemplateFill, parameters=(TEMPLATE_ID,)),
     Route("get", "/users", "List the people who use Crier (never a password or a second-factor secret)",
           s.UserList, "Every user", (401, 403), ADMIN),
     Route("patch", "/users/{username}", "Change a user's role, access or email, effective at once: disabling "
@@ -155,7 +189,7 @@ def _operation(route: Route) -> dict[str, Any]:
     if route.parameters:
         op["parameters"] = list(route.parameters)
     if route.body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(route.body)}}}
+        op["requestBody"] = {"required": route.body_required, "content": {"application/json": {"schema": _ref(route.body)}}}
     if route.roles is None:
         op["security"] = []
     return op

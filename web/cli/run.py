@@ -18,6 +18,7 @@ from channels.simulators.graph import GraphSimulator
 from channels.simulators.xapi import XSimulator
 from workflow.accounts import demo
 from workflow.core.migrate import upgrade as migrate_upgrade
+from workflow.messages import library
 
 from .. import create_app
 
@@ -91,6 +92,7 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         with crier.session() as session:
             people = demo.ensure_people(session)
             made = demo.ensure_accounts(session, demo.simulator_accounts(x_sim, graph_sim))
+            templates = library.ensure_library(session)
         exe = [sys.executable, "-m", "web.cli"]
         children.append(subprocess.Popen([*exe, "worker", "--pool", "threads", "--concurrency", str(concurrency),
                                           "--loglevel", "INFO"]))
@@ -99,7 +101,8 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         click.echo(f"Crier is running: http://{host}:{port}/")
         click.echo(f"  database {crier.settings.database_url}; broker {crier.settings.broker_url}")
         click.echo(f"  X simulator {x_sim.url}; Graph simulator {graph_sim.url}")
-        click.echo(f"  {len(made)} demo channel accounts. Sign in as:")
+        click.echo(f"  {len(made)} demo channel accounts"
+                   + (f", {templates} templates in the library" if templates else "") + ". Sign in as:")
         for username, role, password in people:
             click.echo(f"    {username:<11} {password}   ({role})")
         if crier.settings.require_2fa:

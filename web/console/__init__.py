@@ -5,4 +5,5 @@ bp = Blueprint("console", __name__, template_folder="templates", static_folder="
                static_url_path="/console-static")
 
 # The views register themselves on bp.
-from . import admin, audit, compose, dashboard, history, incidents, live, review, signin, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin, audit, compose, dashboard, history, incidents, library, live, review, signin, views)

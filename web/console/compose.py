@@ -13,9 +13,10 @@ from workflow.core import london
 from workflow.core.errors import CrierError, InvalidStateError, PermissionDeniedError, ValidationError
 from workflow.core.runtime import settings_of
 from workflow.delivery import planning
-from workflow.messages import drafts, queries, review
+from workflow.messages import drafts, queries, review, templates
 from workflow.messages.checks import text_findings
 from workflow.messages.models import Incident, Message
+from workflow.messages.placeholders import placeholders
 from workflow.messages.states import EDITABLE, MessageState
 from workflow.scheduling.rules import check_publish_window, parse_publish_at
 
@@ -25,7 +26,8 @@ from . import bp, present
 
 # States in which autosave may write a version: before anyone is asked to verify it.
 AUTOSAVE_STATES = frozenset({"draft", "rejected"})
-FIELDS = frozenset({"body", "accounts", "variants", "incident", "incident_title", "publish_at", "recurrence"})
+FIELDS = frozenset({"body", "accounts", "variants", "incident", "incident_title", "publish_at", "recurrence",
+                    "template", "values"})
 RECURRENCE_CHOICES = [
     ("", "Does not repeat"),
     ("FREQ=DAILY", "Every day"),
@@ -60,7 +62,16 @@ def data_from_form(form) -> dict[str, Any]:
         "recurrence": form.get("recurrence", ""),
         "message_id": form.get("message_id", ""),
         "version": form.get("version", ""),
+        "template": form.get("template", ""),
+        "values": {key[len("value-"):]: value for key, value in form.items() if key.startswith("value-")},
     }
+
+
+def _template_choice(raw: Mapping[str, Any]) -> tuple[int | None, dict[str, str]]:
+    """The template the text was filled from, and the values typed into its gaps (blank ones left out)."""
+    template_id = _int(raw.get("template"))
+    values = raw.get("values") if isinstance(raw.get("values"), Mapping) else {}
+    return template_id, {str(k): v for k, v in values.items() if isinstance(v, str) and v.strip()}
 
 
 def service_data(raw: Mapping[str, Any], creating: bool) -> dict[str, Any]:
@@ -89,6 +100,9 @@ def service_data(raw: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         "recurrence": (raw.get("recurrence") or None),
     }
     if creating:
+        template_id, values = _template_choice(raw)
+        if template_id is not None:
+            data["template"], data["values"] = template_id, values
         choice = raw.get("incident") or ""
         if choice == "new":
             title = (raw.get("incident_title") or "").strip() if isinstance(raw.get("incident_title"), str) else ""
@@ -132,6 +146,9 @@ def save(raw: Mapping[str, Any], message: Message | None) -> tuple[Message, bool
         check_publish_window(data["publish_at"])
     if message is None:
         return drafts.create_draft(session, user, data), True
+    template_id, values = _template_choice(raw)
+    if template_id is not None and message.template_id is None:
+        message = drafts.adopt_template(session, user, message.id, template_id, values)
     if _unchanged(session, message, data):
         return message, False
     expected = _int(raw.get("version"))
@@ -141,7 +158,7 @@ def save(raw: Mapping[str, Any], message: Message | None) -> tuple[Message, bool
 # Pages -------------------------------------------------------------------------
 
 def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None,
-                  errors: dict[str, str] | None = None, status: int = 200):
+                  errors: dict[str, str] | None = None, status: int = 200, template_note: str = ""):
     session = db()
     all_accounts = [a for a in accounts.list_accounts(session) if a.status != "disabled"]
     groups = present.group_accounts(all_accounts)
@@ -165,8 +182,14 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
     if form.get("recurrence") and form["recurrence"] not in {c[0] for c in recurrence_choices}:
         recurrence_choices.append((form["recurrence"], f"Custom: {form['recurrence']}"))
     warnings = text_findings(form.get("body") or "", settings_of(session))
+    picker = message is None or (message.template_id is None and str(message.status) in AUTOSAVE_STATES)
+    library = templates.list_templates(session) if picker else []
+    picked_id = _int(form.get("template")) if form.get("template") else _int(request.args.get("template"))
+    picked = next((t for t in library if t.id == picked_id), None)
     return render_template(
         "console/compose.html", title="Edit draft" if message else "New message",
+        library=library, picked=picked, values=form.get("values") or {}, placeholders=placeholders,
+        template_note=template_note,
         message=message, latest=latest, groups=groups, incidents=incidents, form=form,
         errors=errors or {}, previews=previews, warnings=warnings,
         recurrence_choices=recurrence_choices,
@@ -174,9 +197,32 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
     ), status
 
 
+def _fill_from_template(message: Message | None, raw: dict[str, Any]):
+    """Without script: show the picked template's gaps, or put its filled text in the form (nothing saved)."""
+    template_id, values = _template_choice(raw)
+    if template_id is None:
+        return _compose_page(message, raw, {"template": "Choose a template first."}, 422)
+    template = templates.usable_template(db(), template_id)
+    if request.form.get("action") == "pick":
+        return _compose_page(message, raw, template_note=f"Fill in the gaps of “{template.name}”, then "
+                                                         "press “Fill in the text”.")
+    filled = templates.fill_template(db(), console_user(), template.id, values)
+    raw = {**raw, "body": filled.text, "accounts": raw["accounts"] or list(template.accounts or [])}
+    note = ("Filled in. Still to fill: " + ", ".join(filled.missing) + "." if filled.missing
+            else "Filled in: read it through before you save or submit it.")
+    return _compose_page(message, raw, template_note=note)
+
+
 def _handle_post(message: Message | None):
     raw = data_from_form(request.form)
     action = request.form.get("action", "save")
+    if action in ("pick", "fill"):
+        try:
+            return _fill_from_template(message, raw)
+        except CrierError as exc:
+            db().rollback()
+            return _compose_page(message, raw, {"template" if exc.field != "values" else "values": exc.message},
+                                 exc.status if exc.status < 500 else 400)
     try:
         saved, written = save(raw, message)
     except CrierError as exc:

@@ -10,7 +10,7 @@ from workflow.accounts import policy
 from workflow.accounts.policy import Action
 from workflow.core import london
 from workflow.delivery.models import ACTIVE, Delivery
-from workflow.messages import corrections
+from workflow.messages import appeal_rules, appeals, corrections
 from workflow.messages import queries as messages
 from workflow.messages.models import Message
 from workflow.messages.states import LIVE, MessageState
@@ -88,16 +88,7 @@ def status_view(message: Message) -> dict:
 @bp.get("/messages/<int:message_id>/status")
 @login_required
 def status(message_id: int):
-    message = messages.get_message(db(), message_id)
-    view = status_view(message)
-    state = str(message.status)
-    return render_template("console/status.html", title=f"Live status: message {message.id}",
-                           message=message, view=view, poll_ms=POLL_MS,
-                           can_correct=MessageState(state) in LIVE,
-                           can_withdraw=state != "withdrawn",
-                           can_decide=state == "held"
-                           and policy.may(console_user(), Action.DECIDE_LATE),
-                           errors={}, form={})
+    return _status_page(messages.get_message(db(), message_id), {}, {})
 
 
 @bp.get("/messages/<int:message_id>/status.json")
@@ -156,7 +147,24 @@ def decide(message_id: int):
 
 
 def _status_with_errors(message_id: int, errors: dict[str, str]):
-    message = messages.get_message(db(), message_id)
+    return _status_page(messages.get_message(db(), message_id), errors, request.form), 422
+
+
+def appeal_view(message: Message) -> dict | None:
+    """Where the appeal this message belongs to stands, and whether the desk can close it now."""
+    if message.appeal is None and message.closes_appeal_id is None:
+        return None
+    session = db()
+    if message.closes_appeal_id is not None:
+        return {"found_update": True, "root": message.closes_appeal_id}
+    root = appeal_rules.appeal_root(session, message)
+    update = appeals.found_update(session, root)
+    closed = root.appeal_closed_at is not None
+    return {"found_update": False, "root": root.id, "closed": closed, "found": update,
+            "can_close": not closed and update is None and str(message.status) != "withdrawn"}
+
+
+def _status_page(message: Message, errors: dict[str, str], form):
     state = str(message.status)
     return render_template("console/status.html", title=f"Live status: message {message.id}",
                            message=message, view=status_view(message), poll_ms=POLL_MS,
@@ -164,4 +172,16 @@ def _status_with_errors(message_id: int, errors: dict[str, str]):
                            can_withdraw=state != "withdrawn",
                            can_decide=state == "held"
                            and policy.may(console_user(), Action.DECIDE_LATE),
-                           errors=errors, form=request.form), 422
+                           appeal=appeal_view(message), errors=errors, form=form)
+
+
+@bp.post("/messages/<int:message_id>/found")
+@login_required
+def found(message_id: int):
+    text = (request.form.get("text") or "").strip() or None
+    update, refused = attempt(lambda: appeals.report_found(db(), console_user(), message_id, text))
+    if refused:
+        return _status_with_errors(message_id, {"found-text": refused.message})
+    flash("The found update is with the supervisors for verification. Once it is out, the appeal is "
+          "withdrawn from every channel.")
+    return redirect(url_for("console.message", message_id=update.id))

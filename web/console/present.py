@@ -64,6 +64,17 @@ def kind_label(kind: Any) -> str:
     return KIND_LABELS.get(value, value)
 
 
+def duration(seconds: int) -> str:
+    """A length of time in the desk's words: "24 hours", "90 minutes", "2 days"."""
+    if seconds % 86400 == 0 and seconds >= 2 * 86400:
+        return f"{seconds // 86400} days"
+    if seconds % 3600 == 0:
+        return "1 hour" if seconds == 3600 else f"{seconds // 3600} hours"
+    if seconds % 60 == 0:
+        return "1 minute" if seconds == 60 else f"{seconds // 60} minutes"
+    return f"{seconds} seconds"
+
+
 def excerpt(text: str | None, limit: int = 120) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

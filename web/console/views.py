@@ -13,6 +13,8 @@ from workflow.accounts.models import ChannelAccount, User
 from workflow.accounts.policy import Action
 from workflow.core import london
 from workflow.core.errors import CrierError
+from workflow.core.runtime import settings_of
+from workflow.messages import appeals
 from workflow.messages.models import Incident, Message, MessageVersion
 from workflow.scheduling import pause
 
@@ -113,9 +115,12 @@ def home():
                                 .order_by(ChannelAccount.created_at.desc())).scalars().all()
     incidents = session.execute(select(Incident).where(Incident.status == "open")
                                 .order_by(Incident.created_at.desc()).limit(20)).scalars().all()
+    live_appeals = appeals.appeals(session, live_only=True)
     return render_template("console/home.html", title="Home", mine=mine, queue=queue,
                            attention=attention, recent=recent, reconnect=reconnect,
-                           incidents=incidents, user=user)
+                           incidents=incidents, user=user, live_appeals=live_appeals,
+                           overdue_appeals=[a for a in live_appeals if a.overdue],
+                           remind_hours=present.duration(settings_of(session).appeal_remind_after))
 
 
 # Pause -----------------------------------------------------------------------

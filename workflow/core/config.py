@@ -127,6 +127,8 @@ class Settings:
     # carry them without a personal-data finding (101, 999 and Crimestoppers always may).
     force_phone_numbers: list[str] = field(default_factory=list)
     force_email_domains: list[str] = field(default_factory=lambda: ["police.uk"])
+    # The console reminds the desk of a missing-person appeal still live after this many seconds.
+    appeal_remind_after: int = 86400
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":
@@ -182,7 +184,7 @@ class Settings:
         self._check_contacts()
         positive = ("connect_timeout", "read_timeout", "lease_seconds", "heartbeat_seconds", "sweep_interval", "retry_max_attempts",
                     "retry_base_seconds", "retry_max_seconds", "retry_window_seconds", "max_body_chars",
-                    "session_idle_timeout", "session_lifetime", "login_slow_after")
+                    "session_idle_timeout", "session_lifetime", "login_slow_after", "appeal_remind_after")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise SettingsError(f"CRIER_{name.upper()} must be more than 0, not {getattr(self, name)!r}")

@@ -31,6 +31,7 @@ from workflow.delivery.jobs import (
 )
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.delivery.rollup import roll_up
+from workflow.messages import appeals
 from workflow.messages.corrections import withdraw_post
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState
@@ -177,7 +178,25 @@ def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog)
             outcome = _record_retry(session, settings, d, job, res, now, logger, events)
         _release(d)
         _finish(session, d, events, now, first_post=first_post)
-        return outcome
+    if first_post:
+        close_appeal_of(runtime, job.message_id, logger)
+    return outcome
+
+
+def close_appeal_of(runtime: Runtime, message_id: int, logger: TaskLog | logging.Logger) -> None:
+    """A message's first post went live: if it is a found update, close its appeal now.
+
+    In a unit of its own, after the outcome is committed; if this fails the
+    sweeper closes the appeal on its next pass.
+    """
+    try:
+        with runtime.session() as session:
+            withdrawn = appeals.close_if_found(session, message_id)
+    except Exception:
+        logger.exception("closing the appeal of found update %s failed; the sweeper tries again", message_id)
+        return
+    if withdrawn:
+        logger.info("found update %s is out: appeal messages %s withdrawn", message_id, withdrawn)
 
 
 def _take_down_late_post(session: Session, d: Delivery, logger: TaskLog) -> None:

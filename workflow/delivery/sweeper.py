@@ -4,6 +4,7 @@ Scheduled posts live in the database, not in the broker. Every
 ``sweep_interval`` seconds the sweeper
 
 * plans the due occurrences of recurring series,
+* closes the appeals whose found update is out (workflow.messages.appeals),
 * wakes every delivery that is due and under no live lease and that nobody
   has woken recently: scheduled posts that came due, retries whose time has
   come, deliveries whose broker message was lost, and deliveries whose worker
@@ -30,6 +31,7 @@ from workflow.core.database import utcnow
 from workflow.core.runtime import Dispatcher, Runtime, audit_key
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryState
+from workflow.messages import appeals
 from workflow.scheduling.recurrence import plan_due_occurrences
 
 log = logging.getLogger("crier.sweeper")
@@ -107,6 +109,20 @@ def plan_occurrences(runtime: Runtime, dispatcher: Dispatcher, *, now: dt.dateti
     return len(ids)
 
 
+def close_found_appeals(runtime: Runtime) -> int:
+    """Close every appeal whose found update is out (if the engine's own attempt was lost); returns how many."""
+    with runtime.session() as session:
+        found = appeals.found_updates_out(session)
+    closed = 0
+    for message_id in found:
+        with runtime.session() as session:
+            if appeals.close_if_found(session, message_id):
+                closed += 1
+    if closed:
+        log.info("closed %d appeals whose found update is out", closed)
+    return closed
+
+
 def sweep(runtime: Runtime, dispatcher: Dispatcher | None = None, *, now: dt.datetime | None = None) -> SweepReport:
     """One pass: plan recurring occurrences, then wake every due delivery."""
     dispatcher = dispatcher or runtime.dispatcher
@@ -117,6 +133,10 @@ def sweep(runtime: Runtime, dispatcher: Dispatcher | None = None, *, now: dt.dat
         # A broken series must not stop the wake-ups of everything else.
         log.exception("planning recurring occurrences failed")
     woken = wake_due(runtime, dispatcher, now=now)
+    try:
+        close_found_appeals(runtime)
+    except Exception:
+        log.exception("closing found appeals failed")
     if runtime.settings.audit_checkpoints:
         try:
             with runtime.session() as session:

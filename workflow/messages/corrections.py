@@ -135,12 +135,22 @@ def withdraw(session: Session, actor: User, message_id: Any, reason: Any, *,
     reason_text = clean_text(reason, "the reason", MAX_REASON, "reason") if reason is not None else None
     if not reason_text:
         raise ValidationError("a withdrawal needs a reason", field="reason")
-    now = now or utcnow()
     message = get_message(session, message_id, lock=True)
     if not can_edit(actor, message):
         raise PermissionDeniedError("only the author or a supervisor can withdraw this message")
     if message.status == MessageState.WITHDRAWN:
         raise InvalidStateError("this message has already been withdrawn")
+    return take_down(session, actor, message, reason_text, now=now)
+
+
+def take_down(session: Session, actor: User | None, message: Message, reason_text: str, *,
+              now: dt.datetime | None = None, **details: Any) -> Message:
+    """The withdrawal itself, of a ``message`` the caller has locked and may withdraw.
+
+    ``actor`` None is Crier itself (closing an appeal once its found update is
+    out); ``details`` go into the audit event. The caller's unit commits.
+    """
+    now = now or utcnow()
     status = transition(message.status, MessageState.WITHDRAWN)
     cancelled = cancel_unsent(session, message, f"withdrawn: {reason_text}")
     posts = session.execute(select(Delivery).where(
@@ -156,6 +166,6 @@ def withdraw(session: Session, actor: User, message_id: Any, reason: Any, *,
     audit.record(session, actor, "message.withdrawn", message_id=message.id,
                  version_number=message.current_version, content_hash=message.latest.content_hash,
                  reason=reason_text, cancelled_deliveries=cancelled,
-                 withdrawals=[w.id for w in withdrawals], in_flight=list(in_flight))
+                 withdrawals=[w.id for w in withdrawals], in_flight=list(in_flight), **details)
     wake_after_commit(session, [w.id for w in withdrawals])
     return message

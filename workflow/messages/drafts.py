@@ -18,11 +18,14 @@ from workflow.core.runtime import settings_of
 from workflow.core.text import clean_text, slugify
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.planning import cancel_unsent, refuse_while_publishing
+from workflow.messages.appeal_rules import earlier_appeal, parse_appeal
 from workflow.messages.incidents import resolve_incident
-from workflow.messages.models import Message, MessageVersion
+from workflow.messages.models import Message, MessageTemplate, MessageVersion
+from workflow.messages.placeholders import clean_values, placeholders
 from workflow.messages.queries import get_message
 from workflow.messages.review import void_approvals
 from workflow.messages.states import EDITABLE, LIVE, MessageState, transition
+from workflow.messages.templates import usable_template
 from workflow.messages.versions import Draft, new_version
 from workflow.scheduling.rules import parse_publish_at, validate_recurrence
 
@@ -94,21 +97,65 @@ def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Mes
     if not isinstance(data, Mapping):
         raise ValidationError("the request body must be a JSON object")
     incident = resolve_incident(session, author, data.get("incident"))
-    kind = data.get("kind") or ("incident" if incident else "routine")
+    template = usable_template(session, data["template"]) if data.get("template") is not None else None
+    kind = data.get("kind") or ("incident" if incident else template.kind if template else "routine")
     if kind not in ("incident", "routine"):
         raise ValidationError("kind must be incident or routine", field="kind")
     draft = validate_draft(session, data)
     if draft.recurrence and kind == "incident":
         raise ValidationError("incident updates cannot recur", field="recurrence")
+    links = appeal_fields(session, data, template)
     message = Message(slug=f"{slugify(draft.body)}-{secrets.token_hex(3)}", kind=kind,
-                      incident=incident, author_id=author.id, status=MessageState.DRAFT)
+                      incident=incident, author_id=author.id, status=MessageState.DRAFT,
+                      template_id=template.id if template else None, **links)
     session.add(message)
     session.flush()
     version = new_version(session, message, author, draft)
+    more = {k: v for k, v in (("template", message.template_id), ("appeal", message.appeal),
+                              ("appeal_of", message.appeal_of_id),
+                              ("closes_appeal", message.closes_appeal_id)) if v is not None}
     audit.record(session, author, "message.drafted", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash, text=draft.body,
-                 targets=draft.accounts)
+                 targets=draft.accounts, **more)
     return message
+
+
+@transactional
+def adopt_template(session: Session, actor: User, message_id: Any, template_id: Any, values: Any) -> Message:
+    """Record that a draft's text was filled from a template (once; the appeal kind follows it)."""
+    message = get_message(session, message_id, lock=True)
+    if not can_edit(actor, message):
+        raise PermissionDeniedError("only the author or a supervisor can edit this message")
+    if message.template_id is not None or message.status not in (MessageState.DRAFT, MessageState.REJECTED):
+        return message
+    template = usable_template(session, template_id)
+    links = appeal_fields(session, {"values": values}, template)
+    message.template_id = template.id
+    message.template_values = links.get("template_values")
+    message.appeal = message.appeal or links["appeal"]
+    audit.record(session, actor, "message.template_used", message_id=message.id,
+                 version_number=message.current_version, template=template.id, appeal=message.appeal)
+    return message
+
+
+def appeal_fields(session: Session, data: Mapping[str, Any], template: MessageTemplate | None) -> dict[str, Any]:
+    """A new message's template values and appeal links, from the request and its template."""
+    out: dict[str, Any] = {}
+    if data.get("values") is not None:
+        if template is None:
+            raise ValidationError("values are the placeholders of a template: name the template too",
+                                  field="values")
+        out["template_values"] = clean_values(data["values"], placeholders(template.body)) or None
+    appeal = parse_appeal(data["appeal"]) if "appeal" in data else (template.appeal if template else None)
+    if data.get("appeal_of") is not None:
+        root = earlier_appeal(session, data["appeal_of"])
+        out["appeal_of_id"] = root.id
+        appeal = appeal or root.appeal
+    out["appeal"] = appeal
+    if data.get("closes_appeal") is not None:
+        # Set only by workflow.messages.appeals, which has checked the appeal.
+        out["closes_appeal_id"] = data["closes_appeal"]
+    return out
 
 
 @transactional

@@ -26,6 +26,12 @@ class IncidentStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class AppealKind(enum.StrEnum):
+    """A message that appeals to the public about a person: closed in one step when they are found."""
+
+    MISSING_PERSON = "missing_person"
+
+
 class Verdict(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -68,6 +74,15 @@ class Message(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # Made from this template, with these placeholder values (a found update reuses the name).
+    template_id: Mapped[Optional[int]] = mapped_column(ForeignKey("message_templates.id"))
+    template_values: Mapped[Optional[dict[str, str]]] = mapped_column(JSON)
+    # An appeal (workflow.messages.appeals): its kind; a later appeal message names the first one.
+    appeal: Mapped[Optional[AppealKind]] = mapped_column(enum_column(AppealKind, "appeal", 30))
+    appeal_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("messages.id"))
+    # A found update names the appeal it closes; the appeal's first message records when it closed.
+    closes_appeal_id: Mapped[Optional[int]] = mapped_column(ForeignKey("messages.id"))
+    appeal_closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     incident: Mapped[Optional[Incident]] = relationship(back_populates="messages")
@@ -145,4 +160,31 @@ class Decision(Base):
     reviewer: Mapped[User] = relationship()
 
 
+class MessageTemplate(Base):
+    """An approved wording with named placeholders ({location}, {time}...), managed by supervisors."""
+
+    __tablename__ = "message_templates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The shipped library's stable key (found_safe...); None for the desk's own templates.
+    key: Mapped[Optional[str]] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, "kind", 20), default=MessageKind.INCIDENT)
+    body: Mapped[str] = mapped_column(Text)
+    # Accounts ticked when the template is picked (none by default).
+    accounts: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Messages made from it are appeals of this kind.
+    appeal: Mapped[Optional[AppealKind]] = mapped_column(enum_column(AppealKind, "appeal", 30))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    retired_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    updated_by: Mapped[Optional[User]] = relationship(foreign_keys=[updated_by_id])
+
+
 Index("ix_versions_message", MessageVersion.message_id)
+Index("ix_messages_appeal_of", Message.appeal_of_id)
+Index("ix_messages_closes_appeal", Message.closes_appeal_id)

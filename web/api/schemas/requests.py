@@ -76,6 +76,15 @@ class NewMessage(RequestBody):
     publish_at: StrictStr | None = publish_at()
     recurrence: StrictStr | None = recurrence()
     change_note: StrictStr | None = change_note()
+    template: StrictInt | None = documented("The template the text was filled from (GET /templates)",
+                                            default=None)
+    values: dict[str, StrictStr | None] | None = documented(
+        "The placeholder values the text was filled with; a found update reuses the person's name",
+        default=None)
+    appeal: Literal["missing_person"] | None = documented(
+        "Mark it as an appeal (default: the template's, e.g. the missing person appeal)", default=None)
+    appeal_of: StrictInt | None = documented("A later message of the open appeal this message id belongs to",
+                                             default=None)
 
 
 class MessageEdit(RequestBody):
@@ -89,6 +98,8 @@ class MessageEdit(RequestBody):
     publish_at: StrictStr | None = publish_at()
     recurrence: StrictStr | None = recurrence()
     change_note: StrictStr | None = change_note()
+    appeal: Literal["missing_person"] | None = documented(
+        "Mark it as an appeal, or null for none: makes no new version", default=None)
 
 
 class Approval(RequestBody):

@@ -229,11 +229,18 @@ class Message(BaseModel):
     decisions: list[Decision]
     deliveries: list[Delivery]
     checks: Checks = documented(default=None)
+    template: int | None = documented("The template it was made from")
+    appeal: Literal["missing_person"] | None = documented("An appeal of this kind (see GET /appeals)")
+    appeal_of: int | None = documented("The first message of the appeal this later appeal message belongs to")
+    closes_appeal: int | None = documented("A found update: the first message of the appeal it closes once out")
+    appeal_closed_at: Timestamp | None = documented("The first message of an appeal: when it was closed")
 
     @classmethod
     def of(cls, session: Session, message: messages_models.Message, with_checks: bool = False) -> Message:
         more = {"checks": _checks(session, message)} if with_checks else {}
-        return cls(id=message.id, slug=message.slug, kind=message.kind,
+        return cls(template=message.template_id, appeal=message.appeal, appeal_of=message.appeal_of_id,
+                   closes_appeal=message.closes_appeal_id, appeal_closed_at=message.appeal_closed_at,
+                   id=message.id, slug=message.slug, kind=message.kind,
                    incident=message.incident.slug if message.incident else None, status=message.status,
                    version=message.current_version, author=message.author.username,
                    rejection_reason=message.rejection_reason, link=message_link(session, message),

@@ -29,7 +29,12 @@
       }
     });
     function val(name) { var el = form.elements[name]; return el ? el.value : ""; }
+    var values = {};
+    form.querySelectorAll('input[name^="value-"]').forEach(function (input) {
+      values[input.name.slice(6)] = input.value;
+    });
     return {
+      template: val("template"), values: values,
       body: val("body"), accounts: accounts, variants: variants,
       incident: val("incident"), incident_title: val("incident_title"), incident_area: val("incident_area"),
       publish_at: val("publish_at"), recurrence: val("recurrence"),
@@ -39,7 +44,7 @@
 
   function content(data) {
     return JSON.stringify([data.body, data.accounts, data.variants, data.incident, data.incident_title,
-                           data.incident_area, data.publish_at, data.recurrence]);
+                           data.incident_area, data.publish_at, data.recurrence, data.template]);
   }
 
   function say(text) { statusEl.textContent = text; }

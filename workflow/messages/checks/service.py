@@ -11,7 +11,8 @@ from workflow.accounts.channel_accounts import accounts_by_id
 from workflow.core.config import Settings
 from workflow.messages.checks.engine import run
 from workflow.messages.checks.findings import Contacts, Context
-from workflow.messages.models import Message, MessageVersion
+from workflow.messages.models import Message, MessageTemplate, MessageVersion
+from workflow.messages.placeholders import placeholders, unfilled
 from workflow.messages.previews import channel_problems
 from workflow.messages.versions import stored_rendering
 
@@ -41,11 +42,17 @@ def checks_for(session: Session, message: Message, version: MessageVersion,
     accounts = accounts_by_id(session, version.targets)
     settings = session.info.get("crier.settings")
     out: dict[str, list[dict]] = {"all": text_findings(version.body, settings, context)}
+    names = _template_placeholders(session, message)
     for account_id in version.targets:
         account = accounts[account_id]
         text = version.variants.get(str(account_id), version.body)
         adapter = channel_class(account.kind)
         problems = channel_problems(account, text, link)
+        left = unfilled(text, names)
+        if left:
+            problems.append(Problem(
+                f"fill in {', '.join('{' + n + '}' for n in left)} from the template before it goes out",
+                code="template_unfilled"))
         stored = rendering.posts.get(str(account_id))
         if stored is None:
             problems.append(Problem(f"nothing was rendered for {account.name} in this version",
@@ -59,6 +66,14 @@ def checks_for(session: Session, message: Message, version: MessageVersion,
         if text != version.body:
             out[str(account_id)] += text_findings(text, settings, context)
     return out
+
+
+def _template_placeholders(session: Session, message: Message) -> list[str]:
+    # A message made from a template must not go out with one of its placeholders still in it.
+    if message.template_id is None:
+        return []
+    template = session.get(MessageTemplate, message.template_id)
+    return placeholders(template.body) if template is not None else []
 
 
 def has_errors(checks: Mapping[str, list[dict]]) -> bool:
