@@ -329,7 +329,7 @@ def test_audit_csv_guards_against_formulas(console, session, officer, supervisor
 @pytest.mark.parametrize("value,expected", [("=1+1", "'=1+1"), ("+4", "'+4"), ("-2", "'-2"),
                                             ("@x", "'@x"), ("plain", "plain"), (None, "")])
 def test_csv_cell(value, expected):
-    from web.console.review import csv_cell
+    from web.console.audit import csv_cell
 
     assert csv_cell(value) == expected
 

@@ -6,8 +6,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from workflow.audit import chain as audit
 from workflow.audit import checkpoints as audit_checkpoints
+from workflow.audit import verification
 from workflow.core.migrate import upgrade as migrate_upgrade
 from workflow.core.runtime import audit_key
 
@@ -43,21 +43,15 @@ def audit_verify() -> None:
     crier = runtime()
     key, folder = audit_key(crier.settings), crier.settings.audit_checkpoints
     with crier.session() as session:
-        count, broken = audit.verify_chain(session, key)
-        if broken is None and folder:
-            broken = audit_checkpoints.check_against_checkpoint(session, key, folder)
-        bad_row = audit_checkpoints.check_rows(session) if broken is None else None
-    if broken:
-        where = f"event {broken.event_id}" if broken.event_id else "the checkpoints"
-        click.echo(f"audit chain BROKEN at {where}: {broken.reason} ({count} event(s) checked)", err=True)
-        sys.exit(1)
-    if bad_row:
-        kind, row_id, why = bad_row
-        click.echo(f"audit BROKEN at {kind} {row_id}: {why}", err=True)
+        found = verification.check_trail(session, key, folder)
+    if not found.intact:
+        if found.in_chain:
+            click.echo(f"audit chain BROKEN at {found.where}: {found.reason} ({found.events} event(s) checked)",
+                       err=True)
+        else:
+            click.echo(f"audit BROKEN at {found.where}: {found.reason}", err=True)
         sys.exit(1)
     if folder:
         with crier.session() as session:
             audit_checkpoints.write_checkpoint(session, key, folder)
-    click.echo(f"audit chain intact: {count} event(s), every version and decision recorded")
-
-
+    click.echo(f"audit chain intact: {found.events} event(s), every version and decision recorded")

@@ -1,4 +1,4 @@
-"""The console: compose, verify and watch messages go live."""
+"""The console: compose, verify and watch messages go live; find them again, and oversee the desk."""
 from flask import Blueprint
 
 bp = Blueprint("console", __name__, template_folder="templates", static_folder="static",
@@ -6,8 +6,11 @@ bp = Blueprint("console", __name__, template_folder="templates", static_folder="
 
 from . import (  # noqa: E402,F401 - the views register themselves on bp
     admin,
+    audit,
     compose,
     connect,
+    dashboard,
+    history,
     incidents,
     library,
     live,

@@ -1,7 +1,10 @@
-"""How a console form calls a workflow service: a refusal is shown on the page, never a crash."""
+"""How a console form calls a workflow service (a refusal is shown on the page, never a crash), and
+how a filtered list keeps its filters from page to page."""
 from __future__ import annotations
 
-from typing import Callable, Container, TypeVar
+from typing import Any, Callable, Container, TypeVar
+
+from flask import request, url_for
 
 from workflow.core.errors import CrierError
 
@@ -24,3 +27,12 @@ def attempt(call: Callable[[], T], *, propagate: Container[int] = (404,)) -> tup
         if exc.status in propagate:
             raise
         return None, exc
+
+
+def filtered_link(endpoint: str, page: int | None = None, **values: Any) -> str:
+    """The address of ``endpoint`` with this request's filters (its query arguments): page
+    ``page`` of the same list, or (no page) the same filters elsewhere, such as an export."""
+    args = {name: value for name, value in request.args.items() if name != "page" and value != ""}
+    if page is not None:
+        args["page"] = str(page)
+    return url_for(endpoint, **values, **args)

@@ -1,21 +1,15 @@
-"""One message: verify it (approve or reject), and its audit trail (page and CSV)."""
+"""One message: its page, sending it for verification, and verifying it (approve or reject)."""
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount
-from workflow.audit import chain as audit
 from workflow.core.errors import CrierError, ValidationError
-from workflow.delivery.models import Delivery
 from workflow.messages import checks as messages_checks
 from workflow.messages import queries, review, versions
 from workflow.messages.models import Message
@@ -126,67 +120,3 @@ def reject(message_id: int):
         return _refused(message_id, refused, "" if refused.field == "reason" else "Not rejected: ")
     flash("Rejected: the message is back with its author, with your reason.")
     return redirect(url_for("console.home"))
-
-
-# Audit -----------------------------------------------------------------------------
-
-def _audit_rows(message_id: int):
-    session = db()
-    message = queries.get_message(session, message_id)
-    events = audit.events_for_message(session, message.id)
-    deliveries = session.execute(select(Delivery).where(Delivery.message_id == message.id)
-                                 .options(joinedload(Delivery.account), joinedload(Delivery.version))
-                                 .order_by(Delivery.id)).scalars().all()
-    return message, events, deliveries
-
-
-def _details(event) -> list[tuple[str, str]]:
-    try:
-        data = audit.details_of(event)
-    except ValueError:
-        return [("details", event.details)]
-    out = []
-    for key, value in data.items():
-        out.append((key.replace("_", " "), value if isinstance(value, str) else json.dumps(value)))
-    return out
-
-
-@bp.get("/messages/<int:message_id>/audit")
-@login_required
-def audit_page(message_id: int):
-    message, events, deliveries = _audit_rows(message_id)
-    return render_template("console/audit.html", title=f"Audit: message {message.id}", message=message,
-                           events=events, deliveries=deliveries, details=_details)
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
-@bp.get("/messages/<int:message_id>/audit.csv")
-@login_required
-def audit_csv(message_id: int):
-    message, events, deliveries = _audit_rows(message_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["record", "time_utc", "actor", "action", "version", "content_hash", "account",
-                     "state", "attempts", "url", "details"])
-    for e in events:
-        writer.writerow([csv_cell(v) for v in (
-            "event", e.created_at.isoformat(), e.actor, e.action, e.version_number, e.content_hash,
-            "", "", "", "", e.details)])
-    for d in deliveries:
-        writer.writerow([csv_cell(v) for v in (
-            "delivery", (d.sent_at or d.updated_at).isoformat(), "system", d.purpose,
-            d.version.number if d.version else "", d.version.content_hash if d.version else "",
-            d.account.name if d.account else d.account_id, d.state, d.attempts, d.url or "",
-            d.last_error or "")])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="crier-message-{message.id}-audit.csv"'})

@@ -3,9 +3,10 @@
 Services call :func:`require` (or the message-level rules below) before they
 change anything, so the console, the API and the CLI obey the same rules; the
 console and the API ask :func:`may` what to show. Roles: an officer drafts and
-sends for verification; a supervisor also verifies, pauses routine posts and
-decides on late approvals and manages the template library; an admin may do everything, including administering
-people, tokens and channel accounts.
+sends for verification; a supervisor also verifies, pauses routine posts,
+decides on late approvals, manages the template library and oversees the desk
+(the dashboard, the whole audit trail); an admin may do everything, including
+administering people, tokens and channel accounts.
 """
 from __future__ import annotations
 
@@ -26,10 +27,11 @@ class Action(enum.StrEnum):
     DECIDE_LATE = "decide_late"  # publish now or re-time an approval that came too late
     ADMINISTER = "administer"  # people, tokens, channel accounts
     MANAGE_TEMPLATES = "manage_templates"  # create, edit and retire the template library
+    OVERSEE = "oversee"  # the desk's dashboard and the whole audit trail
 
 
 _SUPERVISING = frozenset({Action.READ, Action.DRAFT, Action.VERIFY, Action.EDIT_ANY, Action.PAUSE,
-                          Action.DECIDE_LATE, Action.MANAGE_TEMPLATES})
+                          Action.DECIDE_LATE, Action.MANAGE_TEMPLATES, Action.OVERSEE})
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.OFFICER: frozenset({Action.READ, Action.DRAFT}),
     Role.SUPERVISOR: _SUPERVISING,
@@ -46,6 +48,7 @@ REFUSAL: dict[Action, str] = {
     Action.DECIDE_LATE: "only a supervisor can decide when a held message goes out",
     Action.ADMINISTER: "this needs the admin role",
     Action.MANAGE_TEMPLATES: "only a supervisor or an admin can change the template library",
+    Action.OVERSEE: "only a supervisor or an admin can see the dashboard and the whole audit trail",
 }
 
 

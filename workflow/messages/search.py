@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflow.accounts.models import ChannelAccount, User
 from workflow.core.errors import ValidationError
-from workflow.core.london import checked_wall_clock
+from workflow.core.query_args import day_bound, whole_number
 from workflow.messages.models import Incident, Message, MessageVersion
 from workflow.messages.states import MessageState
 
@@ -48,36 +48,6 @@ class Page:
     more: bool  # another page follows
 
 
-def _int(value: Any, name: str, low: int = 1, high: int = 2**62) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name} must be a whole number", field=name) from None
-    if not low <= number <= high:
-        raise ValidationError(f"{name} must be between {low} and {high}", field=name)
-    return number
-
-
-def _day(value: Any, name: str, end: bool) -> dt.datetime | None:
-    """A date (London) or an ISO date-time; a date alone means the whole day."""
-    if value in (None, ""):
-        return None
-    text = str(value)
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            moment = checked_wall_clock(dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time()))
-            return moment.astimezone(dt.timezone.utc)
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(f"{name} must be a date (2026-12-04) or an ISO 8601 date-time", field=name) from None
-    if moment.tzinfo is None:
-        moment = checked_wall_clock(moment)
-    return moment.astimezone(dt.timezone.utc)
-
-
 def parse_filters(args: Any) -> Filters:
     """Filters from query arguments (``q``, ``status``, ``account``, ``area``, ``incident``,
     ``author``, ``from``, ``to``, ``limit``, ``page``); a bad one is a ValidationError naming it."""
@@ -87,13 +57,15 @@ def parse_filters(args: Any) -> Filters:
     status = args.get("status") or None
     if status is not None and status not in set(MessageState):
         raise ValidationError(f"unknown status {status!r}", field="status")
-    limit = _int(args.get("limit"), "limit", 1, 10**6)
+    limit = whole_number(args.get("limit"), "limit", 1, 10**6)
     return Filters(
-        q=q, status=MessageState(status) if status else None, account=_int(args.get("account"), "account"),
-        area=(args.get("area") or "").strip() or None, incident=_int(args.get("incident"), "incident"),
+        q=q, status=MessageState(status) if status else None,
+        account=whole_number(args.get("account"), "account"),
+        area=(args.get("area") or "").strip() or None, incident=whole_number(args.get("incident"), "incident"),
         author=(args.get("author") or "").strip() or None,
-        created_from=_day(args.get("from"), "from", end=False), created_to=_day(args.get("to"), "to", end=True),
-        limit=min(limit or 50, MAX_LIMIT), page=_int(args.get("page"), "page", 1, 10**6) or 1)
+        created_from=day_bound(args.get("from"), "from", end=False),
+        created_to=day_bound(args.get("to"), "to", end=True),
+        limit=min(limit or 50, MAX_LIMIT), page=whole_number(args.get("page"), "page", 1, 10**6) or 1)
 
 
 def _words_match(session: Session, q: str) -> ColumnElement[bool]:
@@ -145,6 +117,7 @@ def search_messages(session: Session, filters: Filters) -> Page:
         stmt = stmt.where(Message.created_at < filters.created_to)
     stmt = (stmt.order_by(Message.updated_at.desc(), Message.id.desc())
             .offset((filters.page - 1) * filters.limit).limit(filters.limit + 1)
-            .options(selectinload(Message.versions), selectinload(Message.author)))
+            .options(selectinload(Message.versions), selectinload(Message.author),
+                     selectinload(Message.incident)))
     rows = list(session.execute(stmt).scalars())
     return Page(rows[: filters.limit], filters.page, filters.limit, more=len(rows) > filters.limit)
