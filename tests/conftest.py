@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from workflow.accounts.models import ChannelAccount, User
 from workflow.core.database import Base
+from workflow.insights import models as _insights  # noqa: F401 - every table is emptied between tests
 from workflow.core.migrate import upgrade
 from workflow.core.security import derive_fernet_key, hash_password
 

@@ -38,6 +38,8 @@ INCIDENT_ID = {"name": "incident_id", "in": "path", "required": True,
                "description": "The incident's id", "schema": {"type": "integer", "minimum": 1}}
 INCIDENT_QUERY = ({"name": "status", "in": "query", "required": False, "description": "Only open or closed ones",
                    "schema": {"type": "string", "enum": ["open", "closed"]}},)
+ACCOUNT_ID = {"name": "account_id", "in": "path", "required": True,
+              "description": "The channel account's id", "schema": {"type": "integer", "minimum": 1}}
 USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 80}}
 LIST_QUERY = [
     {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
@@ -128,6 +130,14 @@ ROUTES = (
           "The incident", (401, 404), ANYONE, parameters=(INCIDENT_ID,)),
     Route("patch", "/incidents/{incident_id}", "Rename an incident, close it or open it again",
           s.IncidentDetail, "The incident", WITH_BODY, WRITERS, s.IncidentEdit, parameters=(INCIDENT_ID,)),
+    Route("get", "/insights/accounts", "Each X and Facebook account's followers and local share, from its "
+          "latest collection", s.AccountReachList, "Every audience account", (401,), ANYONE),
+    Route("get", "/insights/accounts/{account_id}", "One account's followers, local share and followers per "
+          "place, with its history", s.AccountInsight, "The account's insight", (401, 404), ANYONE,
+          parameters=(ACCOUNT_ID,)),
+    Route("get", "/messages/{message_id}/engagement", "What each X or Facebook account that carried the message "
+          "drew: reactions, shares, replies, impressions and website visits", s.EngagementList,
+          "Per account", (401, 404), ANYONE),
     Route("get", "/pause", "The active pauses of routine posts", s.PauseList, "Active pauses", (401,), ANYONE),
     Route("post", "/pause", "Pause routine posts (all, or some accounts or areas); unsent ones are held",
           s.Pause, "The pause", (400, 401, 403, 413, 422), VERIFIERS, s.NewPause, 201),

@@ -30,6 +30,7 @@ from workflow.core.database import utcnow
 from workflow.core.runtime import Dispatcher, Runtime, audit_key
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryState
+from workflow.insights.passes import wake_if_due
 from workflow.scheduling.recurrence import plan_due_occurrences
 
 log = logging.getLogger("crier.sweeper")
@@ -117,6 +118,10 @@ def sweep(runtime: Runtime, dispatcher: Dispatcher | None = None, *, now: dt.dat
         # A broken series must not stop the wake-ups of everything else.
         log.exception("planning recurring occurrences failed")
     woken = wake_due(runtime, dispatcher, now=now)
+    try:
+        wake_if_due(runtime, dispatcher)
+    except Exception:
+        log.exception("checking whether an insights pass is due failed")
     if runtime.settings.audit_checkpoints:
         try:
             with runtime.session() as session:

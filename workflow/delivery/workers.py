@@ -45,6 +45,8 @@ DELIVER_TASK = "crier.deliver"
 
 PING_TASK = "crier.ping"
 
+INSIGHTS_TASK = "crier.insights.collect"
+
 #: Redis: how long a taken but unacknowledged message waits before Redis hands it
 #: out again. Well above the hard time limit plus a wait behind one task, so a
 #: slow delivery is not redelivered while it runs (a redelivery would be harmless:
@@ -146,7 +148,7 @@ def create_celery(runtime: Runtime, *, instance_path: str | Path | None = None,
         task_default_routing_key=ROUTINE,
         task_create_missing_queues=False,
         worker_send_task_events=False,
-        include=["workflow.delivery.tasks"],
+        include=["workflow.delivery.tasks", "workflow.insights.tasks"],
     )
     celery.set_default()
     dispatcher = CeleryDispatcher(celery, runtime)
@@ -221,6 +223,11 @@ class CeleryDispatcher:
                                       queue=queue if queue in QUEUES else ROUTINE,
                                       countdown=countdown, producer=producer)
         return len(ordered)
+
+
+    def send_insights(self) -> None:
+        """Send one insights pass to the routine queue: it never stands before an incident post."""
+        self.celery.send_task(INSIGHTS_TASK, queue=ROUTINE)
 
 
 def broker_ready(celery: Celery, timeout: float = 2.0) -> str | None:

@@ -5,6 +5,14 @@ the workflow services keep the domain rules, so the console and the API refuse
 the same text for the same reason. :mod:`web.api.openapi` builds the OpenAPI
 components from these models.
 """
+from .insights import (
+    INSIGHT_RESPONSES,
+    AccountInsight,
+    AccountReach,
+    AccountReachList,
+    Engagement,
+    EngagementList,
+)
 from .requests import (
     REQUEST_MODELS,
     Approval,
@@ -48,7 +56,10 @@ from .responses import (
     Version,
 )
 
+RESPONSE_MODELS = RESPONSE_MODELS + INSIGHT_RESPONSES
+
 __all__ = [
+    "AccountInsight", "AccountReach", "AccountReachList", "Engagement", "EngagementList",
     "REQUEST_MODELS", "RESPONSE_MODELS", "Account", "AccountList", "Approval", "Corrected", "Correction",
     "Created", "Decision", "Delivery", "Edited", "Error", "HeldDecision", "Incident", "IncidentDetail", "IncidentEdit", "IncidentList", "IncidentRef", "LiftedPauses",
     "Message", "MessageEdit", "MessageList", "MessageSummary", "NewAccount", "NewIncident", "NewMessage", "NewPause",
