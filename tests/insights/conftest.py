@@ -56,7 +56,9 @@ def app(database_url, tmp_path, monkeypatch, x_sim, graph_sim):
 def places(session):
     """The demo gazetteer (Stoke-on-Trent's North, South and City Centre)."""
     gazetteer.ensure_demo(session)
-    return gazetteer.matcher(session)
+    matcher = gazetteer.matcher(session)
+    session.commit()  # SQLite: the test's session must not hold the write lock
+    return matcher
 
 
 def add_x(session, x_sim, name: str, area: str | None = None, followers: int = 0, seed: int = 13,

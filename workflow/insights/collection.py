@@ -126,8 +126,8 @@ class _Scan:
     def save(self, change: Callable[[AudienceCollection, Session], None]) -> None:
         with self.runtime.session() as session, transaction(session):
             row = session.get(AudienceCollection, self.collection_id)
+            row.lease_expires_at = utcnow() + LEASE  # renewed; a change that ends the turn clears it
             change(row, session)
-            row.lease_expires_at = utcnow() + LEASE
 
     def count(self, row: AudienceCollection, session: Session, places: collections.Counter, read: int,
               local: int) -> None:

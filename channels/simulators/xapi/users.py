@@ -95,8 +95,9 @@ class XAudience:
             self.windows[(str(user_id), endpoint)] = Window(time.time(), limit)
 
     def reset(self) -> None:
-        """Forget windows, call counts and fixed metrics (followers stay)."""
+        """Forget windows, call counts, changed limits and fixed metrics (followers stay)."""
         with self.lock:
+            self.limits = dict(DEFAULT_LIMITS)
             self.windows.clear()
             self.calls.clear()
             self.metrics.clear()
