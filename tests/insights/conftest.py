@@ -5,11 +5,15 @@ import itertools
 from typing import Iterator
 
 import pytest
+from sqlalchemy import inspect, select, text
 
 from channels.simulators.graph import GraphSimulator
 from channels.simulators.xapi import XSimulator
 from tests.conftest import app_config, make_account
+from workflow.delivery import send
+from workflow.delivery.models import Delivery
 from workflow.insights import gazetteer
+from workflow.messages import drafts, review
 
 _names = (f"n{n}" for n in itertools.count(1))
 
@@ -74,3 +78,34 @@ def add_facebook(session, graph_sim, name: str, area: str | None = None, followe
     credentials = graph_sim.add_page(name)
     people = graph_sim.audience.populate(credentials["page_id"], followers, seed) if followers else []
     return make_account(session, "facebook", name, area=area, credentials=credentials), people
+
+
+def published(runtime, session, author, verifier, account_ids: list[int],
+              body: str = "The A50 is closed northbound at Trentham after a collision. Please avoid the area.") -> int:
+    """A message drafted, verified and delivered for real to the simulators; returns its id."""
+    message = drafts.create_draft(session, author, {"body": body, "accounts": account_ids})
+    review.submit(session, author, message.id)
+    review.approve(session, verifier, message.id, message.current_version)
+    message_id = message.id
+    ids = list(session.execute(select(Delivery.id).where(Delivery.message_id == message_id)).scalars())
+    session.commit()
+    for delivery_id in ids:
+        outcome = send.deliver(runtime, delivery_id, owner="tests")
+        assert outcome.status == "sent", outcome
+    return message_id
+
+
+@pytest.fixture
+def database_dump(runtime):
+    """``database_dump()``: every row of every table in the database, as one text to search."""
+
+    def dump() -> str:
+        lines = []
+        with runtime.engine.connect() as conn:
+            for table in inspect(conn).get_table_names():
+                for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                    lines.append(f"{table}: " + " | ".join(
+                        bytes(v).decode("latin-1") if isinstance(v, (bytes, memoryview)) else str(v) for v in row))
+        return "\n".join(lines)
+
+    return dump

@@ -107,11 +107,12 @@ def message_figures(session: Session, message_id: int) -> list[Figures]:
     """Per X or Facebook account that carried the message: its posts' figures and the visits it sent."""
     if session.get(Message, message_id) is None:
         raise NotFoundError("there is no such message")
+    carrying = (select(Delivery.account_id).where(
+        Delivery.message_id == message_id, Delivery.purpose == DeliveryPurpose.PUBLISH,
+        Delivery.state == DeliveryState.SENT))
     carried = list(session.execute(
-        select(ChannelAccount).join(Delivery, Delivery.account_id == ChannelAccount.id)
-        .where(Delivery.message_id == message_id, Delivery.purpose == DeliveryPurpose.PUBLISH,
-               Delivery.state == DeliveryState.SENT, ChannelAccount.kind.in_(["x", "facebook"]))
-        .distinct().order_by(ChannelAccount.id)).scalars())
+        select(ChannelAccount).where(ChannelAccount.id.in_(carrying), ChannelAccount.kind.in_(["x", "facebook"]))
+        .order_by(ChannelAccount.id)).scalars())
     readings: dict[int, list[PostEngagement]] = defaultdict(list)
     for row in session.execute(select(PostEngagement).where(PostEngagement.message_id == message_id,
                                                             PostEngagement.readings > 0)).scalars():
