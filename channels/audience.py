@@ -4,6 +4,7 @@ Only what Crier counts crosses this interface: a follower page carries the
 free-text profile locations alone, never an id or a handle, and the caller
 keeps nothing of them but counts per place.
 """
+
 from __future__ import annotations
 
 import abc
@@ -81,7 +82,7 @@ class AudienceReader(abc.ABC):
 
     @abc.abstractmethod
     def post_figures(self, remote_ids: Sequence[str]) -> dict[str, PostFigures]:
-        """The figures of the live posts among ``remote_ids`` (at most ``figures_batch``); gone ones are left out."""
+        """The figures of the live posts among ``remote_ids`` (``figures_batch`` at most)."""
 
 
 def whole(value: object) -> int:

@@ -6,6 +6,7 @@ Page Insights metrics: docs/insights.md says what exists); and per post
 ``GET /{post}?fields=reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares``.
 Meta never lists a Page's followers, so there is no follower scan here.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -33,8 +34,11 @@ class FacebookReads(AudienceReader):
         """The Page's followers, and Meta's followers per city where Meta gives them."""
         answer = self._call("read", self.graph.get, self.page_id, fields="followers_count,fan_count")
         answer = answer if isinstance(answer, dict) else {}
-        followers = whole(answer.get("followers_count") if answer.get("followers_count") is not None
-                          else answer.get("fan_count"))
+        followers = whole(
+            answer.get("followers_count")
+            if answer.get("followers_count") is not None
+            else answer.get("fan_count")
+        )
         places, note = self._cities()
         return Audience(followers=followers, places=places, note=note)
 
@@ -50,8 +54,10 @@ class FacebookReads(AudienceReader):
             latest = values[-1].get("value") if values and isinstance(values[-1], dict) else None
             if isinstance(latest, dict) and latest:
                 return {str(city)[:200]: whole(count) for city, count in latest.items()}, None
-        return None, ("Meta gave no follower cities for this Page: it gives them only once enough "
-                      "followers (about 100) can be counted in them.")
+        return None, (
+            "Meta gave no follower cities for this Page: it gives them only once enough "
+            "followers (about 100) can be counted in them."
+        )
 
     def _call_failure(self, exc: GraphError) -> Exception:
         """The channel error for a Graph failure (the adapter classifies it)."""
@@ -74,5 +80,6 @@ class FacebookReads(AudienceReader):
                 reactions=whole(((answer.get("reactions") or {}).get("summary") or {}).get("total_count")),
                 shares=whole((answer.get("shares") or {}).get("count")),
                 replies=whole(((answer.get("comments") or {}).get("summary") or {}).get("total_count")),
-                impressions=None)
+                impressions=None,
+            )
         return out

@@ -33,9 +33,9 @@ LOCAL: dict[str, tuple[str, ...]] = {
         "Trentham, Staffordshire", "Meir Park", "Lightwood", "Longton 🇬🇧🏴󠁧󠁢󠁥󠁮󠁧󠁿", "Dresden, Stoke",
     ),
     "*": (
-        "Stoke-on-Trent", "Stoke on Trent", "stoke-on-trent", "STOKE ON TRENT", "Stoke", "Stoke-On-Trent, England",
-        "Stoke on Trent, UK", "The Potteries", "Stoke-on-Trent 🏺",
-        "StokeOnTrent", "Stoke, Staffs", "Stoke-on-Trent, United Kingdom", "Stoke-upon-Trent", "Stoke upon Trent",
+        "Stoke-on-Trent", "Stoke on Trent", "stoke-on-trent", "STOKE ON TRENT", "Stoke",
+        "Stoke-On-Trent, England", "Stoke on Trent, UK", "The Potteries", "Stoke-on-Trent 🏺", "StokeOnTrent",
+        "Stoke, Staffs", "Stoke-on-Trent, United Kingdom", "Stoke-upon-Trent", "Stoke upon Trent",
     ),
 }
 FAR = (

@@ -6,6 +6,7 @@ ids a call), all with the account's own OAuth 1.0a user context. Every answer's
 ``x-rate-limit-remaining`` and ``x-rate-limit-reset`` are handed back, so a scan
 stops before X refuses it and resumes when the window resets.
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,11 +63,14 @@ class XReads(AudienceReader):
             headers = getattr(exc.response, "headers", None) or {}
             reset = _number(headers, "x-rate-limit-reset")
             wait = max(1.0, reset - time.time()) if reset else DEFAULT_WINDOW
-            raise RateLimitedError("X's window for this read is used up until it resets.",
-                                   retry_after=wait) from None
+            raise RateLimitedError(
+                "X's window for this read is used up until it resets.", retry_after=wait
+            ) from None
         except tweepy.errors.BadRequest as exc:
             if "pagination_token" in str(exc) or "pagination" in " ".join(exc.api_messages).lower():
-                raise PaginationExpiredError("X no longer accepts the page token the scan stopped at.") from None
+                raise PaginationExpiredError(
+                    "X no longer accepts the page token the scan stopped at."
+                ) from None
             raise self.read_failure(exc) from None
         except _READ_ERRORS as exc:
             # Not chained: a read error's text may carry the answer's body.
@@ -92,8 +96,12 @@ class XReads(AudienceReader):
         users = body.get("data") or []
         locations = tuple(str(u.get("location") or "") for u in users if isinstance(u, dict))
         remaining = _number(headers, "x-rate-limit-remaining")
-        return FollowerPage(locations, (body.get("meta") or {}).get("next_token") or None,
-                            None if remaining is None else int(remaining), _number(headers, "x-rate-limit-reset"))
+        return FollowerPage(
+            locations,
+            (body.get("meta") or {}).get("next_token") or None,
+            None if remaining is None else int(remaining),
+            _number(headers, "x-rate-limit-reset"),
+        )
 
     def post_figures(self, remote_ids: Sequence[str]) -> dict[str, PostFigures]:
         """Likes, reposts + quotes, replies and impressions of up to 100 posts in one call."""
@@ -106,8 +114,10 @@ class XReads(AudienceReader):
             metrics = tweet.get("public_metrics") or {}
             impressions = metrics.get("impression_count")
             out[str(tweet.get("id"))] = PostFigures(
-                str(tweet.get("id")), reactions=whole(metrics.get("like_count")),
+                str(tweet.get("id")),
+                reactions=whole(metrics.get("like_count")),
                 shares=whole(metrics.get("retweet_count")) + whole(metrics.get("quote_count")),
                 replies=whole(metrics.get("reply_count")),
-                impressions=None if impressions is None else whole(impressions))
+                impressions=None if impressions is None else whole(impressions),
+            )
         return out

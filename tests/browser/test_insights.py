@@ -1,5 +1,6 @@
 """The insights page in Chromium: every chart image loads under the content policy, each beside its
 table, CSV downloads, the gazetteer page, and no accessibility violation."""
+
 from __future__ import annotations
 
 from playwright.sync_api import expect

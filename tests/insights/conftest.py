@@ -1,4 +1,5 @@
 """Insight fixtures: the app pointed at simulated X and Graph, accounts on them, the demo gazetteer."""
+
 from __future__ import annotations
 
 import itertools
@@ -50,8 +51,16 @@ def app(database_url, tmp_path, monkeypatch, x_sim, graph_sim):
     from web import create_app
 
     monkeypatch.setenv("CRIER_INSTANCE_PATH", str(tmp_path / "instance"))
-    application = create_app(app_config(database_url, tmp_path, X_API_URL=x_sim.url,
-                                        FACEBOOK_GRAPH_URL=graph_sim.url, CONNECT_TIMEOUT=2, READ_TIMEOUT=5))
+    application = create_app(
+        app_config(
+            database_url,
+            tmp_path,
+            X_API_URL=x_sim.url,
+            FACEBOOK_GRAPH_URL=graph_sim.url,
+            CONNECT_TIMEOUT=2,
+            READ_TIMEOUT=5,
+        )
+    )
     yield application
     application.extensions["crier"].engine.dispose()
 
@@ -65,8 +74,7 @@ def places(session):
     return matcher
 
 
-def add_x(session, x_sim, name: str, area: str | None = None, followers: int = 0, seed: int = 13,
-          mix=None):
+def add_x(session, x_sim, name: str, area: str | None = None, followers: int = 0, seed: int = 13, mix=None):
     """An X account on the simulator with ``followers`` fixed-seed followers; returns (account, people)."""
     credentials = x_sim.add_account(f"{next(_names)}_{name.replace(' ', '_').lower()}"[:15])
     people = x_sim.audience.populate(credentials["user_id"], followers, seed, mix) if followers else []
@@ -80,8 +88,14 @@ def add_facebook(session, graph_sim, name: str, area: str | None = None, followe
     return make_account(session, "facebook", name, area=area, credentials=credentials), people
 
 
-def published(runtime, session, author, verifier, account_ids: list[int],
-              body: str = "The A50 is closed northbound at Trentham after a collision. Please avoid the area.") -> int:
+def published(
+    runtime,
+    session,
+    author,
+    verifier,
+    account_ids: list[int],
+    body: str = "The A50 is closed northbound at Trentham after a collision. Please avoid the area.",
+) -> int:
     """A message drafted, verified and delivered for real to the simulators; returns its id."""
     message = drafts.create_draft(session, author, {"body": body, "accounts": account_ids})
     review.submit(session, author, message.id)
@@ -104,8 +118,13 @@ def database_dump(runtime):
         with runtime.engine.connect() as conn:
             for table in inspect(conn).get_table_names():
                 for row in conn.execute(text(f'SELECT * FROM "{table}"')):
-                    lines.append(f"{table}: " + " | ".join(
-                        bytes(v).decode("latin-1") if isinstance(v, (bytes, memoryview)) else str(v) for v in row))
+                    lines.append(
+                        f"{table}: "
+                        + " | ".join(
+                            bytes(v).decode("latin-1") if isinstance(v, (bytes, memoryview)) else str(v)
+                            for v in row
+                        )
+                    )
         return "\n".join(lines)
 
     return dump

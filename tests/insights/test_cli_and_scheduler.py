@@ -1,5 +1,6 @@
 """``crier area import FILE`` and ``crier insights collect`` as an operator runs them, and the scheduler
 sending a pass to the routine queue only when one is due."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,23 +20,38 @@ from workflow.insights.models import AreaPlace, AudienceCollection
 
 
 def crier(database_url, tmp_path, *args, **env):
-    environment = {"CRIER_DATABASE_URL": database_url, "CRIER_SECRET_KEY": "crier-tests",
-                   "CRIER_INSTANCE_PATH": str(tmp_path / "cli-instance"), "CRIER_CREDENTIAL_KEYS": CREDENTIAL_KEY,
-                   "CRIER_BROKER_URL": "memory://", **env}
+    environment = {
+        "CRIER_DATABASE_URL": database_url,
+        "CRIER_SECRET_KEY": "crier-tests",
+        "CRIER_INSTANCE_PATH": str(tmp_path / "cli-instance"),
+        "CRIER_CREDENTIAL_KEYS": CREDENTIAL_KEY,
+        "CRIER_BROKER_URL": "memory://",
+        **env,
+    }
     return CliRunner().invoke(cli, list(args), env=environment, catch_exceptions=False)
 
 
 def test_area_import_reads_a_csv_of_area_and_place(database_url, tmp_path, session):
     path = tmp_path / "places.csv"
-    path.write_text("area,place\nNorth,Burslem\nNorth,Tunstall\nNorth,ST6\nSouth,\"Meir Heath\"\n"
-                    "North,burslem\n\n", encoding="utf-8")
+    path.write_text(
+        'area,place\nNorth,Burslem\nNorth,Tunstall\nNorth,ST6\nSouth,"Meir Heath"\nNorth,burslem\n\n',
+        encoding="utf-8",
+    )
     result = crier(database_url, tmp_path, "area", "import", str(path))
     assert result.exit_code == 0, result.output
     assert "imported 4 place(s) into 2 area(s); 1 already there" in result.output
-    rows = session.execute(select(AreaPlace.area, AreaPlace.name).order_by(AreaPlace.area, AreaPlace.name)).all()
-    assert [tuple(r) for r in rows] == [("North", "Burslem"), ("North", "ST6"), ("North", "Tunstall"),
-                                        ("South", "Meir Heath")]
-    assert session.execute(select(AuditEvent).where(AuditEvent.action == "gazetteer.imported")).scalars().all()
+    rows = session.execute(
+        select(AreaPlace.area, AreaPlace.name).order_by(AreaPlace.area, AreaPlace.name)
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("North", "Burslem"),
+        ("North", "ST6"),
+        ("North", "Tunstall"),
+        ("South", "Meir Heath"),
+    ]
+    assert (
+        session.execute(select(AuditEvent).where(AuditEvent.action == "gazetteer.imported")).scalars().all()
+    )
     session.commit()
     listed = crier(database_url, tmp_path, "area", "list", "North")
     assert listed.output.splitlines() == ["North,Burslem", "North,ST6", "North,Tunstall"]
@@ -73,7 +89,9 @@ def test_insights_collect_runs_one_pass_now(database_url, tmp_path, session, x_s
     assert "1 account(s) collected, 0 waiting for a rate-limit window, 0 failed" in result.output
     again = crier(database_url, tmp_path, "insights", "collect", **env)
     assert "1 account(s) collected" in again.output  # one pass now, whatever the interval
-    rows = session.execute(select(AudienceCollection).where(AudienceCollection.account_id == account_id)).scalars()
+    rows = session.execute(
+        select(AudienceCollection).where(AudienceCollection.account_id == account_id)
+    ).scalars()
     assert [r.followers for r in rows] == [1300, 1300]
 
 
@@ -97,7 +115,7 @@ def test_the_scheduler_sends_a_pass_only_when_one_is_due(runtime, session, x_sim
     monkeypatch.setattr(passes.wake_if_due, "last", float("-inf"))
     sweeper.sweep(runtime, recorder)
     assert recorder.insights == 0  # no audience account: nothing to do
-    account, _ = add_x(session, x_sim, "Force X", followers=50)
+    add_x(session, x_sim, "Force X", followers=50)
     sweeper.sweep(runtime, recorder)
     assert recorder.insights == 1
     passes.collect(runtime)
@@ -106,8 +124,12 @@ def test_the_scheduler_sends_a_pass_only_when_one_is_due(runtime, session, x_sim
     # Collected within CRIER_INSIGHTS_INTERVAL, no scan waiting and no post due: nothing is sent.
     assert recorder.insights == 1
     with runtime.session() as s:
-        assert passes.is_due(s, runtime.settings.insights_interval, now=dt.datetime.now(dt.timezone.utc)
-                             + dt.timedelta(seconds=runtime.settings.insights_interval + 1))
+        assert passes.is_due(
+            s,
+            runtime.settings.insights_interval,
+            now=dt.datetime.now(dt.timezone.utc)
+            + dt.timedelta(seconds=runtime.settings.insights_interval + 1),
+        )
 
 
 def test_the_pass_goes_to_the_routine_queue(runtime, monkeypatch):
@@ -127,8 +149,12 @@ def test_the_interval_is_a_setting_checked_at_start_up(database_url, tmp_path):
     for bad in ("often", "0", "-5", "1.5"):
         with pytest.raises(SettingsError, match="CRIER_INSIGHTS_INTERVAL"):
             crier(database_url, tmp_path, "area", "list", CRIER_INSIGHTS_INTERVAL=bad)
-    assert Settings.from_mapping({"DATABASE_URL": "sqlite://", "BROKER_URL": "memory://",
-                                  "SECRET_KEY": "k"}).insights_interval == 21600
+    assert (
+        Settings.from_mapping(
+            {"DATABASE_URL": "sqlite://", "BROKER_URL": "memory://", "SECRET_KEY": "k"}
+        ).insights_interval
+        == 21600
+    )
 
 
 def test_an_insights_row_never_names_a_website_or_exercise_account(runtime, session, x_sim, places):

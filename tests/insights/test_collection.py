@@ -1,6 +1,7 @@
 """Collecting audiences against the simulators: follower counts, local share against the truth,
 X's follower pages within its rate limits (our windows, its remaining count, its 429), resuming
 where a scan stopped, and Facebook's followers and Meta's cities where Meta gives them."""
+
 from __future__ import annotations
 
 import time
@@ -18,16 +19,25 @@ from workflow.insights.models import AudienceCollection, PlaceCount
 
 
 def collections_of(session, account_id):
-    rows = list(session.execute(select(AudienceCollection).where(AudienceCollection.account_id == account_id)
-                                .order_by(AudienceCollection.id)
-                                .execution_options(populate_existing=True)).scalars())
+    rows = list(
+        session.execute(
+            select(AudienceCollection)
+            .where(AudienceCollection.account_id == account_id)
+            .order_by(AudienceCollection.id)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
     session.commit()  # SQLite: never hold the write lock while the service works
     return rows
 
 
 def place_counts(session, collection_id) -> dict[str, int]:
-    counts = {p.place: p.followers for p in session.execute(
-        select(PlaceCount).where(PlaceCount.collection_id == collection_id)).scalars()}
+    counts = {
+        p.place: p.followers
+        for p in session.execute(
+            select(PlaceCount).where(PlaceCount.collection_id == collection_id)
+        ).scalars()
+    }
     session.commit()
     return counts
 
@@ -39,7 +49,9 @@ def wait_past(moment) -> None:
 
 
 @pytest.mark.parametrize("area", [None, "North", "South"])
-def test_an_x_account_s_local_share_is_within_a_few_points_of_the_truth(runtime, session, x_sim, places, area):
+def test_an_x_account_s_local_share_is_within_a_few_points_of_the_truth(
+    runtime, session, x_sim, places, area
+):
     account, people = add_x(session, x_sim, "Audience", area=area, followers=3200, seed=5)
     outcome = collection.collect_audience(runtime, account.id)
     assert outcome.status == "complete" and outcome.pages == 4
@@ -59,8 +71,9 @@ def places_of(session, area):
     return rows
 
 
-def test_a_scan_stops_when_x_says_the_window_is_used_up_and_resumes_after_its_reset(runtime, session, x_sim,
-                                                                                     places):
+def test_a_scan_stops_when_x_says_the_window_is_used_up_and_resumes_after_its_reset(
+    runtime, session, x_sim, places
+):
     account, people = add_x(session, x_sim, "North X", area="North", followers=4500, seed=8)
     x_sim.audience.limits["followers"] = (2, 3.0)  # 2 pages per 3 seconds, so the test waits seconds
     first = collection.collect_audience(runtime, account.id)
@@ -92,8 +105,9 @@ def collection_matcher(session):
     return found
 
 
-def test_a_429_mid_scan_is_honoured_until_x_s_reset_and_the_scan_resumes_at_the_same_page(runtime, session,
-                                                                                          x_sim, places):
+def test_a_429_mid_scan_is_honoured_until_x_s_reset_and_the_scan_resumes_at_the_same_page(
+    runtime, session, x_sim, places
+):
     account, people = add_x(session, x_sim, "Force X", followers=3000, seed=3)
     x_sim.audience.limits["followers"] = (15, 2.0)
     user_id = account_user_id(session, account)
@@ -138,8 +152,9 @@ def test_our_own_window_stops_a_scan_before_x_has_to(runtime, session, x_sim, pl
     assert "window" in fourth.note
 
 
-def test_a_page_token_x_no_longer_takes_restarts_the_scan_without_counting_twice(runtime, session, x_sim,
-                                                                                 places):
+def test_a_page_token_x_no_longer_takes_restarts_the_scan_without_counting_twice(
+    runtime, session, x_sim, places
+):
     account, people = add_x(session, x_sim, "City X", area="City Centre", followers=2500, seed=6)
     x_sim.audience.limits["followers"] = (1, 1.0)
     assert collection.collect_audience(runtime, account.id).pages == 1
@@ -219,8 +234,9 @@ def test_a_page_meta_gives_no_cities_for_has_followers_and_says_why(runtime, ses
     assert row.followers == 500 and row.local_share is None and "page_follows_city" in row.note
 
 
-def test_facebook_reads_share_the_page_s_posting_window_and_leave_posting_half(runtime, session, graph_sim,
-                                                                              places, tmp_path):
+def test_facebook_reads_share_the_page_s_posting_window_and_leave_posting_half(
+    runtime, session, graph_sim, places, tmp_path
+):
     page, _ = add_facebook(session, graph_sim, "Force Facebook", followers=200)
     limiter = SQLiteLimiter(tmp_path / "windows.sqlite3")
     # CRIER_RATE_LIMIT_FACEBOOK is 60/3600: insight may use 30 of those slots at most.

@@ -1,5 +1,6 @@
 """Engagement per post and visits per channel: read from the simulators on a decaying schedule,
 mapped exactly as the API documents, and visits counted through each channel's tagged link."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,36 +22,55 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko
 
 
 def posts_of(session, message_id):
-    rows = {d.account_id: d for d in session.execute(
-        select(Delivery).where(Delivery.message_id == message_id)
-        .execution_options(populate_existing=True)).scalars()}
+    rows = {
+        d.account_id: d
+        for d in session.execute(
+            select(Delivery)
+            .where(Delivery.message_id == message_id)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
     session.commit()
     return rows
 
 
 def reading(session, delivery_id):
-    row = session.execute(select(PostEngagement).where(PostEngagement.delivery_id == delivery_id)
-                          .execution_options(populate_existing=True)).scalar_one_or_none()
+    row = session.execute(
+        select(PostEngagement)
+        .where(PostEngagement.delivery_id == delivery_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     session.commit()
     return row
 
 
 def visit(client, url: str, agent: str = BROWSER, method: str = "GET"):
     parts = urlsplit(url)
-    return client.open(f"{parts.path}?{parts.query}", method=method, headers={"User-Agent": agent},
-                       environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    return client.open(
+        f"{parts.path}?{parts.query}",
+        method=method,
+        headers={"User-Agent": agent},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    )
 
 
-def test_a_message_s_engagement_per_account_as_the_api_maps_it(app, runtime, session, api, officer, supervisor,
-                                                              x_sim, graph_sim):
+def test_a_message_s_engagement_per_account_as_the_api_maps_it(
+    app, runtime, session, api, officer, supervisor, x_sim, graph_sim
+):
     x, _ = add_x(session, x_sim, "North X", area="North")
     fb, _ = add_facebook(session, graph_sim, "North Facebook", area="North")
     web = make_account(session, "website", "Force website")
     ids = (x.id, fb.id, web.id)
     message_id = published(runtime, session, officer, supervisor, list(ids))
     rows = posts_of(session, message_id)
-    x_sim.audience.set_metrics(rows[ids[0]].remote_id, like_count=7, retweet_count=3, quote_count=2,
-                               reply_count=4, impression_count=900)
+    x_sim.audience.set_metrics(
+        rows[ids[0]].remote_id,
+        like_count=7,
+        retweet_count=3,
+        quote_count=2,
+        reply_count=4,
+        impression_count=900,
+    )
     graph_sim.audience.set_figures(rows[ids[1]].remote_id, reactions=11, comments=6, shares=2)
     client = app.test_client()
     x_link = x_sim.posts[-1]["text"].split()[-1]
@@ -60,17 +80,30 @@ def test_a_message_s_engagement_per_account_as_the_api_maps_it(app, runtime, ses
     for _ in range(2):
         assert visit(client, fb_link).status_code == 200
     assert engagement.collect_engagement(runtime) == 2
-    body = conforms(api(officer).get(f"/messages/{message_id}/engagement"), "GET", "/messages/{message_id}/engagement")
+    body = conforms(
+        api(officer).get(f"/messages/{message_id}/engagement"), "GET", "/messages/{message_id}/engagement"
+    )
     figures = {a["account"]: a for a in body["accounts"]}
     assert body["message"] == message_id and set(figures) == {ids[0], ids[1]}
-    assert {k: figures[ids[0]][k] for k in ("reactions", "shares", "replies", "impressions", "visits")} == \
-        {"reactions": 7, "shares": 5, "replies": 4, "impressions": 900, "visits": 3}
-    assert {k: figures[ids[1]][k] for k in ("reactions", "shares", "replies", "impressions", "visits")} == \
-        {"reactions": 11, "shares": 2, "replies": 6, "impressions": None, "visits": 2}
+    assert {k: figures[ids[0]][k] for k in ("reactions", "shares", "replies", "impressions", "visits")} == {
+        "reactions": 7,
+        "shares": 5,
+        "replies": 4,
+        "impressions": 900,
+        "visits": 3,
+    }
+    assert {k: figures[ids[1]][k] for k in ("reactions", "shares", "replies", "impressions", "visits")} == {
+        "reactions": 11,
+        "shares": 2,
+        "replies": 6,
+        "impressions": None,
+        "visits": 2,
+    }
 
 
-def test_each_channel_s_link_carries_its_own_account_tag(runtime, session, officer, supervisor, x_sim,
-                                                         graph_sim):
+def test_each_channel_s_link_carries_its_own_account_tag(
+    runtime, session, officer, supervisor, x_sim, graph_sim
+):
     x, _ = add_x(session, x_sim, "Force X")
     fb, _ = add_facebook(session, graph_sim, "Force Facebook")
     web = make_account(session, "website", "Force website")
@@ -120,16 +153,28 @@ def test_x_posts_are_read_a_hundred_to_a_call(runtime, session, officer, supervi
     for n in range(149):  # 149 more live posts of the same account, each with its delivery
         remote = str(2_000_000_000_000_000_000 + n)
         x_sim.state.posts.append(XPost(remote, author, f"post {n}", now))
-        session.add(Delivery(message_id=message_id, version_id=post.version_id, account_id=x_id,
-                             purpose="publish", queue="routine", state="sent", remote_id=remote, sent_at=now,
-                             due_at=now + dt.timedelta(seconds=n + 1), posted_parts=[remote]))
+        session.add(
+            Delivery(
+                message_id=message_id,
+                version_id=post.version_id,
+                account_id=x_id,
+                purpose="publish",
+                queue="routine",
+                state="sent",
+                remote_id=remote,
+                sent_at=now,
+                due_at=now + dt.timedelta(seconds=n + 1),
+                posted_parts=[remote],
+            )
+        )
     session.commit()
     assert engagement.collect_engagement(runtime) == 150
     assert x_sim.audience.calls["tweets"] == 2
 
 
-def test_a_post_gone_from_the_platform_keeps_its_last_figures_and_is_not_read_again(runtime, session, officer,
-                                                                                  supervisor, x_sim):
+def test_a_post_gone_from_the_platform_keeps_its_last_figures_and_is_not_read_again(
+    runtime, session, officer, supervisor, x_sim
+):
     x, _ = add_x(session, x_sim, "Force X")
     x_id = x.id
     message_id = published(runtime, session, officer, supervisor, [x_id])
@@ -142,8 +187,9 @@ def test_a_post_gone_from_the_platform_keeps_its_last_figures_and_is_not_read_ag
     assert (row.reactions, row.readings, row.next_due_at) == (9, 1, None)
 
 
-def test_visits_are_counted_without_cookies_or_addresses(app, runtime, session, officer, supervisor, x_sim,
-                                                         database_dump):
+def test_visits_are_counted_without_cookies_or_addresses(
+    app, runtime, session, officer, supervisor, x_sim, database_dump
+):
     x, _ = add_x(session, x_sim, "Force X")
     web = make_account(session, "website", "Force website")
     ids = (x.id, web.id)

@@ -1,5 +1,6 @@
 """Matching profile locations to the gazetteer: a table of real-world spellings, traps and junk,
 and the local share of whole fixed-seed populations against their truth."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,6 @@
-"""API routes for audience insight: reach per account, one account's history and places, a message's engagement."""
+"""API routes for audience insight: reach per account, one account's history and places, and what a
+message's posts drew."""
+
 from __future__ import annotations
 
 from workflow.accounts.policy import Action

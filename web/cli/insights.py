@@ -1,4 +1,5 @@
 """``crier area`` (the gazetteer) and ``crier insights collect`` (one insights pass now)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,10 @@ def area_import(file: Path, replace: bool) -> None:
         rows = gazetteer.read_csv(text)
         added, known = gazetteer.import_places(session, None, rows, replace=replace)
         areas = sorted({a for a, _ in rows})
-        click.echo(f"imported {added} place(s) into {len(areas)} area(s)"
-                   + (f"; {known} already there" if known else ""))
+        click.echo(
+            f"imported {added} place(s) into {len(areas)} area(s)"
+            + (f"; {known} already there" if known else "")
+        )
 
 
 @area.command("list")

@@ -11,6 +11,7 @@ follower count, and Meta's own followers per city where Meta gives them.
 A collection is leased while one process works on it, so two workers never
 scan the same account at once.
 """
+
 from __future__ import annotations
 
 import collections
@@ -62,34 +63,64 @@ def target_areas(account: ChannelAccount) -> set[str] | None:
 
 def audience_accounts(session: Session) -> list[ChannelAccount]:
     """The accounts whose audience Crier reads: active X and Facebook accounts, exercises left out."""
-    return list(session.execute(select(ChannelAccount).where(
-        ChannelAccount.kind.in_(["x", "facebook"]), ChannelAccount.status == AccountStatus.ACTIVE,
-        ChannelAccount.exercise.is_(False)).order_by(ChannelAccount.id)).scalars())
+    return list(
+        session.execute(
+            select(ChannelAccount)
+            .where(
+                ChannelAccount.kind.in_(["x", "facebook"]),
+                ChannelAccount.status == AccountStatus.ACTIVE,
+                ChannelAccount.exercise.is_(False),
+            )
+            .order_by(ChannelAccount.id)
+        ).scalars()
+    )
 
 
-def _claim(session: Session, account: ChannelAccount, now: dt.datetime, *, start_after: dt.datetime | None,
-           ) -> AudienceCollection | None:
-    """The account's running collection, leased to us; or a new one when the last started before ``start_after``."""
-    running = session.execute(select(AudienceCollection).where(
-        AudienceCollection.account_id == account.id, AudienceCollection.state == CS.RUNNING)
-        .order_by(AudienceCollection.id.desc()).limit(1)).scalar_one_or_none()
+def _claim(
+    session: Session,
+    account: ChannelAccount,
+    now: dt.datetime,
+    *,
+    start_after: dt.datetime | None,
+) -> AudienceCollection | None:
+    """Its running collection (leased to us) or a new one if the last began before ``start_after``."""
+    running = session.execute(
+        select(AudienceCollection)
+        .where(AudienceCollection.account_id == account.id, AudienceCollection.state == CS.RUNNING)
+        .order_by(AudienceCollection.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
     if running is None:
-        latest = session.execute(select(AudienceCollection.started_at).where(
-            AudienceCollection.account_id == account.id).order_by(AudienceCollection.started_at.desc())
-            .limit(1)).scalar_one_or_none()
+        latest = session.execute(
+            select(AudienceCollection.started_at)
+            .where(AudienceCollection.account_id == account.id)
+            .order_by(AudienceCollection.started_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
         if start_after is not None and latest is not None and latest > start_after:
             return None
-        running = AudienceCollection(account_id=account.id, state=CS.RUNNING, started_at=now, followers_read=0,
-                                     pages=0, lease_expires_at=now + LEASE)
+        running = AudienceCollection(
+            account_id=account.id,
+            state=CS.RUNNING,
+            started_at=now,
+            followers_read=0,
+            pages=0,
+            lease_expires_at=now + LEASE,
+        )
         session.add(running)
         session.flush()
         return running
     if running.resume_at is not None and running.resume_at > now:
         return None
-    won = session.execute(update(AudienceCollection).where(
-        AudienceCollection.id == running.id,
-        or_(AudienceCollection.lease_expires_at.is_(None), AudienceCollection.lease_expires_at < now))
-        .values(lease_expires_at=now + LEASE).execution_options(synchronize_session=False)).rowcount
+    won = session.execute(
+        update(AudienceCollection)
+        .where(
+            AudienceCollection.id == running.id,
+            or_(AudienceCollection.lease_expires_at.is_(None), AudienceCollection.lease_expires_at < now),
+        )
+        .values(lease_expires_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not won:
         return None
     session.refresh(running)
@@ -108,8 +139,15 @@ def _acquire(limiter: Limiter, limits: list, what: str) -> float:
 class _Scan:
     """One account's turn: the collection row, the matcher and the channel."""
 
-    def __init__(self, runtime: Runtime, collection_id: int, account: ChannelAccount, matcher: Matcher,
-                 limiter: Limiter, deadline: float):
+    def __init__(
+        self,
+        runtime: Runtime,
+        collection_id: int,
+        account: ChannelAccount,
+        matcher: Matcher,
+        limiter: Limiter,
+        deadline: float,
+    ):
         self.runtime = runtime
         self.collection_id = collection_id
         self.account_id = account.id
@@ -129,8 +167,9 @@ class _Scan:
             row.lease_expires_at = utcnow() + LEASE  # renewed; a change that ends the turn clears it
             change(row, session)
 
-    def count(self, row: AudienceCollection, session: Session, places: collections.Counter, read: int,
-              local: int) -> None:
+    def count(
+        self, row: AudienceCollection, session: Session, places: collections.Counter, read: int, local: int
+    ) -> None:
         existing = {p.place: p for p in row.places}
         for (area, place), number in places.items():
             if place in existing:
@@ -146,6 +185,7 @@ class _Scan:
         def change(row: AudienceCollection, _: Session) -> None:
             row.resume_at, row.lease_expires_at = until, None
             row.note = note
+
         self.save(change)
         return Outcome(self.account_id, "waiting", self.pages, note)
 
@@ -153,6 +193,7 @@ class _Scan:
         def change(row: AudienceCollection, _: Session) -> None:
             row.state, row.finished_at, row.note = state, utcnow(), note
             row.cursor, row.resume_at, row.lease_expires_at = None, None, None
+
         self.save(change)
         return Outcome(self.account_id, str(state), self.pages, note)
 
@@ -167,6 +208,7 @@ class _Scan:
         def change(row: AudienceCollection, session: Session) -> None:
             self.count(row, session, places, len(page.locations), local)
             row.cursor, row.pages, row.note = page.next_token, (row.pages or 0) + 1, None
+
         self.save(change)
         self.pages += 1
 
@@ -175,6 +217,7 @@ class _Scan:
             for place in list(row.places):
                 session.delete(place)
             row.followers_read, row.local_followers, row.cursor, row.pages = 0, 0, None, 0
+
         self.save(change)
 
 
@@ -186,6 +229,7 @@ def _scan_x(scan: _Scan, channel: AudienceReader, row: AudienceCollection) -> Ou
 
         def store(r: AudienceCollection, _: Session) -> None:
             r.followers = followers
+
         scan.save(store)
     cursor, restarted = row.cursor, False
     if row.pages and not cursor:
@@ -230,13 +274,20 @@ def _read_facebook(scan: _Scan, channel: AudienceReader) -> Outcome:
         row.followers = audience.followers
         if audience.places is not None:
             scan.count(row, session, places, read, sum(places.values()))
+
     scan.save(change)
     return scan.finish(CS.COMPLETE, audience.note)
 
 
-def collect_audience(runtime: Runtime, account_id: int, *, limiter: Limiter | None = None,
-                     start_after: dt.datetime | None = None, deadline: float | None = None,
-                     channel_factory: Callable[..., Channel] = make_channel) -> Outcome:
+def collect_audience(
+    runtime: Runtime,
+    account_id: int,
+    *,
+    limiter: Limiter | None = None,
+    start_after: dt.datetime | None = None,
+    deadline: float | None = None,
+    channel_factory: Callable[..., Channel] = make_channel,
+) -> Outcome:
     """One turn at one account's audience: start a collection (if the last began before ``start_after``;
     None: always) or resume the running one, until it completes, waits for a window or the ``deadline``."""
     limiter = limiter or NoLimiter()
@@ -250,8 +301,14 @@ def collect_audience(runtime: Runtime, account_id: int, *, limiter: Limiter | No
             if row is None:
                 return Outcome(account_id, "skipped")
             credentials = channel_accounts.account_credentials(session, account)
-            scan = _Scan(runtime, row.id, account, gazetteer.matcher(session), limiter,
-                         deadline if deadline is not None else time.monotonic() + 600)
+            scan = _Scan(
+                runtime,
+                row.id,
+                account,
+                gazetteer.matcher(session),
+                limiter,
+                deadline if deadline is not None else time.monotonic() + 600,
+            )
         session.expunge(row)
     try:
         channel = channel_factory(scan.kind, credentials, channel_config(runtime.settings))
@@ -274,4 +331,3 @@ def collect_audience(runtime: Runtime, account_id: int, *, limiter: Limiter | No
         return scan.wait(DEFAULT_WAIT, exc.message)
     finally:
         channel.close()
-

@@ -12,6 +12,7 @@ platform keeps its last figures and is not read again.
 Rows are claimed before the platform is asked (their next reading moved
 ahead), so two workers never read the same post at once.
 """
+
 from __future__ import annotations
 
 import collections
@@ -64,14 +65,30 @@ def plan(session: Session, now: dt.datetime) -> None:
         select(Delivery.id, Delivery.message_id, Delivery.account_id)
         .join(ChannelAccount, ChannelAccount.id == Delivery.account_id)
         .outerjoin(PostEngagement, PostEngagement.delivery_id == Delivery.id)
-        .where(Delivery.purpose == DeliveryPurpose.PUBLISH, Delivery.state == DeliveryState.SENT,
-               Delivery.remote_id.is_not(None), ChannelAccount.kind.in_(["x", "facebook"]),
-               _sent_at() >= since, PostEngagement.delivery_id.is_(None))
-        .limit(BATCH)).all()
+        .where(
+            Delivery.purpose == DeliveryPurpose.PUBLISH,
+            Delivery.state == DeliveryState.SENT,
+            Delivery.remote_id.is_not(None),
+            ChannelAccount.kind.in_(["x", "facebook"]),
+            _sent_at() >= since,
+            PostEngagement.delivery_id.is_(None),
+        )
+        .limit(BATCH)
+    ).all()
     for row in new:
-        session.add(PostEngagement(delivery_id=row.id, message_id=row.message_id, account_id=row.account_id,
-                                   reactions=0, shares=0, replies=0, readings=0, collected_at=now,
-                                   next_due_at=now))
+        session.add(
+            PostEngagement(
+                delivery_id=row.id,
+                message_id=row.message_id,
+                account_id=row.account_id,
+                reactions=0,
+                shares=0,
+                replies=0,
+                readings=0,
+                collected_at=now,
+                next_due_at=now,
+            )
+        )
 
 
 def claim_due(session: Session, now: dt.datetime) -> list[tuple[int, int, str, dt.datetime]]:
@@ -81,19 +98,27 @@ def claim_due(session: Session, now: dt.datetime) -> list[tuple[int, int, str, d
         .join(PostEngagement, PostEngagement.delivery_id == Delivery.id)
         .join(ChannelAccount, ChannelAccount.id == Delivery.account_id)
         .where(PostEngagement.next_due_at <= now, ChannelAccount.status == AccountStatus.ACTIVE)
-        .order_by(PostEngagement.next_due_at).limit(BATCH)).all()
+        .order_by(PostEngagement.next_due_at)
+        .limit(BATCH)
+    ).all()
     if not rows:
         return []
     ids = [r.id for r in rows]
-    claimed = set(session.execute(
-        update(PostEngagement).where(PostEngagement.delivery_id.in_(ids), PostEngagement.next_due_at <= now)
-        .values(next_due_at=now + CLAIM).returning(PostEngagement.delivery_id)
-        .execution_options(synchronize_session=False)).scalars())
+    claimed = set(
+        session.execute(
+            update(PostEngagement)
+            .where(PostEngagement.delivery_id.in_(ids), PostEngagement.next_due_at <= now)
+            .values(next_due_at=now + CLAIM)
+            .returning(PostEngagement.delivery_id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+    )
     return [(r.id, r.account_id, r.remote_id, r.sent) for r in rows if r.id in claimed]
 
 
-def record(session: Session, delivery_id: int, figures: PostFigures | None, sent_at: dt.datetime,
-           now: dt.datetime) -> None:
+def record(
+    session: Session, delivery_id: int, figures: PostFigures | None, sent_at: dt.datetime, now: dt.datetime
+) -> None:
     """Store one reading (``figures`` None: the post is gone) and plan the next."""
     row = session.get(PostEngagement, delivery_id)
     if row is None:
@@ -110,13 +135,22 @@ def record(session: Session, delivery_id: int, figures: PostFigures | None, sent
 
 def _release(runtime: Runtime, ids: Sequence[int], at: dt.datetime) -> None:
     with runtime.session() as session, transaction(session):
-        session.execute(update(PostEngagement).where(PostEngagement.delivery_id.in_(list(ids)))
-                        .values(next_due_at=at).execution_options(synchronize_session=False))
+        session.execute(
+            update(PostEngagement)
+            .where(PostEngagement.delivery_id.in_(list(ids)))
+            .values(next_due_at=at)
+            .execution_options(synchronize_session=False)
+        )
 
 
-def collect_engagement(runtime: Runtime, *, limiter: Limiter | None = None, now: dt.datetime | None = None,
-                       deadline: float | None = None,
-                       channel_factory: Callable[..., Channel] = make_channel) -> int:
+def collect_engagement(
+    runtime: Runtime,
+    *,
+    limiter: Limiter | None = None,
+    now: dt.datetime | None = None,
+    deadline: float | None = None,
+    channel_factory: Callable[..., Channel] = make_channel,
+) -> int:
     """Read every post due a reading, a batch per call within each account's windows; returns how many."""
     limiter = limiter or NoLimiter()
     now = now or utcnow()
@@ -127,19 +161,32 @@ def collect_engagement(runtime: Runtime, *, limiter: Limiter | None = None, now:
         by_account: dict[int, list[tuple[int, str, dt.datetime]]] = collections.defaultdict(list)
         for delivery_id, account_id, remote_id, sent in due:
             by_account[account_id].append((delivery_id, remote_id, sent))
-        accounts = {a.id: (str(a.kind), channel_accounts.account_credentials(session, a)) for a in session.execute(
-            select(ChannelAccount).where(ChannelAccount.id.in_(list(by_account)))).scalars()}
+        accounts = {
+            a.id: (str(a.kind), channel_accounts.account_credentials(session, a))
+            for a in session.execute(
+                select(ChannelAccount).where(ChannelAccount.id.in_(list(by_account)))
+            ).scalars()
+        }
     read = 0
     for account_id, posts in by_account.items():
         kind, credentials = accounts[account_id]
-        read += _read_account(runtime, limiter, account_id, kind, credentials, posts, now, deadline,
-                              channel_factory)
+        read += _read_account(
+            runtime, limiter, account_id, kind, credentials, posts, now, deadline, channel_factory
+        )
     return read
 
 
-def _read_account(runtime: Runtime, limiter: Limiter, account_id: int, kind: str, credentials: dict,
-                  posts: list[tuple[int, str, dt.datetime]], now: dt.datetime, deadline: float,
-                  channel_factory: Callable[..., Channel]) -> int:
+def _read_account(
+    runtime: Runtime,
+    limiter: Limiter,
+    account_id: int,
+    kind: str,
+    credentials: dict,
+    posts: list[tuple[int, str, dt.datetime]],
+    now: dt.datetime,
+    deadline: float,
+    channel_factory: Callable[..., Channel],
+) -> int:
     read = 0
     try:
         channel = channel_factory(kind, credentials, channel_config(runtime.settings))
@@ -152,7 +199,7 @@ def _read_account(runtime: Runtime, limiter: Limiter, account_id: int, kind: str
             return 0
         size = max(1, channel.figures_batch)
         for start in range(0, len(posts), size):
-            chunk = posts[start:start + size]
+            chunk = posts[start : start + size]
             limits = read_limits(runtime.settings, kind, account_id, "tweets" if kind == "x" else "post")
             if time.monotonic() > deadline or limiter.acquire(limits) > 0:
                 _release(runtime, [p[0] for p in posts[start:]], now)
@@ -174,13 +221,23 @@ def _read_account(runtime: Runtime, limiter: Limiter, account_id: int, kind: str
 
 def due_count(session: Session, now: dt.datetime) -> int:
     """How many posts are due a reading now (those never read included)."""
-    waiting = session.execute(select(func.count()).select_from(PostEngagement).where(
-        PostEngagement.next_due_at <= now)).scalar_one()
+    waiting = session.execute(
+        select(func.count()).select_from(PostEngagement).where(PostEngagement.next_due_at <= now)
+    ).scalar_one()
     fresh = session.execute(
-        select(func.count()).select_from(Delivery)
+        select(func.count())
+        .select_from(Delivery)
         .join(ChannelAccount, ChannelAccount.id == Delivery.account_id)
         .outerjoin(PostEngagement, PostEngagement.delivery_id == Delivery.id)
-        .where(and_(Delivery.purpose == DeliveryPurpose.PUBLISH, Delivery.state == DeliveryState.SENT,
-                    Delivery.remote_id.is_not(None), ChannelAccount.kind.in_(["x", "facebook"]),
-                    _sent_at() >= now - SCHEDULE[-1], PostEngagement.delivery_id.is_(None)))).scalar_one()
+        .where(
+            and_(
+                Delivery.purpose == DeliveryPurpose.PUBLISH,
+                Delivery.state == DeliveryState.SENT,
+                Delivery.remote_id.is_not(None),
+                ChannelAccount.kind.in_(["x", "facebook"]),
+                _sent_at() >= now - SCHEDULE[-1],
+                PostEngagement.delivery_id.is_(None),
+            )
+        )
+    ).scalar_one()
     return int(waiting) + int(fresh)

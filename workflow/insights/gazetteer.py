@@ -6,6 +6,7 @@ in the gazetteer is a home county: it confirms a place after it ("Tunstall,
 Staffs") and is never a place itself. ``crier area import FILE`` reads a CSV
 ``area,place``; the console shows and edits the same rows.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,12 +32,48 @@ MAX_IMPORT_BYTES = 2_000_000
 
 #: The demo force's gazetteer: Stoke-on-Trent's neighbourhoods (the demo accounts' areas).
 DEMO_GAZETTEER: dict[str, tuple[str, ...]] = {
-    "City Centre": ("Hanley", "Shelton", "Etruria", "Cobridge", "Birches Head", "Northwood", "Joiner's Square",
-                    "ST1", "ST4"),
-    "North": ("Burslem", "Tunstall", "Kidsgrove", "Smallthorne", "Goldenhill", "Chell", "Chell Heath",
-              "Norton", "Packmoor", "Sneyd Green", "Middleport", "Ball Green", "ST6", "ST7", "ST8"),
-    "South": ("Longton", "Fenton", "Meir", "Meir Heath", "Meir Park", "Trentham", "Blurton", "Normacot",
-              "Lightwood", "Dresden", "Weston Coyney", "ST3"),
+    "City Centre": (
+        "Hanley",
+        "Shelton",
+        "Etruria",
+        "Cobridge",
+        "Birches Head",
+        "Northwood",
+        "Joiner's Square",
+        "ST1",
+        "ST4",
+    ),
+    "North": (
+        "Burslem",
+        "Tunstall",
+        "Kidsgrove",
+        "Smallthorne",
+        "Goldenhill",
+        "Chell",
+        "Chell Heath",
+        "Norton",
+        "Packmoor",
+        "Sneyd Green",
+        "Middleport",
+        "Ball Green",
+        "ST6",
+        "ST7",
+        "ST8",
+    ),
+    "South": (
+        "Longton",
+        "Fenton",
+        "Meir",
+        "Meir Heath",
+        "Meir Park",
+        "Trentham",
+        "Blurton",
+        "Normacot",
+        "Lightwood",
+        "Dresden",
+        "Weston Coyney",
+        "ST3",
+    ),
     WHOLE_FORCE: ("Stoke-on-Trent", "Stoke", "The Potteries", "Staffordshire", "Staffs", "North Staffs"),
 }
 
@@ -94,8 +131,9 @@ def add_place(session: Session, actor: User | None, area: object, place: object)
     if not _add(session, area_name, name, _existing(session)):
         raise ValidationError(f"{area_name} already has {name}", field="place")
     audit.record(session, actor, "gazetteer.place_added", area=area_name, place=name)
-    return session.execute(select(AreaPlace).where(AreaPlace.area == area_name,
-                                                   AreaPlace.key == place_key(name))).scalar_one()
+    return session.execute(
+        select(AreaPlace).where(AreaPlace.area == area_name, AreaPlace.key == place_key(name))
+    ).scalar_one()
 
 
 @transactional
@@ -135,9 +173,10 @@ def read_csv(text: str) -> list[tuple[str, str]]:
 
 
 @transactional
-def import_places(session: Session, actor: User | None, rows: Iterable[tuple[str, str]], *,
-                  replace: bool = False) -> tuple[int, int]:
-    """Add ``rows`` to the gazetteer (``replace``: the areas named are emptied first); returns (added, already there)."""
+def import_places(
+    session: Session, actor: User | None, rows: Iterable[tuple[str, str]], *, replace: bool = False
+) -> tuple[int, int]:
+    """Add ``rows`` to the gazetteer (``replace``: empty the areas named first); returns (added, known)."""
     policy.require_operator(actor, Action.ADMINISTER)
     rows = list(rows)
     if replace:
@@ -146,8 +185,15 @@ def import_places(session: Session, actor: User | None, rows: Iterable[tuple[str
         session.flush()
     existing = _existing(session)
     added = sum(1 for area, name in rows if _add(session, area, name, existing))
-    audit.record(session, actor, "gazetteer.imported", added=added, rows=len(rows), replace=replace,
-                 areas=sorted({area for area, _ in rows}))
+    audit.record(
+        session,
+        actor,
+        "gazetteer.imported",
+        added=added,
+        rows=len(rows),
+        replace=replace,
+        areas=sorted({area for area, _ in rows}),
+    )
     return added, len(rows) - added
 
 

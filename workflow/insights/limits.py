@@ -8,6 +8,7 @@ it: whatever insight reads, posting keeps the other half. The windows live
 where posting's do (:mod:`workflow.delivery.ratelimit`: Redis, or a SQLite
 file of the host), so every worker and the scheduler share them.
 """
+
 from __future__ import annotations
 
 from workflow.core.config import Settings
@@ -23,5 +24,7 @@ def read_limits(settings: Settings, kind: str, account_id: int, read: str) -> li
         count, window = X_READS.get(read, X_READS["users"])
         return [Limit(f"x-read:{read}:{account_id}", count, window)]
     # Graph: the posting windows, of which reads may fill only half.
-    return [Limit(limit.key, max(1, limit.count // 2), limit.window)
-            for limit in limits_for(settings, kind, account_id)]
+    return [
+        Limit(limit.key, max(1, limit.count // 2), limit.window)
+        for limit in limits_for(settings, kind, account_id)
+    ]

@@ -163,7 +163,7 @@ class Matcher:
 
 
 def _cover(matcher: Matcher, segment: tuple[str, ...]) -> list[tuple[str, str]] | None:
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def rest(start: int) -> tuple[tuple[str, str], ...] | None:
         if start == len(segment):
             return ()

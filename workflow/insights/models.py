@@ -1,5 +1,6 @@
 """The insight tables: each area's places, follower collections with counts per place,
 post engagement and website visits. Nothing here names a follower."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,8 +45,9 @@ class AudienceCollection(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
-    state: Mapped[CollectionState] = mapped_column(enum_column(CollectionState, "state", 20),
-                                                   default=CollectionState.RUNNING)
+    state: Mapped[CollectionState] = mapped_column(
+        enum_column(CollectionState, "state", 20), default=CollectionState.RUNNING
+    )
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     followers: Mapped[Optional[int]] = mapped_column(Integer)
@@ -60,8 +62,9 @@ class AudienceCollection(Base):
     note: Mapped[Optional[str]] = mapped_column(Text)
 
     account: Mapped[ChannelAccount] = relationship()
-    places: Mapped[list["PlaceCount"]] = relationship(back_populates="collection", cascade="all, delete-orphan",
-                                                      order_by="PlaceCount.place")
+    places: Mapped[list["PlaceCount"]] = relationship(
+        back_populates="collection", cascade="all, delete-orphan", order_by="PlaceCount.place"
+    )
 
     @property
     def local_share(self) -> float | None:
@@ -79,8 +82,9 @@ class PlaceCount(Base):
 
     __tablename__ = "audience_place_counts"
 
-    collection_id: Mapped[int] = mapped_column(ForeignKey("audience_collections.id", ondelete="CASCADE"),
-                                               primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("audience_collections.id", ondelete="CASCADE"), primary_key=True
+    )
     place: Mapped[str] = mapped_column(String(120), primary_key=True)
     area: Mapped[str] = mapped_column(String(120))
     followers: Mapped[int] = mapped_column(Integer, default=0)
@@ -93,7 +97,9 @@ class PostEngagement(Base):
 
     __tablename__ = "post_engagement"
 
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id"))
     reactions: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,6 +9,7 @@ never the incident one, when one is due: so it never stands in front of an
 incident post, and its platform reads stay inside the windows it shares with
 posting (:mod:`workflow.insights.limits`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,13 +48,22 @@ class PassReport:
         return sum(1 for o in self.outcomes if o.status == status)
 
     def summary(self) -> str:
-        return (f"{self.count('complete')} account(s) collected, {self.count('waiting')} waiting for a rate-limit "
-                f"window, {self.count('failed')} failed; {self.posts_read} post(s) read")
+        return (
+            f"{self.count('complete')} account(s) collected, "
+            f"{self.count('waiting')} waiting for a rate-limit "
+            f"window, {self.count('failed')} failed; {self.posts_read} post(s) read"
+        )
 
 
-def collect(runtime: Runtime, limiter: Limiter | None = None, *, fresh: bool = False,
-            now: dt.datetime | None = None, seconds: float = PASS_SECONDS,
-            channel_factory: Callable[..., Channel] = make_channel) -> PassReport:
+def collect(
+    runtime: Runtime,
+    limiter: Limiter | None = None,
+    *,
+    fresh: bool = False,
+    now: dt.datetime | None = None,
+    seconds: float = PASS_SECONDS,
+    channel_factory: Callable[..., Channel] = make_channel,
+) -> PassReport:
     """One pass; ``fresh``: start a new collection for every account whatever the interval."""
     now = now or utcnow()
     deadline = time.monotonic() + seconds
@@ -63,15 +73,24 @@ def collect(runtime: Runtime, limiter: Limiter | None = None, *, fresh: bool = F
     outcomes = []
     for account_id in ids:
         try:
-            outcomes.append(collection.collect_audience(runtime, account_id, limiter=limiter, start_after=start_after,
-                                                        deadline=deadline, channel_factory=channel_factory))
+            outcomes.append(
+                collection.collect_audience(
+                    runtime,
+                    account_id,
+                    limiter=limiter,
+                    start_after=start_after,
+                    deadline=deadline,
+                    channel_factory=channel_factory,
+                )
+            )
         except Exception:
             # One account's surprise must not stop the others; its lease lapses and the next pass retries.
             log.exception("collecting the audience of account %s failed", account_id)
             outcomes.append(collection.Outcome(account_id, "failed", note="unexpected error"))
     try:
-        posts = engagement.collect_engagement(runtime, limiter=limiter, now=now, deadline=deadline,
-                                              channel_factory=channel_factory)
+        posts = engagement.collect_engagement(
+            runtime, limiter=limiter, now=now, deadline=deadline, channel_factory=channel_factory
+        )
     except Exception:
         log.exception("reading engagement failed")
         posts = 0
@@ -88,15 +107,25 @@ def is_due(session: Session, interval: float, now: dt.datetime | None = None) ->
     if not accounts:
         return False
     ids = [a.id for a in accounts]
-    recent = set(session.execute(select(AudienceCollection.account_id).where(
-        AudienceCollection.account_id.in_(ids),
-        AudienceCollection.started_at > now - dt.timedelta(seconds=interval))).scalars())
+    recent = set(
+        session.execute(
+            select(AudienceCollection.account_id).where(
+                AudienceCollection.account_id.in_(ids),
+                AudienceCollection.started_at > now - dt.timedelta(seconds=interval),
+            )
+        ).scalars()
+    )
     if set(ids) - recent:
         return True
-    resumable = session.execute(select(func.count()).select_from(AudienceCollection).where(
-        AudienceCollection.state == CollectionState.RUNNING,
-        or_(AudienceCollection.resume_at.is_(None), AudienceCollection.resume_at <= now),
-        or_(AudienceCollection.lease_expires_at.is_(None), AudienceCollection.lease_expires_at < now))).scalar_one()
+    resumable = session.execute(
+        select(func.count())
+        .select_from(AudienceCollection)
+        .where(
+            AudienceCollection.state == CollectionState.RUNNING,
+            or_(AudienceCollection.resume_at.is_(None), AudienceCollection.resume_at <= now),
+            or_(AudienceCollection.lease_expires_at.is_(None), AudienceCollection.lease_expires_at < now),
+        )
+    ).scalar_one()
     return bool(resumable) or engagement.due_count(session, now) > 0
 
 

@@ -7,6 +7,7 @@ platforms' link-preview crawlers (they fetch every link once when it is
 posted). A count is page loads through that account's link, not people: a
 reload counts again, as it would in any counter that keeps nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,25 @@ from workflow.messages.models import Message
 PARAMETER = "via"
 _TAG = re.compile(r"^[0-9a-z]{1,8}$")
 #: User agents of link-preview crawlers and bots: their fetches are not visits.
-CRAWLERS = ("facebookexternalhit", "facebookcatalog", "meta-externalagent", "twitterbot", "slackbot",
-            "whatsapp", "telegrambot", "discordbot", "linkedinbot", "skypeuripreview", "googlebot",
-            "bingbot", "applebot", "bot/", "bot;", "crawler", "spider")
+CRAWLERS = (
+    "facebookexternalhit",
+    "facebookcatalog",
+    "meta-externalagent",
+    "twitterbot",
+    "slackbot",
+    "whatsapp",
+    "telegrambot",
+    "discordbot",
+    "linkedinbot",
+    "skypeuripreview",
+    "googlebot",
+    "bingbot",
+    "applebot",
+    "bot/",
+    "bot;",
+    "crawler",
+    "spider",
+)
 
 
 def tag_of(account_id: int) -> str:
@@ -70,8 +87,9 @@ def is_crawler(user_agent: str | None) -> bool:
 
 
 @transactional
-def count_visit(session: Session, slug: str, tag: str | None, user_agent: str | None, *,
-                now: dt.datetime | None = None) -> bool:
+def count_visit(
+    session: Session, slug: str, tag: str | None, user_agent: str | None, *, now: dt.datetime | None = None
+) -> bool:
     """Count one visit to the update ``slug`` through the link tagged ``tag``; False if not counted.
 
     Not counted: a crawler, a malformed tag, a tag of no account that carries tags,
@@ -89,13 +107,19 @@ def count_visit(session: Session, slug: str, tag: str | None, user_agent: str | 
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(PageVisit)
-        session.execute(insert.values(message_id=message_id, account_id=account_id, source=source, day=day,
-                                      visits=1).on_conflict_do_update(
-            index_elements=["message_id", "source", "day"], set_={"visits": PageVisit.visits + 1}))
+        session.execute(
+            insert.values(
+                message_id=message_id, account_id=account_id, source=source, day=day, visits=1
+            ).on_conflict_do_update(
+                index_elements=["message_id", "source", "day"], set_={"visits": PageVisit.visits + 1}
+            )
+        )
         return True
-    changed = session.execute(update(PageVisit).where(
-        PageVisit.message_id == message_id, PageVisit.source == source, PageVisit.day == day)
-        .values(visits=PageVisit.visits + 1)).rowcount
+    changed = session.execute(
+        update(PageVisit)
+        .where(PageVisit.message_id == message_id, PageVisit.source == source, PageVisit.day == day)
+        .values(visits=PageVisit.visits + 1)
+    ).rowcount
     if not changed:
         session.add(PageVisit(message_id=message_id, account_id=account_id, source=source, day=day, visits=1))
     return True

@@ -17,8 +17,8 @@ from channels.base import Post, channel_class
 from workflow.accounts.channel_accounts import accounts_by_id
 from workflow.accounts.models import ChannelAccount, User
 from workflow.audit.chain import canonical_json
-from workflow.insights.visits import account_link
 from workflow.core.errors import InvalidStateError, ValidationError
+from workflow.insights.visits import account_link
 from workflow.messages import exercise
 from workflow.messages.models import Message, MessageVersion
 from workflow.website.urls import message_link

@@ -4,10 +4,12 @@
 (``{"data": [{"name", "period": "lifetime", "values": [{"value": {city: count}, "end_time"}]}]}``,
 empty below 100 followers as Meta's demographic metrics are, and Graph's invalid
 metric error (#100) for retired metrics such as ``page_fans_city`` or when a test
-turns the metric off); ``GET /{post}?fields=reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares``.
+turns the metric off); and ``GET /{post}?fields=`` with ``reactions.summary(total_count).limit(0)``,
+``comments.summary(total_count).limit(0)`` and ``shares``.
 Reads count in the Page's call window (Graph counts a Page's calls together), and
 an exhausted window answers code 32 with ``X-Business-Use-Case-Usage``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -92,10 +94,18 @@ class GraphAudience:
 
 
 def _over_limit(page_id: str, reset_seconds: float) -> GraphError:
-    usage = {"type": "pages", "call_count": 100, "total_cputime": 20, "total_time": 20,
-             "estimated_time_to_regain_access": max(1, math.ceil(reset_seconds / 60))}
-    return GraphError(32, "(#32) Page request limit reached",
-                      headers={"X-Business-Use-Case-Usage": json.dumps({page_id: [usage]})})
+    usage = {
+        "type": "pages",
+        "call_count": 100,
+        "total_cputime": 20,
+        "total_time": 20,
+        "estimated_time_to_regain_access": max(1, math.ceil(reset_seconds / 60)),
+    }
+    return GraphError(
+        32,
+        "(#32) Page request limit reached",
+        headers={"X-Business-Use-Case-Usage": json.dumps({page_id: [usage]})},
+    )
 
 
 def register_insights(app: Flask, state: GraphState, begin: Callable[..., Any]) -> Callable[[str, str], Any]:
@@ -118,16 +128,27 @@ def register_insights(app: Flask, state: GraphState, begin: Callable[..., Any]) 
         data = []
         for metric in metrics:
             if metric in RETIRED_METRICS or metric not in LIVE_METRICS or not audience.metric_available:
-                raise GraphError(100, "(#100) The value must be a valid insights metric", type_="OAuthException")
+                raise GraphError(
+                    100, "(#100) The value must be a valid insights metric", type_="OAuthException"
+                )
             with audience.lock:
                 cities = dict(audience.cities.get(page.page_id, {}))
             counted_people = sum(cities.values())
             values = []
             if counted_people >= DEMOGRAPHIC_THRESHOLD:
-                end = graph_time(dt.datetime.now(dt.timezone.utc).replace(hour=8, minute=0, second=0, microsecond=0))
+                end = graph_time(
+                    dt.datetime.now(dt.timezone.utc).replace(hour=8, minute=0, second=0, microsecond=0)
+                )
                 values = [{"value": cities, "end_time": end}]
-            data.append({"name": metric, "period": "lifetime", "values": values, "title": "Follows by city",
-                         "id": f"{page.page_id}/insights/{metric}/lifetime"})
+            data.append(
+                {
+                    "name": metric,
+                    "period": "lifetime",
+                    "values": values,
+                    "title": "Follows by city",
+                    "id": f"{page.page_id}/insights/{metric}/lifetime",
+                }
+            )
         return jsonify({"data": data})
 
     def read(version: str, object_id: str) -> Any:
@@ -141,9 +162,14 @@ def register_insights(app: Flask, state: GraphState, begin: Callable[..., Any]) 
                 found = state.posts.get(object_id)
                 live = found is not None and not found["deleted"] and found["page_id"] == page.page_id
             if not live:
-                raise GraphError(100, f"Unsupported get request. Object with ID '{object_id}' does not exist, "
-                                      "cannot be loaded due to missing permissions, or does not support this "
-                                      "operation.", type_="GraphMethodException", subcode=33)
+                raise GraphError(
+                    100,
+                    f"Unsupported get request. Object with ID '{object_id}' does not exist, "
+                    "cannot be loaded due to missing permissions, or does not support this "
+                    "operation.",
+                    type_="GraphMethodException",
+                    subcode=33,
+                )
             return jsonify(_post_body(object_id, fields, audience.figures_of(object_id)))
         if {"followers_count", "fan_count"} & set(fields):
             _fault, page = begin(version, is_write=False, page_id=object_id)
@@ -189,5 +215,7 @@ def _post_body(post_id: str, fields: list[str], figures: dict[str, int]) -> dict
             if figures["shares"]:
                 body["shares"] = {"count": figures["shares"]}  # Graph leaves it out at zero
         elif name != "id":
-            raise GraphError(100, f"(#100) Tried accessing nonexisting field ({name}) on node type (PagePost)")
+            raise GraphError(
+                100, f"(#100) Tried accessing nonexisting field ({name}) on node type (PagePost)"
+            )
     return body

@@ -9,6 +9,7 @@ exhausted window answers 429. Followers come from a fixed-seed population
 (:mod:`channels.simulators.population`) or from a test; ``/_sim/followers`` sets them
 from another process.
 """
+
 from __future__ import annotations
 
 import base64
@@ -51,7 +52,9 @@ class XAudience:
         with self.lock:
             self.followers[str(user_id)] = list(people)
 
-    def populate(self, user_id: str, count: int, seed: int = 13, mix: dict[str, float] | None = None) -> list[FakeFollower]:
+    def populate(
+        self, user_id: str, count: int, seed: int = 13, mix: dict[str, float] | None = None
+    ) -> list[FakeFollower]:
         """Give account ``user_id`` a fixed-seed population of ``count`` followers; returns it."""
         people = make_population(count, seed, mix)
         self.set_followers(user_id, people)
@@ -65,9 +68,14 @@ class XAudience:
     def metrics_of(self, post_id: str) -> dict[str, int]:
         """A post's public metrics: those fixed by a test, else steady figures from its id."""
         digest = hashlib.sha256(post_id.encode()).digest()
-        made = {"retweet_count": digest[0] % 12, "reply_count": digest[1] % 9, "like_count": digest[2] % 60,
-                "quote_count": digest[3] % 4, "bookmark_count": digest[4] % 5,
-                "impression_count": 200 + digest[5] * 13}
+        made = {
+            "retweet_count": digest[0] % 12,
+            "reply_count": digest[1] % 9,
+            "like_count": digest[2] % 60,
+            "quote_count": digest[3] % 4,
+            "bookmark_count": digest[4] % 5,
+            "impression_count": 200 + digest[5] * 13,
+        }
         with self.lock:
             made.update(self.metrics.get(post_id, {}))
         return made
@@ -84,8 +92,11 @@ class XAudience:
             allowed = current.used < limit
             if allowed:
                 current.used += 1
-            headers = {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": str(max(0, limit - current.used)),
-                       "x-rate-limit-reset": str(math.ceil(current.started + window))}
+            headers = {
+                "x-rate-limit-limit": str(limit),
+                "x-rate-limit-remaining": str(max(0, limit - current.used)),
+                "x-rate-limit-reset": str(math.ceil(current.started + window)),
+            }
         return allowed, headers
 
     def exhaust(self, user_id: str, endpoint: str = "followers") -> None:
@@ -116,7 +127,9 @@ def _offset(token: str, user_id: str) -> int | None:
         return None
 
 
-def register_audience(app: Flask, state: XState, authenticate: Callable[[], XAccount | Response]) -> XAudience:
+def register_audience(
+    app: Flask, state: XState, authenticate: Callable[[], XAccount | Response]
+) -> XAudience:
     """Add the audience endpoints to the X simulator ``app``; returns their state."""
     audience = XAudience()
     app.extensions["x_audience"] = audience
@@ -133,8 +146,12 @@ def register_audience(app: Flask, state: XState, authenticate: Callable[[], XAcc
         return response
 
     def missing_user(user_id: str) -> Response:
-        return problem(404, "Not Found Error", f"Could not find user with id: [{user_id}].",
-                       type_="https://api.twitter.com/2/problems/resource-not-found")
+        return problem(
+            404,
+            "Not Found Error",
+            f"Could not find user with id: [{user_id}].",
+            type_="https://api.twitter.com/2/problems/resource-not-found",
+        )
 
     @app.get("/2/users/<user_id>")
     def user_lookup(user_id: str):
@@ -151,9 +168,13 @@ def register_audience(app: Flask, state: XState, authenticate: Callable[[], XAcc
         if "public_metrics" in request.args.get("user.fields", "").split(","):
             with audience.lock:
                 followers = len(audience.followers.get(owner.user_id, []))
-            data["public_metrics"] = {"followers_count": followers, "following_count": 312,
-                                      "tweet_count": len(state.live_posts(owner.user_id)), "listed_count": 4,
-                                      "like_count": 0}
+            data["public_metrics"] = {
+                "followers_count": followers,
+                "following_count": 312,
+                "tweet_count": len(state.live_posts(owner.user_id)),
+                "listed_count": 4,
+                "like_count": 0,
+            }
         return answer({"data": data}, headers)
 
     @app.get("/2/users/<user_id>/followers")
@@ -171,19 +192,25 @@ def register_audience(app: Flask, state: XState, authenticate: Callable[[], XAcc
         except ValueError:
             size = 0
         if not 1 <= size <= 1000:
-            return invalid_request("The `max_results` query parameter value is not between 1 and 1000",
-                                   "max_results", request.args.get("max_results"))
+            return invalid_request(
+                "The `max_results` query parameter value is not between 1 and 1000",
+                "max_results",
+                request.args.get("max_results"),
+            )
         offset = 0
         if request.args.get("pagination_token"):
             found = _offset(request.args["pagination_token"], user_id)
             if found is None:
-                return invalid_request("The `pagination_token` query parameter value is not valid",
-                                       "pagination_token", request.args["pagination_token"])
+                return invalid_request(
+                    "The `pagination_token` query parameter value is not valid",
+                    "pagination_token",
+                    request.args["pagination_token"],
+                )
             offset = found
         fields = set(request.args.get("user.fields", "").split(","))
         with audience.lock:
             everyone = audience.followers.get(user_id, [])
-            page = everyone[offset:offset + size]
+            page = everyone[offset : offset + size]
             total = len(everyone)
         meta: dict[str, Any] = {"result_count": len(page)}
         if offset + size < total:
@@ -205,17 +232,27 @@ def register_audience(app: Flask, state: XState, authenticate: Callable[[], XAcc
             return headers
         ids = [i for i in request.args.get("ids", "").split(",") if i]
         if not 1 <= len(ids) <= 100:
-            return invalid_request("The `ids` query parameter value must name between 1 and 100 ids", "ids",
-                                   request.args.get("ids"))
+            return invalid_request(
+                "The `ids` query parameter value must name between 1 and 100 ids",
+                "ids",
+                request.args.get("ids"),
+            )
         fields = set(request.args.get("tweet.fields", "").split(","))
         data, errors = [], []
         for post_id in ids:
             post = state.find(post_id)
             if post is None:
-                errors.append({"value": post_id, "detail": f"Could not find tweet with ids: [{post_id}].",
-                               "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
-                               "resource_id": post_id,
-                               "type": "https://api.twitter.com/2/problems/resource-not-found"})
+                errors.append(
+                    {
+                        "value": post_id,
+                        "detail": f"Could not find tweet with ids: [{post_id}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": post_id,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                )
                 continue
             item: dict[str, Any] = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
             if "public_metrics" in fields:
@@ -234,13 +271,17 @@ def register_audience(app: Flask, state: XState, authenticate: Callable[[], XAcc
         user_id = str(spec.get("user_id") or "")
         if not user_id and spec.get("username"):
             with state.lock:
-                user_id = next((a.user_id for a in state.accounts.values() if a.username == spec["username"]), "")
+                user_id = next(
+                    (a.user_id for a in state.accounts.values() if a.username == spec["username"]), ""
+                )
         if state.account_by_id(user_id) is None:
             return jsonify({"error": "no such account"}), 404
         if "locations" in spec:
             audience.set_followers(user_id, from_locations([str(x) for x in spec["locations"]]))
         else:
-            audience.populate(user_id, int(spec.get("count", 1000)), int(spec.get("seed", 13)), spec.get("mix"))
+            audience.populate(
+                user_id, int(spec.get("count", 1000)), int(spec.get("seed", 13)), spec.get("mix")
+            )
         return jsonify({"user_id": user_id, "followers": len(audience.followers[user_id])}), 201
 
     return audience
