@@ -21,7 +21,7 @@ from workflow.accounts.models import User
 from workflow.accounts.policy import Action
 from workflow.audit import chain as audit
 from workflow.core.errors import NotFoundError, ValidationError
-from workflow.core.text import clean_text
+from workflow.core.text import clean_text, is_id
 from workflow.core.unit_of_work import transactional
 from workflow.insights.matching import Matcher, place_key
 from workflow.insights.models import WHOLE_FORCE, AreaPlace
@@ -140,7 +140,7 @@ def add_place(session: Session, actor: User | None, area: object, place: object)
 def remove_place(session: Session, actor: User | None, place_id: int) -> AreaPlace:
     """Remove one place from its area."""
     policy.require_operator(actor, Action.ADMINISTER)
-    row = session.get(AreaPlace, place_id)
+    row = session.get(AreaPlace, place_id) if is_id(place_id) else None
     if row is None:
         raise NotFoundError("there is no such place in the gazetteer")
     session.delete(row)

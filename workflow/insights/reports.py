@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from workflow.accounts.models import AccountStatus, ChannelAccount
 from workflow.core.errors import NotFoundError
 from workflow.core.london import LONDON
+from workflow.core.text import is_id
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.insights.models import AudienceCollection, CollectionState, PageVisit, PostEngagement
 from workflow.messages.models import Message
@@ -106,7 +107,7 @@ def account_reach(
     session: Session, account_id: int
 ) -> tuple[Reach, list[AudienceCollection], AudienceCollection | None]:
     """One account's latest figures, its complete collections oldest first, and a collection under way."""
-    account = session.get(ChannelAccount, account_id)
+    account = session.get(ChannelAccount, account_id) if is_id(account_id) else None
     if account is None or str(account.kind) not in ("x", "facebook"):
         raise NotFoundError("there is no X or Facebook account with that id")
     history = list(
@@ -144,7 +145,7 @@ def visits_by(session: Session, message_ids: list[int] | None = None) -> dict[tu
 
 def message_figures(session: Session, message_id: int) -> list[Figures]:
     """Per X or Facebook account that carried the message: its posts' figures and the visits it sent."""
-    if session.get(Message, message_id) is None:
+    if not is_id(message_id) or session.get(Message, message_id) is None:
         raise NotFoundError("there is no such message")
     carrying = select(Delivery.account_id).where(
         Delivery.message_id == message_id,
