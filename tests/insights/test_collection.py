@@ -247,3 +247,16 @@ def test_facebook_reads_share_the_page_s_posting_window_and_leave_posting_half(
     # Posting still has its other half of the window.
     assert limiter.acquire(limits_for(runtime.settings, "facebook", page.id), 30) == 0
     assert limiter.acquire(limits_for(runtime.settings, "facebook", page.id), 1) > 0
+
+
+class BrokenLimiter:
+    """A windows store that is down."""
+
+    def acquire(self, limits, cost=1):
+        raise ConnectionError("the windows' store is down")
+
+
+def test_a_windows_store_that_is_down_does_not_stop_insight(runtime, session, x_sim, places):
+    account, _ = add_x(session, x_sim, "Force X", followers=1200)
+    outcome = collection.collect_audience(runtime, account.id, limiter=BrokenLimiter())
+    assert outcome.status == "complete" and outcome.pages == 2

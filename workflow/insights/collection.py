@@ -33,7 +33,7 @@ from workflow.core.runtime import Runtime, channel_config
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.ratelimit import Limiter, NoLimiter
 from workflow.insights import gazetteer
-from workflow.insights.limits import read_limits
+from workflow.insights.limits import read_limits, take_slot
 from workflow.insights.matching import Matcher
 from workflow.insights.models import AudienceCollection, CollectionState, PlaceCount
 
@@ -127,15 +127,6 @@ def _claim(
     return running
 
 
-def _acquire(limiter: Limiter, limits: list, what: str) -> float:
-    try:
-        return limiter.acquire(limits)
-    except Exception:
-        # The windows' store is down: the platform's own limit answers still stop the scan.
-        log.exception("the %s read window could not be checked; reading anyway", what)
-        return 0.0
-
-
 class _Scan:
     """One account's turn: the collection row, the matcher and the channel."""
 
@@ -223,7 +214,7 @@ class _Scan:
 
 def _scan_x(scan: _Scan, channel: AudienceReader, row: AudienceCollection) -> Outcome:
     if row.followers is None:
-        if _acquire(scan.limiter, scan.limits("users"), "X user") > 0:
+        if take_slot(scan.limiter, scan.limits("users"), "X user") > 0:
             return scan.wait(60.0, "waiting for X's user look-up window")
         followers = channel.audience().followers
 
@@ -237,7 +228,7 @@ def _scan_x(scan: _Scan, channel: AudienceReader, row: AudienceCollection) -> Ou
     while True:
         if time.monotonic() > scan.deadline:
             return scan.wait(1.0, "this pass ran out of time; the next goes on from here")
-        wait = _acquire(scan.limiter, scan.limits("followers"), "X followers")
+        wait = take_slot(scan.limiter, scan.limits("followers"), "X followers")
         if wait > 0:
             return scan.wait(wait, "waiting for X's follower window")
         try:
@@ -259,7 +250,7 @@ def _scan_x(scan: _Scan, channel: AudienceReader, row: AudienceCollection) -> Ou
 
 
 def _read_facebook(scan: _Scan, channel: AudienceReader) -> Outcome:
-    if _acquire(scan.limiter, scan.limits("page"), "Facebook Page") > 0:
+    if take_slot(scan.limiter, scan.limits("page"), "Facebook Page") > 0:
         return scan.wait(300.0, "waiting for the Page's Graph window")
     audience = channel.audience()
     places: collections.Counter = collections.Counter()

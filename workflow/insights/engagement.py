@@ -33,7 +33,7 @@ from workflow.core.runtime import Runtime, channel_config
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.delivery.ratelimit import Limiter, NoLimiter
-from workflow.insights.limits import read_limits
+from workflow.insights.limits import read_limits, take_slot
 from workflow.insights.models import PostEngagement
 
 log = logging.getLogger("crier.insights")
@@ -201,7 +201,7 @@ def _read_account(
         for start in range(0, len(posts), size):
             chunk = posts[start : start + size]
             limits = read_limits(runtime.settings, kind, account_id, "tweets" if kind == "x" else "post")
-            if time.monotonic() > deadline or limiter.acquire(limits) > 0:
+            if time.monotonic() > deadline or take_slot(limiter, limits, f"{kind} post") > 0:
                 _release(runtime, [p[0] for p in posts[start:]], now)
                 break
             try:

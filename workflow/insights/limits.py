@@ -11,8 +11,12 @@ file of the host), so every worker and the scheduler share them.
 
 from __future__ import annotations
 
+import logging
+
 from workflow.core.config import Settings
-from workflow.delivery.ratelimit import Limit, limits_for
+from workflow.delivery.ratelimit import Limit, Limiter, limits_for
+
+log = logging.getLogger("crier.insights")
 
 #: X's read windows per user: (requests, seconds).
 X_READS = {"followers": (15, 900.0), "users": (900, 900.0), "tweets": (900, 900.0)}
@@ -28,3 +32,17 @@ def read_limits(settings: Settings, kind: str, account_id: int, read: str) -> li
         Limit(limit.key, max(1, limit.count // 2), limit.window)
         for limit in limits_for(settings, kind, account_id)
     ]
+
+
+def take_slot(limiter: Limiter, limits: list[Limit], what: str) -> float:
+    """A slot in every window of ``limits`` (0), or the seconds to wait for one.
+
+    If the windows' store is down the read goes ahead: the platform's own
+    limit answers (X's remaining count and 429, Graph's throttling codes) still
+    stop it, and insight must not stall on a store that posting can do without.
+    """
+    try:
+        return limiter.acquire(limits)
+    except Exception:
+        log.exception("the %s read window could not be checked; reading anyway", what)
+        return 0.0
