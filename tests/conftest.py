@@ -20,6 +20,7 @@ from workflow.accounts.models import ChannelAccount, User
 from workflow.core.database import Base
 from workflow.core.migrate import upgrade
 from workflow.core.security import derive_fernet_key, hash_password
+from workflow.insights import models as _insights  # noqa: F401 - every table is emptied between tests
 
 PG_SERVER_URL = os.environ.get("CRIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CRIER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

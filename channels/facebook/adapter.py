@@ -29,6 +29,7 @@ from ..base import (
     register,
 )
 from .graph import GraphClient, GraphError
+from .reads import FacebookReads
 
 #: Facebook's limit on a post's text.
 MAX_POST_CHARS = 63_206
@@ -78,7 +79,7 @@ def _post_url(post_id: str) -> str:
 
 
 @register
-class FacebookChannel(Channel):
+class FacebookChannel(FacebookReads, Channel):
     """A Facebook Page, posted to with a Page access token.
 
     Credentials: ``page_id``, ``page_access_token`` and, when the Facebook app
@@ -242,6 +243,17 @@ class FacebookChannel(Channel):
         except requests.RequestException as exc:
             # Not chained: the exception's text holds the URL and its query.
             raise FACEBOOK.request_failure(exc, writes=action in WRITES) from None
+
+    def _graph_read(self, path: str, **params: Any) -> Any:
+        """One Graph read whose Graph errors the caller reads itself; a lost answer is classified."""
+        try:
+            return self.graph.get(path, **params)
+        except requests.RequestException as exc:
+            raise FACEBOOK.request_failure(exc, writes=False) from None
+
+    def _call_failure(self, exc: GraphError) -> ChannelError:
+        """A Graph error answer to a read, classified."""
+        return self._graph_failure(exc, "read")
 
     def _graph_failure(self, exc: GraphError, action: str) -> ChannelError:
         """Classify a Graph error answer."""

@@ -1,7 +1,7 @@
 """The one builder of the public website's URLs: every link to a page Crier serves is made here."""
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 
 def public_url(public_base_url: str, path: str) -> str:
@@ -22,3 +22,11 @@ def incident_url(public_base_url: str, slug: str) -> str:
 def cap_url(public_base_url: str, identifier: str) -> str:
     """The CAP 1.2 document of one alert."""
     return public_url(public_base_url, f"/feeds/cap/{quote(identifier, safe='')}.xml")
+
+
+def tagged_url(url: str, parameter: str, tag: str) -> str:
+    """``url`` with ``parameter=tag`` in its query (replacing any earlier value)."""
+    parts = urlsplit(url)
+    kept = [p for p in parts.query.split("&") if p and p.split("=", 1)[0] != parameter]
+    query = "&".join([*kept, urlencode({parameter: tag})])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

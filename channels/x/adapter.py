@@ -29,6 +29,7 @@ from ..base import (
     PublishResult,
     register,
 )
+from .reads import XReads
 from .text import MAX_WEIGHTED_LENGTH, invalid_characters, split_thread, weighted_length
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def _comparable(text: str) -> str:
 
 
 @register
-class XChannel(Channel):
+class XChannel(XReads, Channel):
     """An X account, posting through tweepy with OAuth 1.0a user credentials.
 
     Credentials: ``consumer_key``, ``consumer_secret``, ``access_token``,
@@ -319,6 +320,10 @@ class XChannel(Channel):
                 break
             params["pagination_token"] = next_token
         return tweets
+
+    def read_failure(self, exc: BaseException) -> ChannelError:
+        """A failed read (never one that makes a post) as Crier's channel error."""
+        return classify_error(exc, creating=False)
 
     def close(self) -> None:
         """Release the client's connections."""

@@ -23,6 +23,7 @@ from tests.engine.conftest import (
     wait_for,
 )
 from workflow.delivery import send as delivery
+from workflow.insights.visits import tag_of
 from workflow.messages.models import MessageVersion
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -54,7 +55,8 @@ def test_a_worker_with_another_public_url_sends_the_verified_link(rt, people, x_
     assert [p["text"] for p in x_sim.posts] == posts[str(x)]
     assert link in x_sim.posts[-1]["text"]
     [page_post] = graph_sim.posts
-    assert (page_post["message"], page_post["link"]) == (posts[str(fb)][0], link)
+    # Each channel's link is the verified one with its account's tag (docs/insights.md).
+    assert (page_post["message"], page_post["link"]) == (posts[str(fb)][0], f"{link}?via={tag_of(fb)}")
     assert "somewhere-else" not in json.dumps([x_sim.posts, graph_sim.posts])
 
 

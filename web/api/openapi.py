@@ -48,6 +48,8 @@ APPEAL_QUERY = (
     {"name": "overdue", "in": "query", "required": False, "schema": {"type": "boolean"},
      "description": "Only appeals live for CRIER_APPEAL_REMIND_AFTER seconds or more"},
 )
+ACCOUNT_ID = {"name": "account_id", "in": "path", "required": True,
+              "description": "The channel account's id", "schema": {"type": "integer", "minimum": 1}}
 USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 80}}
 LIST_QUERY = [
     {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200},
@@ -179,6 +181,14 @@ ROUTES = (
           "for verification", s.Duty, "Your duty", (400, 401, 403, 413, 422), VERIFIERS, s.DutyEdit),
     Route("get", "/notices", "The outbox: every notice, newest first, with its channel, state and attempts",
           s.NoticeList, "The notices", (401, 403, 422), VERIFIERS, parameters=NOTICE_QUERY),
+    Route("get", "/insights/accounts", "Each X and Facebook account's followers and local share, from its "
+          "latest collection", s.AccountReachList, "Every audience account", (401,), ANYONE),
+    Route("get", "/insights/accounts/{account_id}", "One account's followers, local share and followers per "
+          "place, with its history", s.AccountInsight, "The account's insight", (401, 404), ANYONE,
+          parameters=(ACCOUNT_ID,)),
+    Route("get", "/messages/{message_id}/engagement", "What each X or Facebook account that carried the message "
+          "drew: reactions, shares, replies, impressions and website visits", s.EngagementList,
+          "Per account", (401, 404), ANYONE),
     Route("get", "/pause", "The active pauses of routine posts", s.PauseList, "Active pauses", (401,), ANYONE),
     Route("post", "/pause", "Pause routine posts (all, or some accounts or areas); unsent ones are held",
           s.Pause, "The pause", (400, 401, 403, 413, 422), VERIFIERS, s.NewPause, 201),

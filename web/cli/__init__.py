@@ -13,7 +13,7 @@ from flask.cli import FlaskGroup
 from workflow.core.config import SettingsError
 
 from .. import create_app
-from . import accounts, audit, engine, people, run
+from . import accounts, audit, engine, insights, people, run
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
@@ -22,7 +22,7 @@ def cli() -> None:
 
 
 for command in (audit.db, people.user, people.token, accounts.account, accounts.keys, audit.audit_group,
-                engine.worker, engine.scheduler, run.simulate, run.run):
+                engine.worker, engine.scheduler, run.simulate, run.run, insights.area, insights.insights):
     cli.add_command(command)
 
 

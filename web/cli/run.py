@@ -18,6 +18,7 @@ from channels.simulators.graph import GraphSimulator
 from channels.simulators.xapi import XSimulator
 from workflow.accounts import demo
 from workflow.core.migrate import upgrade as migrate_upgrade
+from workflow.insights import gazetteer
 from workflow.messages import library
 
 from .. import create_app
@@ -103,8 +104,11 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         migrate_upgrade(crier.settings.database_url)
         with crier.session() as session:
             people = demo.ensure_people(session)
-            made = demo.ensure_accounts(session, demo.simulator_accounts(x_sim, graph_sim))
+            registered = demo.simulator_accounts(x_sim, graph_sim)
+            made = demo.ensure_accounts(session, registered)
             templates = library.ensure_library(session)
+            demo.populate_audiences(x_sim, graph_sim, registered)
+            gazetteer.ensure_demo(session)
         exe = [sys.executable, "-m", "web.cli"]
         children.append(subprocess.Popen([*exe, "worker", "--pool", "threads", "--concurrency", str(concurrency),
                                           "--loglevel", "INFO"]))

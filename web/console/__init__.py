@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401 - the views register themselves on bp
     dashboard,
     history,
     incidents,
+    insights,
     library,
     live,
     notices,

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.http import is_resource_modified
 
 from workflow.core.errors import ValidationError
+from workflow.insights import visits
 from workflow.website import cap as website_cap
 from workflow.website import pages as website_pages
 from workflow.website import shapes
@@ -161,7 +162,28 @@ def update(slug: str):
             return _not_found("update")
         return _html("public/update.html", update=result.update)
 
+    if visits.PARAMETER in request.args:
+        return _counted_visit(slug, build)
     return conditional(validators, build)
+
+
+def _counted_visit(slug: str, build: Callable[[], Response]) -> Response:
+    """A visit through a channel's tagged link: counted for its account, then the page, never cached.
+
+    Nothing about the visitor is kept: no cookie, no address (docs/insights.md).
+    """
+    response = build()
+    if response.status_code == 200 and request.method == "GET":
+        try:
+            visits.count_visit(db(), slug, request.args.get(visits.PARAMETER), request.user_agent.string)
+        except Exception:  # a count must never cost the public the page
+            current_app.logger.exception("a visit could not be counted")
+            db().rollback()
+    # Every load through the tagged link must reach Crier to be counted; the page's own address caches as before.
+    response.cache_control.no_store = True
+    response.cache_control.public = False
+    response.cache_control.max_age = None
+    return response
 
 
 @bp.get("/incidents/<slug>")

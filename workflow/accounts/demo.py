@@ -50,6 +50,14 @@ DEMO_FACEBOOK = (
 
 DEMO_WEBSITE = ("Force website", None)
 
+#: Demo audiences: followers per account name (a fixed seed each), so the insights page has figures.
+#: South's Page stays under the 100 followers Meta needs before it gives follower cities.
+DEMO_FOLLOWERS = {
+    "Force X": 6000, "North neighbourhood X": 1800, "South neighbourhood X": 1400,
+    "City Centre neighbourhood X": 2200, "Force Facebook": 5000, "North neighbourhood Facebook": 900,
+    "South neighbourhood Facebook": 60,
+}
+
 
 class XSimulatorLike(Protocol):
     def add_account(self, username: str, **kw: Any) -> dict[str, str]: ...
@@ -73,6 +81,20 @@ def simulator_accounts(x_sim: XSimulatorLike, graph_sim: GraphSimulatorLike) -> 
     out += [DemoAccount("facebook", name, area, graph_sim.add_page(name)) for name, area in DEMO_FACEBOOK]
     out.append(DemoAccount("website", DEMO_WEBSITE[0], DEMO_WEBSITE[1], {}))
     return out
+
+
+def populate_audiences(x_sim: Any, graph_sim: Any, accounts: list[DemoAccount]) -> None:
+    """Give each demo account a follower population on its simulator (neighbourhoods lean local)."""
+    for seed, item in enumerate(accounts, 1):
+        count = DEMO_FOLLOWERS.get(item.name, 0)
+        mix = None
+        if item.area:
+            mix = {item.area: 0.35, "*": 0.1, "far": 0.2, "trap": 0.1, "junk": 0.15,
+                   **{a: 0.05 for a in ("North", "South", "City Centre") if a != item.area}}
+        if item.kind == "x":
+            x_sim.audience.populate(item.credentials["user_id"], count, seed, mix)
+        elif item.kind == "facebook":
+            graph_sim.audience.populate(item.credentials["page_id"], count, seed)
 
 
 @transactional

@@ -136,6 +136,8 @@ class Settings:
     # Reverse proxies in front of the console that set X-Forwarded-For/-Proto.
     proxy_hops: int = 0
     demo: bool = False
+    # Seconds between audience collections of an account (the scheduler's insights passes).
+    insights_interval: int = 21600
     # The force's own phone numbers and e-mail domains (comma-separated): posts may
     # carry them without a personal-data finding (101, 999 and Crimestoppers always may).
     force_phone_numbers: list[str] = field(default_factory=list)
@@ -233,7 +235,8 @@ class Settings:
             raise SettingsError("CRIER_FACEBOOK_APP_ID is the Facebook app's number, e.g. 1234567890")
         positive = ("connect_timeout", "read_timeout", "lease_seconds", "heartbeat_seconds", "sweep_interval", "retry_max_attempts",
                     "retry_base_seconds", "retry_max_seconds", "retry_window_seconds", "max_body_chars",
-                    "session_idle_timeout", "session_lifetime", "login_slow_after", "appeal_remind_after")
+                    "session_idle_timeout", "session_lifetime", "login_slow_after", "appeal_remind_after",
+                    "insights_interval")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise SettingsError(f"CRIER_{name.upper()} must be more than 0, not {getattr(self, name)!r}")

@@ -7,6 +7,8 @@ Scheduled posts live in the database, not in the broker. Every
 * closes the appeals whose found update is out (workflow.messages.appeals),
 * escalates messages waiting too long for verification and wakes notices
   (:mod:`workflow.notices.sweeper`),
+* sends an insights pass to the routine queue when one is due
+  (:mod:`workflow.insights.passes`),
 * wakes every delivery that is due and under no live lease and that nobody
   has woken recently: scheduled posts that came due, retries whose time has
   come, deliveries whose broker message was lost, and deliveries whose worker
@@ -33,6 +35,7 @@ from workflow.core.database import utcnow
 from workflow.core.runtime import Dispatcher, Runtime, audit_key
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryState
+from workflow.insights.passes import wake_if_due
 from workflow.messages import appeals
 from workflow.notices.sweeper import sweep_notices
 from workflow.scheduling.recurrence import plan_due_occurrences
@@ -142,6 +145,10 @@ def sweep(runtime: Runtime, dispatcher: Dispatcher | None = None, *, now: dt.dat
         log.exception("closing found appeals failed")
     # Escalations, dead workers' notices and lost wake-ups of notices.
     sweep_notices(runtime, dispatcher, now=now)
+    try:
+        wake_if_due(runtime, dispatcher)
+    except Exception:
+        log.exception("checking whether an insights pass is due failed")
     if runtime.settings.audit_checkpoints:
         try:
             with runtime.session() as session:

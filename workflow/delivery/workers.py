@@ -46,6 +46,7 @@ DELIVER_TASK = "crier.deliver"
 PING_TASK = "crier.ping"
 
 NOTICE_TASK = "crier.notify"
+INSIGHTS_TASK = "crier.insights.collect"
 
 #: Redis: how long a taken but unacknowledged message waits before Redis hands it
 #: out again. Well above the hard time limit plus a wait behind one task, so a
@@ -148,7 +149,7 @@ def create_celery(runtime: Runtime, *, instance_path: str | Path | None = None,
         task_default_routing_key=ROUTINE,
         task_create_missing_queues=False,
         worker_send_task_events=False,
-        include=["workflow.delivery.tasks", "workflow.notices.tasks"],
+        include=["workflow.delivery.tasks", "workflow.notices.tasks", "workflow.insights.tasks"],
     )
     celery.set_default()
     dispatcher = CeleryDispatcher(celery, runtime)
@@ -233,6 +234,11 @@ class CeleryDispatcher:
                     self.celery.send_task(NOTICE_TASK, args=(notice_id,), queue=ROUTINE, countdown=countdown,
                                           producer=producer)
         return len(ids)
+
+
+    def send_insights(self) -> None:
+        """Send one insights pass to the routine queue: it never stands before an incident post."""
+        self.celery.send_task(INSIGHTS_TASK, queue=ROUTINE)
 
 
 def broker_ready(celery: Celery, timeout: float = 2.0) -> str | None:

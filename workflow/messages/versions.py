@@ -18,6 +18,7 @@ from workflow.accounts.channel_accounts import accounts_by_id
 from workflow.accounts.models import ChannelAccount, User
 from workflow.audit.chain import canonical_json
 from workflow.core.errors import InvalidStateError, ValidationError
+from workflow.insights.visits import account_link
 from workflow.messages import exercise
 from workflow.messages.models import Message, MessageVersion
 from workflow.website.urls import message_link
@@ -58,13 +59,16 @@ class Rendering:
 
     link: str | None
     posts: dict[str, list[str]]  # target account id -> the exact posts, thread parts in order
+    # target account id -> the link that account carries (the website link with its tag)
+    links: dict[str, str | None] = dataclasses.field(default_factory=dict)
 
 
 def stored_rendering(version: MessageVersion) -> Rendering:
     """The link and each target's exact posts, read from the version's hashed content."""
     content = json.loads(version.content)
-    return Rendering(content.get("link"),
-                     {key: list(value["posts"]) for key, value in (content.get("rendered") or {}).items()})
+    rendered = (content.get("rendered") or {}).items()
+    return Rendering(content.get("link"), {key: list(value["posts"]) for key, value in rendered},
+                     {key: value["link"] for key, value in rendered if "link" in value})
 
 
 def canonical_content(session: Session, message: Message, draft: Draft,
@@ -77,8 +81,11 @@ def canonical_content(session: Session, message: Message, draft: Draft,
     for account_id in draft.accounts:
         account = accounts[account_id]
         text = draft.variants.get(str(account_id), draft.body)
+        # Each channel's link carries its account's tag, so the page can count who sent its visitors.
+        carried = account_link(link, account)
         rendered[str(account_id)] = {"kind": account.kind, "name": account.name,
-                                     "posts": render_for(account, text, link)}
+                                     "posts": render_for(account, text, carried),
+                                     **({"link": carried} if link else {})}
     content = canonical_json({
         "message": message.slug,
         "kind": message.kind,
@@ -138,7 +145,7 @@ def post_for(message: Message, version: MessageVersion, account: ChannelAccount)
                               field="accounts")
     return Post(
         text=version.variants.get(str(account.id), version.body),
-        link=rendering.link,
+        link=rendering.links.get(str(account.id), rendering.link),
         parts=tuple(parts),
         slug=message.slug,
         title=(message.incident.title if message.incident else None),

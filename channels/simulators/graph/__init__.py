@@ -91,7 +91,13 @@ class GraphSimulator(Simulator):
         """Queue a fault for the next matching calls (see the module docstring)."""
         return self.faults.add(kind=kind, **spec)
 
+    @property
+    def audience(self):
+        """Followers, city counts, post figures and call windows (:class:`channels.simulators.graph.insights.GraphAudience`)."""
+        return self.app.extensions["graph_audience"]
+
     def reset(self) -> None:
-        """Clear posts, counters and pending faults; Pages stay."""
+        """Clear posts, counters, pending faults and call windows; Pages and their followers stay."""
         self.faults.clear()
         self.state.reset()
+        self.audience.reset()

@@ -23,6 +23,7 @@ from .errors import (
     missing_object,
     require_permission,
 )
+from .insights import register_insights
 from .login import register_login
 from .state import GraphPage, GraphState, graph_time
 
@@ -110,9 +111,14 @@ def create_graph_simulator(state: GraphState | None = None) -> Flask:
             post = state.create_post(page.page_id, message, link, version=version)
         return finish(fault, {"id": post["id"]})
 
+    read_audience = register_insights(app, state, begin)
+
     @app.get("/<version>/<object_id>")
     def read_object(version: str, object_id: str):
-        """A Page read with its own token: ``GET /{page-id}?fields=id,name``."""
+        """A Page read with its own token: ``GET /{page-id}?fields=id,name``; audience reads (insights.py)."""
+        audience = read_audience(version, object_id)
+        if audience is not None:
+            return audience
         fault, page = begin(version, is_write=False, page_id=object_id)
         if object_id != page.page_id:
             raise GraphError(100, f"(#100) Unsupported get request. Object with ID '{object_id}' does not "

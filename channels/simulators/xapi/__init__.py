@@ -79,7 +79,13 @@ class XSimulator(Simulator):
         """Inject a fault into the next matching requests (see :mod:`channels.simulators.server`)."""
         return self.plan.add(kind=kind, **spec)
 
+    @property
+    def audience(self):
+        """Followers, post metrics and rate-limit windows (:class:`channels.simulators.xapi.users.XAudience`)."""
+        return self.app.extensions["x_audience"]
+
     def reset(self) -> None:
-        """Clear posts, counts and pending faults."""
+        """Clear posts, counts, pending faults and rate-limit windows (followers stay)."""
         self.plan.clear()
         self.state.reset()
+        self.audience.reset()

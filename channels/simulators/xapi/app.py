@@ -27,6 +27,7 @@ from .responses import (
     unauthorized,
 )
 from .state import TIMESTAMP_WINDOW, XAccount, XPost, XState, iso_time, same_text
+from .users import register_audience
 
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
 TOO_LONG_DETAIL = ("Your Tweet text is too long. For more information on how X determines "
@@ -121,6 +122,8 @@ def create_x_simulator(state: XState | None = None, plan: FaultPlan | None = Non
         if not state.use_nonce(account.access_token, oauth["oauth_nonce"], timestamp):
             return unauthorized()
         return account
+
+    register_audience(app, state, authenticate)
 
     @app.post("/2/tweets")
     def create_tweet():

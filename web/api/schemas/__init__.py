@@ -6,6 +6,14 @@ the same text for the same reason. :mod:`web.api.openapi` builds the OpenAPI
 components from these models.
 """
 from . import notices as _notices
+from .insights import (
+    INSIGHT_RESPONSES,
+    AccountInsight,
+    AccountReach,
+    AccountReachList,
+    Engagement,
+    EngagementList,
+)
 from .notices import Duty, DutyEdit, Notice, NoticeChannelsEdit, NoticeList, NoticeSettings
 from .requests import (
     REQUEST_MODELS,
@@ -69,11 +77,16 @@ RESPONSE_MODELS = RESPONSE_MODELS + TEMPLATE_RESPONSES
 REQUEST_MODELS = REQUEST_MODELS + _notices.REQUEST_MODELS
 RESPONSE_MODELS = RESPONSE_MODELS + _notices.RESPONSE_MODELS
 
+RESPONSE_MODELS = RESPONSE_MODELS + INSIGHT_RESPONSES
+
 __all__ = [
     "REQUEST_MODELS",
     "RESPONSE_MODELS",
     "Account",
+    "AccountInsight",
     "AccountList",
+    "AccountReach",
+    "AccountReachList",
     "Appeal",
     "AppealList",
     "Approval",
@@ -82,12 +95,14 @@ __all__ = [
     "Created",
     "Decision",
     "Delivery",
+    "Duty",
+    "DutyEdit",
     "Edited",
+    "Engagement",
+    "EngagementList",
     "Error",
     "Filled",
     "FoundReport",
-    "Duty",
-    "DutyEdit",
     "HeldDecision",
     "Incident",
     "IncidentDetail",
