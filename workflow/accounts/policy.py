@@ -25,12 +25,13 @@ class Action(enum.StrEnum):
     PAUSE = "pause"  # pause and resume routine posts
     DECIDE_LATE = "decide_late"  # publish now or re-time an approval that came too late
     ADMINISTER = "administer"  # people, tokens, channel accounts
+    RECORD_LEGAL = "record_legal"  # record the legal context of an incident or a message
 
 
 _SUPERVISING = frozenset({Action.READ, Action.DRAFT, Action.VERIFY, Action.EDIT_ANY, Action.PAUSE,
-                          Action.DECIDE_LATE})
+                          Action.DECIDE_LATE, Action.RECORD_LEGAL})
 ALLOWED: dict[Role, frozenset[Action]] = {
-    Role.OFFICER: frozenset({Action.READ, Action.DRAFT}),
+    Role.OFFICER: frozenset({Action.READ, Action.DRAFT, Action.RECORD_LEGAL}),
     Role.SUPERVISOR: _SUPERVISING,
     Role.ADMIN: frozenset(Action),
 }
@@ -44,6 +45,7 @@ REFUSAL: dict[Action, str] = {
     Action.PAUSE: "only a supervisor or an admin can pause or resume routine posts",
     Action.DECIDE_LATE: "only a supervisor can decide when a held message goes out",
     Action.ADMINISTER: "this needs the admin role",
+    Action.RECORD_LEGAL: "only officers and supervisors record the legal context",
 }
 
 

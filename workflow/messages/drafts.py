@@ -18,6 +18,7 @@ from workflow.core.runtime import settings_of
 from workflow.core.text import clean_text, slugify
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.planning import cancel_unsent, refuse_while_publishing
+from workflow.messages import legal
 from workflow.messages.incidents import resolve_incident
 from workflow.messages.models import Message, MessageVersion
 from workflow.messages.queries import get_message
@@ -100,14 +101,18 @@ def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Mes
     draft = validate_draft(session, data)
     if draft.recurrence and kind == "incident":
         raise ValidationError("incident updates cannot recur", field="recurrence")
+    own = legal.parse_changes(data["legal"]) if data.get("legal") is not None else {}
+    if any(own.values()):
+        policy.require(author, Action.RECORD_LEGAL)
     message = Message(slug=f"{slugify(draft.body)}-{secrets.token_hex(3)}", kind=kind,
-                      incident=incident, author_id=author.id, status=MessageState.DRAFT)
+                      incident=incident, author_id=author.id, status=MessageState.DRAFT,
+                      legal={name: True for name, flag in own.items() if flag})
     session.add(message)
     session.flush()
     version = new_version(session, message, author, draft)
     audit.record(session, author, "message.drafted", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash, text=draft.body,
-                 targets=draft.accounts)
+                 targets=draft.accounts, **({"legal": legal.flags(message.legal)} if message.legal else {}))
     return message
 
 
@@ -121,6 +126,15 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
     message = get_message(session, message_id, lock=True)
     if not can_edit(editor, message):
         raise PermissionDeniedError("only the author or a supervisor can edit this message")
+    context = data.get("legal")
+    data = {key: value for key, value in data.items() if key != "legal"}
+    if context is not None and not data:
+        # Only the legal context: no new version; the checks run again under it.
+        if expected_version is not None and expected_version != message.current_version:
+            raise StaleVersionError(
+                f"you edited version {expected_version} but version {message.current_version} is the latest")
+        legal.change_message_context(session, editor, message, context)
+        return message
     status = MessageState(message.status)
     if status in LIVE:
         raise InvalidStateError("this message is live: send a correction instead of an edit")
@@ -145,4 +159,6 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
                  version_number=version.number, content_hash=version.content_hash,
                  text=draft.body, targets=draft.accounts, voided_approvals=voided,
                  cancelled_deliveries=cancelled)
+    if context is not None:
+        legal.change_message_context(session, editor, message, context)
     return message

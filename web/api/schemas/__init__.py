@@ -8,10 +8,12 @@ components from these models.
 from .requests import (
     REQUEST_MODELS,
     Approval,
+    Authority,
     Correction,
     HeldDecision,
     IncidentEdit,
     IncidentRef,
+    LegalContext,
     MessageEdit,
     NewAccount,
     NewIncident,
@@ -34,6 +36,7 @@ from .responses import (
     Incident,
     IncidentDetail,
     IncidentList,
+    LegalFlags,
     LiftedPauses,
     Message,
     MessageList,
@@ -49,8 +52,8 @@ from .responses import (
 )
 
 __all__ = [
-    "REQUEST_MODELS", "RESPONSE_MODELS", "Account", "AccountList", "Approval", "Corrected", "Correction",
-    "Created", "Decision", "Delivery", "Edited", "Error", "HeldDecision", "Incident", "IncidentDetail", "IncidentEdit", "IncidentList", "IncidentRef", "LiftedPauses",
+    "REQUEST_MODELS", "RESPONSE_MODELS", "Account", "AccountList", "Approval", "Authority", "Corrected", "Correction",
+    "Created", "Decision", "Delivery", "Edited", "Error", "HeldDecision", "Incident", "IncidentDetail", "IncidentEdit", "IncidentList", "IncidentRef", "LegalContext", "LegalFlags", "LiftedPauses",
     "Message", "MessageEdit", "MessageList", "MessageSummary", "NewAccount", "NewIncident", "NewMessage", "NewPause",
     "Pause", "PauseList", "Problem", "Rejected", "Rejection", "StatusOnly", "User", "UserEdit", "UserList",
     "Version", "Withdrawal",
