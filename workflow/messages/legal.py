@@ -20,7 +20,7 @@ from workflow.accounts import policy
 from workflow.accounts.models import User
 from workflow.accounts.policy import Action, can_edit
 from workflow.audit import chain as audit
-from workflow.core.errors import PermissionDeniedError, ValidationError
+from workflow.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.planning import cancel_unsent, publishing_blocker
 from workflow.messages.checks import CONTEXT_FIELDS, Context, checks_for, context_of
@@ -131,6 +131,20 @@ def change_incident_context(session: Session, actor: User, incident: Incident,
                  previous=old, legal=new, messages=ids)
     what = f"{actor.username} (on the incident “{incident.title}”)"
     return [_recheck(session, actor, m, before[m.id], context_of(m), what) for m in messages]
+
+
+@transactional
+def set_incident_context(session: Session, actor: User, incident_id: Any,
+                         changes: Mapping[str, bool]) -> tuple[Incident, list[Recheck]]:
+    """Record the legal context of an incident on its own; return it and what the re-check did."""
+    policy.require(actor, Action.RECORD_LEGAL)
+    incident = None
+    if isinstance(incident_id, int) and not isinstance(incident_id, bool) and 0 < incident_id < 2**62:
+        incident = session.execute(select(Incident).where(Incident.id == incident_id)
+                                   .with_for_update()).scalar_one_or_none()
+    if incident is None:
+        raise NotFoundError(f"no incident {incident_id!r}")
+    return incident, change_incident_context(session, actor, incident, changes)
 
 
 def change_message_context(session: Session, actor: User, message: Message,
