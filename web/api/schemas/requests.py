@@ -193,4 +193,4 @@ class IncidentEdit(RequestBody):
 
 REQUEST_MODELS: tuple[type[RequestBody], ...] = (
     NewAccount, NewMessage, MessageEdit, Approval, Rejection, Withdrawal, Correction, HeldDecision,
-    NewPause, UserEdit, NewIncident, IncidentEdit, LegalContext, Authority)
+    NewPause, UserEdit, NewIncident, IncidentEdit)
