@@ -188,7 +188,7 @@ def test_a_context_change_voids_the_approval_whose_findings_changed_and_keeps_th
 
 def test_a_messages_own_context_change_voids_its_scheduled_approval(officer_api, supervisor_api,
                                                                      website_account, session):
-    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)).isoformat(timespec="seconds")
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat(timespec="seconds")
     message = submitted(officer_api, website_account.id, ROAD, publish_at=soon, kind="routine")
     assert approve(supervisor_api, message)["status"] == "scheduled"
     changed = officer_api.patch(f"/messages/{message['id']}", json={"legal": {"reporting_restriction": True}})

@@ -17,8 +17,8 @@ from werkzeug.serving import run_simple
 from channels.simulators.graph import GraphSimulator
 from channels.simulators.xapi import XSimulator
 from workflow.accounts import demo
-from workflow.messages import demo as messages_demo
 from workflow.core.migrate import upgrade as migrate_upgrade
+from workflow.messages import demo as messages_demo
 
 from .. import create_app
 

@@ -17,11 +17,11 @@ from workflow.accounts.policy import Action, can_edit, contributors
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
 from workflow.core.errors import (
+    AuthorityRequiredError,
     ConflictError,
     InvalidStateError,
     PermissionDeniedError,
     StaleVersionError,
-    AuthorityRequiredError,
     TwoPersonRuleError,
     UnacknowledgedChecksError,
     ValidationError,

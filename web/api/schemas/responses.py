@@ -10,8 +10,8 @@ from workflow.accounts import models as accounts_models
 from workflow.accounts.models import ChannelKind, Role
 from workflow.delivery import models as delivery_models
 from workflow.delivery.models import DeliveryPurpose, DeliveryState
-from workflow.messages import models as messages_models
 from workflow.messages import legal
+from workflow.messages import models as messages_models
 from workflow.messages.checks import checks_for, context_of
 from workflow.messages.states import MessageState
 from workflow.messages.versions import stored_rendering

@@ -26,7 +26,7 @@ class Context:
     reporting_restriction: bool | None = None
 
     @classmethod
-    def recorded(cls, *flags: Mapping[str, bool]) -> "Context":
+    def recorded(cls, *flags: Mapping[str, bool]) -> Context:
         """The context an officer recorded as ticked flags (an incident's, then a message's own).
 
         A flag ticked in any of ``flags`` holds. An unticked flag is "not recorded", never "no":
