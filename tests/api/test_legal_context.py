@@ -139,6 +139,18 @@ def test_a_messages_own_context_adds_to_its_incidents_and_the_checks_read_it(off
     assert shown["legal_in_effect"] == none_ticked(charged=True) and findings(shown) == []
 
 
+def test_an_incident_opened_with_a_message_carries_its_legal_context(officer_api, website_account):
+    created = officer_api.post("/messages", json={"body": ARREST, "accounts": [website_account.id],
+                                                  "incident": {"title": "Burglary", "legal": {"charged": True}}})
+    assert created.status_code == 201, created.get_json()
+    assert findings(conforms(created, "POST", "/messages")) == []
+    shown = officer_api.get(f"/messages/{created.get_json()['id']}").get_json()
+    assert shown["legal"] == none_ticked() and shown["legal_in_effect"] == none_ticked(charged=True)
+    assert_error(officer_api.post("/messages", json={"body": ARREST, "accounts": [website_account.id],
+                                                     "incident": {"title": "Burglary", "legal": {"x": True}}}),
+                 422, "invalid", "incident")
+
+
 def test_a_death_without_the_family_told_and_identification_flags_the_name(officer_api, website_account):
     text = ("A man has died after a collision on the A56 in Bury on Saturday. He has been named as "
             "Peter Jones, 52, from Ramsbottom. His family have been informed.")

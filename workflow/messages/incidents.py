@@ -38,8 +38,12 @@ def resolve_incident(session: Session, actor: User, value: Any) -> Incident | No
         flag = value.get("exercise", False)
         if not isinstance(flag, bool):
             raise ValidationError("incident exercise must be true or false", field="incident")
-        return _open(session, actor, value.get("title"), value.get("area"), exercise=flag,
-                     fields=("incident", "incident"))
+        changes = legal.parse_changes(value["legal"], "incident") if value.get("legal") is not None else {}
+        incident = _open(session, actor, value.get("title"), value.get("area"), exercise=flag,
+                         fields=("incident", "incident"))
+        if any(changes.values()):
+            legal.change_incident_context(session, actor, incident, changes)
+        return incident
     else:
         raise ValidationError("incident must be an incident id, slug, or {\"title\": ...}", field="incident")
     if incident is None:

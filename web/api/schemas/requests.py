@@ -48,12 +48,6 @@ def account_ids(description: str | None = None, default: Any = ...) -> Any:
     return documented(description, default=default, minItems=1, maxItems=1000)
 
 
-class IncidentRef(BaseModel):
-    """A new incident to open with the message."""
-
-    title: StrictStr = documented(minLength=1, maxLength=200)
-    area: StrictStr | None = documented(default=None, maxLength=120)
-    exercise: StrictBool = documented("An exercise: its messages go only to exercise accounts, headed EXERCISE EXERCISE EXERCISE", default=False)
 
 
 def flag(name: str) -> Any:
@@ -84,6 +78,15 @@ class Authority(RequestBody):
 
     officer: StrictStr = documented("The authorising officer's name and rank", minLength=1, maxLength=200)
     reason: StrictStr = documented("Why naming them is justified", minLength=1, maxLength=2000)
+
+
+class IncidentRef(BaseModel):
+    """A new incident to open with the message."""
+
+    title: StrictStr = documented(minLength=1, maxLength=200)
+    area: StrictStr | None = documented(default=None, maxLength=120)
+    exercise: StrictBool = documented("An exercise: its messages go only to exercise accounts, headed EXERCISE EXERCISE EXERCISE", default=False)
+    legal: LegalContext | None = documented("The incident's legal context, as far as it is known", default=None)
 
 
 class NewAccount(RequestBody):
