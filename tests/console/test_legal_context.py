@@ -76,7 +76,7 @@ def test_the_verify_page_asks_for_the_authority_to_name_someone_arrested(console
     assert approved.status_code == 302, approved.get_data(as_text=True)
     assert status_of(session, message_id) == "approved"
     audit_page = client.get(f"/messages/{message_id}/audit").get_data(as_text=True)
-    assert "Supt Jane Rowe" in audit_page and "Wanted for further offences." in audit_page
+    assert "officer: Supt Jane Rowe; reason: Wanted for further offences." in audit_page
     session.rollback()
 
 

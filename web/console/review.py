@@ -164,8 +164,19 @@ def _details(event) -> list[tuple[str, str]]:
         return [("details", event.details)]
     out = []
     for key, value in data.items():
-        out.append((key.replace("_", " "), value if isinstance(value, str) else json.dumps(value)))
+        out.append((key.replace("_", " "), _detail_text(value)))
     return out
+
+
+def _detail_text(value: Any) -> str:
+    """A detail in words: flags as the ones that hold, an authority as officer and reason, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and value and all(isinstance(v, bool) for v in value.values()):
+        return ", ".join(k.replace("_", " ") for k, v in value.items() if v) or "none"
+    if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
+        return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
+    return json.dumps(value)
 
 
 @bp.get("/messages/<int:message_id>/audit")

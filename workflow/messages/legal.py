@@ -167,10 +167,3 @@ def change_message_context(session: Session, actor: User, message: Message,
         return None
     return _recheck(session, actor, message, before, context_of(message), actor.username)
 
-
-@transactional
-def set_message_context(session: Session, actor: User, message_id: Any,
-                        changes: Mapping[str, bool]) -> tuple[Message, Recheck | None]:
-    """Record the legal context of one message (adding to its incident's); re-check it."""
-    message = get_message(session, message_id, lock=True)
-    return message, change_message_context(session, actor, message, changes)
