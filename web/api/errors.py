@@ -7,7 +7,7 @@ map here; a request body of the wrong shape (a pydantic error) becomes a 422
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, get_args
 
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel
@@ -69,11 +69,23 @@ def install(bp: Blueprint) -> None:
 
 def unknown_field(problems: list[dict[str, Any]], model: type[BaseModel]) -> ValidationError | None:
     """The refusal of the first unknown field (by name), listing the fields the request takes."""
-    unknown = sorted(str(p["loc"][0]) for p in problems if p["type"] == "extra_forbidden")
+    unknown = sorted(tuple(map(str, p["loc"])) for p in problems if p["type"] == "extra_forbidden")
     if not unknown:
         return None
-    return ValidationError(f"unknown field {unknown[0]!r}: this request takes {', '.join(sorted(model.model_fields))}",
-                           field=unknown[0])
+    first = unknown[0]
+    if len(first) > 1:
+        # Inside an object of the body, such as legal: name the whole path and what the object takes.
+        inner = _inner_model(model, first[0])
+        takes = f": {first[0]} takes {', '.join(inner.model_fields)}" if inner is not None else ""
+        return ValidationError(f"unknown field {'.'.join(first)!r}{takes}", field=first[0])
+    return ValidationError(f"unknown field {first[0]!r}: this request takes {', '.join(sorted(model.model_fields))}",
+                           field=first[0])
+
+
+def _inner_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    field = model.model_fields.get(name)
+    candidates = [field.annotation, *get_args(field.annotation)] if field is not None else []
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
 
 
 def refusal(problems: list[dict[str, Any]], model: type[BaseModel]) -> ValidationError:
@@ -82,7 +94,7 @@ def refusal(problems: list[dict[str, Any]], model: type[BaseModel]) -> Validatio
     field = str(first["loc"][0])
     where = field + "".join(f"[{step}]" for step in first["loc"][1:] if isinstance(step, int))
     if first["type"] == "missing":
-        return ValidationError(f"{field} is required", field=field)
+        return ValidationError(f"{'.'.join(map(str, first['loc']))} is required", field=field)
     alternatives = [p for p in problems if p["loc"][:1] == first["loc"][:1]]
     description = model.model_fields[field].description
     if len(alternatives) > 1 and len(first["loc"]) > 1 and description:

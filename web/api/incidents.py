@@ -1,4 +1,5 @@
-"""API routes for incidents: open one, list them, read one with its messages, rename, close or reopen."""
+"""API routes for incidents: open one, list them, read one with its messages, rename, close or reopen,
+record its legal context."""
 from __future__ import annotations
 
 from flask import request
@@ -17,8 +18,9 @@ from .schemas import Incident, IncidentDetail, IncidentEdit, IncidentList, NewIn
 def open_incident(user):
     data = read_body(NewIncident)
     session = db()
+    legal = data.legal.model_dump(exclude_unset=True) if data.legal is not None else None
     return answer(Incident.of(session, incidents.open_incident(session, user, data.title, data.area,
-                                                                 exercise=data.exercise)), 201)
+                                                                 exercise=data.exercise, legal_context=legal)), 201)
 
 
 @bp.get("/incidents")
@@ -41,5 +43,6 @@ def get_incident(user, incident_id: int):
 def update_incident(user, incident_id: int):
     changes = read_body(IncidentEdit).model_dump(exclude_unset=True)
     session = db()
-    incident = incidents.update_incident(session, user, incident_id, **changes)
+    incident = incidents.update_incident(session, user, incident_id, title=changes.get("title"),
+                                         status=changes.get("status"), legal_context=changes.get("legal"))
     return answer(IncidentDetail.of(session, incident))

@@ -120,14 +120,19 @@ ROUTES = (
           s.Message, "The message", (401, 404), ANYONE),
     Route("patch", "/messages/{message_id}", "Edit: makes a new version; after submission or approval it voids "
           "approvals, cancels unsent deliveries and needs verifying again", s.Edited, "The new version",
-          WITH_BODY, OWN, s.MessageEdit),
+          WITH_BODY, OWN, s.MessageEdit,
+          description="legal alone changes the message's own legal context without a new version: the checks "
+                      "run again, and an approval not yet publishing whose findings changed is voided."),
     Route("post", "/messages/{message_id}/submit", "Send a draft for verification", s.StatusOnly,
           "Awaiting verification", (401, 403, 404, 409, 422), OWN,
           description="No request body is needed; blocking check errors answer 422."),
     Route("post", "/messages/{message_id}/approve", "Verify a version: creates its deliveries in the same "
           "transaction", s.Message, "Approved (or scheduled, or held when late)", WITH_BODY, VERIFIERS, s.Approval,
           description="Nobody may verify a message they wrote or edited. A version that is not the latest, "
-                      "or a content_hash that does not match it, answers 409."),
+                      "or a content_hash that does not match it, answers 409. Every legal and privacy finding "
+                      "must be acknowledged (409 unacknowledged_checks); a serious one needs a note; one that "
+                      "names someone arrested (legal.arrested_named) needs authority {officer, reason} "
+                      "(422 authority_required)."),
     Route("post", "/messages/{message_id}/reject", "Reject with a reason: the message goes back to its author "
           "as a draft", s.Rejected, "Rejected", WITH_BODY, VERIFIERS, s.Rejection),
     Route("post", "/messages/{message_id}/withdraw", "Withdraw: cancel everything unsent and take every live "
@@ -170,7 +175,8 @@ ROUTES = (
           (401, 422), ANYONE, parameters=INCIDENT_QUERY),
     Route("get", "/incidents/{incident_id}", "An incident with every message in it", s.IncidentDetail,
           "The incident", (401, 404), ANYONE, parameters=(INCIDENT_ID,)),
-    Route("patch", "/incidents/{incident_id}", "Rename an incident, close it or open it again",
+    Route("patch", "/incidents/{incident_id}", "Rename an incident, close it or open it again, or change its "
+          "legal context (its messages are checked again; a changed approval not yet publishing is voided)",
           s.IncidentDetail, "The incident", WITH_BODY, WRITERS, s.IncidentEdit, parameters=(INCIDENT_ID,)),
     Route("get", "/me/notifications", "Your notice channels (e-mail, live) and duty", s.NoticeSettings,
           "Your notice settings", (401,), ANYONE),

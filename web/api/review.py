@@ -23,7 +23,8 @@ def approve_message(user, message_id: int):
     data = read_body(Approval)
     session = db()
     message = review.approve(session, user, message_id, data.version, data.content_hash,
-                             acknowledged=data.acknowledged, note=data.note)
+                             acknowledged=data.acknowledged, note=data.note,
+                             authority=data.authority.model_dump() if data.authority is not None else None)
     return answer(Message.of(session, message))
 
 

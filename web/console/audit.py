@@ -78,8 +78,18 @@ def _details(event: AuditEvent) -> list[tuple[str, str]]:
         return [("details", event.details)]
     if not isinstance(data, dict):
         return [("details", event.details)]
-    return [(key.replace("_", " "), value if isinstance(value, str) else json.dumps(value))
-            for key, value in data.items()]
+    return [(key.replace("_", " "), _detail_text(value)) for key, value in data.items()]
+
+
+def _detail_text(value: Any) -> str:
+    """A detail in words: flags as the ones that hold, an authority as officer and reason, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and value and all(isinstance(v, bool) for v in value.values()):
+        return ", ".join(k.replace("_", " ") for k, v in value.items() if v) or "none"
+    if isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
+        return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
+    return json.dumps(value)
 
 
 # One message -------------------------------------------------------------------------

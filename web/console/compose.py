@@ -14,7 +14,7 @@ from workflow.core.errors import CrierError, InvalidStateError, PermissionDenied
 from workflow.core.runtime import settings_of
 from workflow.delivery import planning
 from workflow.messages import drafts, queries, review, templates
-from workflow.messages.checks import text_findings
+from workflow.messages.checks import context_of, text_findings
 from workflow.messages.models import Incident, Message
 from workflow.messages.placeholders import placeholders
 from workflow.messages.states import EDITABLE, MessageState
@@ -23,6 +23,7 @@ from workflow.scheduling.rules import check_publish_window, parse_publish_at
 from ..auth import console_user
 from ..context import db
 from . import bp, present
+from .review import legal_in_effect
 
 # States in which autosave may write a version: before anyone is asked to verify it.
 AUTOSAVE_STATES = frozenset({"draft", "rejected"})
@@ -181,7 +182,8 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
     recurrence_choices = list(RECURRENCE_CHOICES)
     if form.get("recurrence") and form["recurrence"] not in {c[0] for c in recurrence_choices}:
         recurrence_choices.append((form["recurrence"], f"Custom: {form['recurrence']}"))
-    warnings = text_findings(form.get("body") or "", settings_of(session))
+    incident = _chosen_incident(session, message, form.get("incident"))
+    warnings = text_findings(form.get("body") or "", settings_of(session), context_of(message, incident))
     picker = message is None or (message.template_id is None and str(message.status) in AUTOSAVE_STATES)
     library = templates.list_templates(session) if picker else []
     picked_id = _int(form.get("template")) if form.get("template") else _int(request.args.get("template"))
@@ -194,6 +196,7 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
         errors=errors or {}, previews=previews, warnings=warnings,
         recurrence_choices=recurrence_choices,
         autosave=message is None or str(message.status) in AUTOSAVE_STATES,
+        **legal_in_effect(message, incident),
     ), status
 
 
@@ -211,6 +214,14 @@ def _fill_from_template(message: Message | None, raw: dict[str, Any]):
     note = ("Filled in. Still to fill: " + ", ".join(filled.missing) + "." if filled.missing
             else "Filled in: read it through before you save or submit it.")
     return _compose_page(message, raw, template_note=note)
+
+
+def _chosen_incident(session, message: Message | None, choice: Any) -> Incident | None:
+    """The incident whose legal context the checks read before the message is made: the one chosen."""
+    if message is not None:
+        return message.incident
+    incident_id = _int(choice)
+    return session.get(Incident, incident_id) if incident_id and incident_id < 2**62 else None
 
 
 def _handle_post(message: Message | None):
@@ -327,7 +338,8 @@ def preview():
         raise ValidationError(f"the text is longer than {limit} characters; shorten it", field="body")
     link = present.preview_link(session, message, chosen)
     previews = present.previews_for(chosen, body, variants, link)
-    warnings = text_findings(body, settings_of(session))
+    incident = _chosen_incident(session, message, raw.get("incident"))
+    warnings = text_findings(body, settings_of(session), context_of(message, incident))
     html = render_template("console/_preview.html", previews=previews, warnings=warnings)
     summary = []
     for p in previews:

@@ -11,7 +11,7 @@ from workflow.accounts import policy
 from workflow.accounts.models import ChannelAccount
 from workflow.core.errors import CrierError, ValidationError
 from workflow.messages import checks as messages_checks
-from workflow.messages import queries, review, versions
+from workflow.messages import legal, queries, review, versions
 from workflow.messages.models import Message
 from workflow.notices.queries import is_overdue
 
@@ -48,6 +48,7 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
                                     rendering.posts)
     checks = messages_checks.checks_for(session, message, latest)
     findings = review.findings_to_acknowledge(checks)
+    form = form or {}
     names = user_names([message.author_id] + [v.editor_id for v in message.versions]
                        + [d.reviewer_id for d in message.decisions])
     state = str(message.status)
@@ -63,12 +64,23 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
         can_edit=policy.can_edit(user, message),
         user=user, errors=errors or {}, form=form or {}, state=state,
         overdue=is_overdue(session, message.id),
+        needs_authority=[f for f in findings if f["code"] == review.NEEDS_AUTHORITY],
+        **legal_in_effect(message),
     ), status
+
+
+def legal_in_effect(message: Message | None, incident=None) -> dict[str, Any]:
+    """What the legal context panel shows: the flags in effect, where they were recorded."""
+    context = messages_checks.context_of(message, incident)
+    own = legal.flags(message.legal if message is not None else {})
+    return {"legal_in_effect": [legal.LABELS[name] for name in context.ticked()],
+            "legal_incident": message.incident if message is not None else incident,
+            "legal_own": [legal.LABELS[name] for name, on in own.items() if on]}
 
 
 def _refused(message_id: int, exc: CrierError, prefix: str = ""):
     """The message page again, saying why, with the status the API would answer (403, 409, 422)."""
-    field = exc.field if exc.field in ("reason", "note") else "action"
+    field = exc.field if exc.field in ("reason", "note", "authority") else "action"
     return message_page(queries.get_message(db(), message_id), {field: f"{prefix}{exc.message}"},
                         request.form, exc.status if exc.status < 500 else 400)
 
@@ -99,11 +111,18 @@ def approve(message_id: int):
                                                     field="version"), "Not approved: ")
     message, refused = attempt(lambda: review.approve(
         db(), console_user(), message_id, version, content_hash,
-        acknowledged=request.form.getlist("acknowledged"), note=request.form.get("note") or None))
+        acknowledged=request.form.getlist("acknowledged"), note=request.form.get("note") or None,
+        authority=_authority_from(request.form)))
     if refused:
         return _refused(message_id, refused, "Not approved: ")
     flash(f"Version {version} approved: {present.state_label(message.status).lower()}.")
     return redirect(url_for("console.status", message_id=message_id))
+
+
+def _authority_from(form) -> dict[str, str] | None:
+    """The authorising officer and reason from the verify form (None when both are left empty)."""
+    officer, reason = (form.get("authority_officer") or "").strip(), (form.get("authority_reason") or "").strip()
+    return {"officer": officer, "reason": reason} if officer or reason else None
 
 
 @bp.post("/messages/<int:message_id>/reject")

@@ -28,12 +28,13 @@ class Action(enum.StrEnum):
     ADMINISTER = "administer"  # people, tokens, channel accounts
     MANAGE_TEMPLATES = "manage_templates"  # create, edit and retire the template library
     OVERSEE = "oversee"  # the desk's dashboard and the whole audit trail
+    RECORD_LEGAL = "record_legal"  # record the legal context of an incident or a message
 
 
 _SUPERVISING = frozenset({Action.READ, Action.DRAFT, Action.VERIFY, Action.EDIT_ANY, Action.PAUSE,
-                          Action.DECIDE_LATE, Action.MANAGE_TEMPLATES, Action.OVERSEE})
+                          Action.DECIDE_LATE, Action.MANAGE_TEMPLATES, Action.OVERSEE, Action.RECORD_LEGAL})
 ALLOWED: dict[Role, frozenset[Action]] = {
-    Role.OFFICER: frozenset({Action.READ, Action.DRAFT}),
+    Role.OFFICER: frozenset({Action.READ, Action.DRAFT, Action.RECORD_LEGAL}),
     Role.SUPERVISOR: _SUPERVISING,
     Role.ADMIN: frozenset(Action),
 }
@@ -49,6 +50,7 @@ REFUSAL: dict[Action, str] = {
     Action.ADMINISTER: "this needs the admin role",
     Action.MANAGE_TEMPLATES: "only a supervisor or an admin can change the template library",
     Action.OVERSEE: "only a supervisor or an admin can see the dashboard and the whole audit trail",
+    Action.RECORD_LEGAL: "only officers and supervisors record the legal context",
 }
 
 

@@ -79,3 +79,16 @@ class UnacknowledgedChecksError(ConflictError):
 
     def details(self) -> dict[str, Any]:
         return {"missing": self.missing}
+
+
+class AuthorityRequiredError(ValidationError):
+    """An approval that names someone arrested without the authorising officer and reason: nothing is approved."""
+
+    code = "authority_required"
+
+    def __init__(self, message: str, findings: list[str]):
+        super().__init__(message, field="authority")
+        self.missing = list(findings)
+
+    def details(self) -> dict[str, Any]:
+        return {"missing": self.missing}

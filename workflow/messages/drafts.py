@@ -18,6 +18,7 @@ from workflow.core.runtime import settings_of
 from workflow.core.text import clean_text, slugify
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.planning import cancel_unsent, refuse_while_publishing
+from workflow.messages import legal
 from workflow.messages.appeal_rules import earlier_appeal, parse_appeal
 from workflow.messages.incidents import resolve_incident
 from workflow.messages.models import Message, MessageTemplate, MessageVersion
@@ -106,9 +107,13 @@ def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Mes
     if draft.recurrence and kind == "incident":
         raise ValidationError("incident updates cannot recur", field="recurrence")
     links = appeal_fields(session, data, template)
+    own = legal.parse_changes(data["legal"]) if data.get("legal") is not None else {}
+    if any(own.values()):
+        policy.require(author, Action.RECORD_LEGAL)
     message = Message(slug=f"{slugify(draft.body)}-{secrets.token_hex(3)}", kind=kind,
                       incident=incident, author_id=author.id, status=MessageState.DRAFT,
-                      template_id=template.id if template else None, **links)
+                      template_id=template.id if template else None,
+                      legal={name: True for name, flag in own.items() if flag}, **links)
     session.add(message)
     session.flush()
     version = new_version(session, message, author, draft)
@@ -117,7 +122,8 @@ def create_draft(session: Session, author: User, data: Mapping[str, Any]) -> Mes
                               ("closes_appeal", message.closes_appeal_id)) if v is not None}
     audit.record(session, author, "message.drafted", message_id=message.id,
                  version_number=version.number, content_hash=version.content_hash, text=draft.body,
-                 targets=draft.accounts, **more)
+                 targets=draft.accounts, **more,
+                 **({"legal": legal.flags(message.legal)} if message.legal else {}))
     return message
 
 
@@ -169,6 +175,15 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
     message = get_message(session, message_id, lock=True)
     if not can_edit(editor, message):
         raise PermissionDeniedError("only the author or a supervisor can edit this message")
+    context = data.get("legal")
+    data = {key: value for key, value in data.items() if key != "legal"}
+    if context is not None and not data:
+        # Only the legal context: no new version; the checks run again under it.
+        if expected_version is not None and expected_version != message.current_version:
+            raise StaleVersionError(
+                f"you edited version {expected_version} but version {message.current_version} is the latest")
+        legal.change_message_context(session, editor, message, context)
+        return message
     status = MessageState(message.status)
     if status in LIVE:
         raise InvalidStateError("this message is live: send a correction instead of an edit")
@@ -196,4 +211,6 @@ def edit_message(session: Session, editor: User, message_id: Any, data: Mapping[
     if message.status == MessageState.AWAITING_VERIFICATION and status != MessageState.AWAITING_VERIFICATION:
         # Approved before, so back for verification: the supervisors are told as for a submission.
         notices.message_submitted(session, message, by=editor, what="an edit of ")
+    if context is not None:
+        legal.change_message_context(session, editor, message, context)
     return message

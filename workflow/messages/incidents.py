@@ -16,6 +16,7 @@ from workflow.core.database import utcnow
 from workflow.core.errors import NotFoundError, ValidationError
 from workflow.core.text import clean_text, is_storable, slugify
 from workflow.core.unit_of_work import transactional
+from workflow.messages import legal
 from workflow.messages.models import Incident, IncidentStatus, Message
 
 MAX_TITLE = 200
@@ -37,8 +38,12 @@ def resolve_incident(session: Session, actor: User, value: Any) -> Incident | No
         flag = value.get("exercise", False)
         if not isinstance(flag, bool):
             raise ValidationError("incident exercise must be true or false", field="incident")
-        return _open(session, actor, value.get("title"), value.get("area"), exercise=flag,
-                     fields=("incident", "incident"))
+        changes = legal.parse_changes(value["legal"], "incident") if value.get("legal") is not None else {}
+        incident = _open(session, actor, value.get("title"), value.get("area"), exercise=flag,
+                         fields=("incident", "incident"))
+        if any(changes.values()):
+            legal.change_incident_context(session, actor, incident, changes)
+        return incident
     else:
         raise ValidationError("incident must be an incident id, slug, or {\"title\": ...}", field="incident")
     if incident is None:
@@ -63,8 +68,10 @@ def _open(session: Session, actor: User, title: Any, area: Any, *, exercise: boo
 
 
 @transactional
-def open_incident(session: Session, actor: User, title: Any, area: Any = None, *, exercise: bool = False) -> Incident:
-    """Open an incident; its messages go out on the fast queue and are never paused.
+def open_incident(session: Session, actor: User, title: Any, area: Any = None, *, exercise: bool = False,
+                  legal_context: Any = None) -> Incident:
+    """Open an incident (with its legal context, if known); its messages go out on the fast
+    queue and are never paused.
 
     Whether it is an exercise is fixed when it is opened: a live incident never
     becomes an exercise, nor an exercise a live incident.
@@ -72,7 +79,11 @@ def open_incident(session: Session, actor: User, title: Any, area: Any = None, *
     policy.require(actor, Action.DRAFT)
     if not isinstance(exercise, bool):
         raise ValidationError("exercise must be true or false", field="exercise")
-    return _open(session, actor, title, area, exercise=exercise)
+    changes = legal.parse_changes(legal_context) if legal_context is not None else {}
+    incident = _open(session, actor, title, area, exercise=exercise)
+    if any(changes.values()):
+        legal.change_incident_context(session, actor, incident, changes)
+    return incident
 
 
 def get_incident(session: Session, incident_id: Any, *, lock: bool = False) -> Incident:
@@ -101,10 +112,16 @@ def list_incidents(session: Session, status: Any = None, limit: int = 200) -> li
 
 @transactional
 def update_incident(session: Session, actor: User, incident_id: Any, *, title: Any = None,
-                    status: Any = None) -> Incident:
-    """Rename an incident, close it or open it again; audited."""
-    policy.require(actor, Action.DRAFT)
+                    status: Any = None, legal_context: Any = None) -> Incident:
+    """Rename an incident, close it or open it again, change its legal context (re-checking its
+    messages, see :mod:`workflow.messages.legal`); audited."""
+    if legal_context is not None:
+        policy.require(actor, Action.RECORD_LEGAL)
+    if title is not None or status is not None or legal_context is None:
+        policy.require(actor, Action.DRAFT)
     incident = get_incident(session, incident_id, lock=True)
+    if legal_context is not None:
+        legal.change_incident_context(session, actor, incident, legal_context)
     if title is not None:
         new_title = clean_text(title, "the incident title", MAX_TITLE, "title")
         if new_title != incident.title:

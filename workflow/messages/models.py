@@ -51,6 +51,9 @@ class Incident(Base):
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     # An exercise: its messages go only to exercise accounts, marked as such (workflow.messages.exercise).
     exercise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The legal context an officer records: {flag: true} for each of workflow.messages.legal.FIELDS
+    # that holds; the checks read it (workflow.messages.checks.service.context_of).
+    legal: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     messages: Mapped[list["Message"]] = relationship(back_populates="incident")
 
@@ -83,6 +86,8 @@ class Message(Base):
     # A found update names the appeal it closes; the appeal's first message records when it closed.
     closes_appeal_id: Mapped[Optional[int]] = mapped_column(ForeignKey("messages.id"))
     appeal_closed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # The message's own legal context; it adds to its incident's (workflow.messages.legal).
+    legal: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     incident: Mapped[Optional[Incident]] = relationship(back_populates="messages")
@@ -133,13 +138,14 @@ class Decision(Base):
 
     __tablename__ = "decisions"
     __table_args__ = (
-        # At most one live approval per version, whoever races for it.
+        # At most one live approval per version, whoever races for it (a voided one, after a change
+        # of the legal context, leaves the same version to be verified again).
         Index(
             "uq_decisions_one_approval",
             "version_id",
             unique=True,
-            sqlite_where=text("decision = 'approved'"),
-            postgresql_where=text("decision = 'approved'"),
+            sqlite_where=text("decision = 'approved' AND voided_at IS NULL"),
+            postgresql_where=text("decision = 'approved' AND voided_at IS NULL"),
         ),
     )
 

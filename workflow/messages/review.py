@@ -17,6 +17,7 @@ from workflow.accounts.policy import Action, can_edit, contributors
 from workflow.audit import chain as audit
 from workflow.core.database import utcnow
 from workflow.core.errors import (
+    AuthorityRequiredError,
     ConflictError,
     InvalidStateError,
     PermissionDeniedError,
@@ -30,7 +31,7 @@ from workflow.core.text import clean_text
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.models import DeliveryState
 from workflow.delivery.planning import plan_deliveries
-from workflow.messages.checks import checks_for, has_errors
+from workflow.messages.checks import checks_for, context_of, has_errors
 from workflow.messages.models import Decision, Message
 from workflow.messages.queries import get_message
 from workflow.messages.states import MessageState, transition
@@ -82,6 +83,28 @@ def parse_version(version: Any) -> int:
 #: Findings the verifier must acknowledge one by one before approving.
 ACKNOWLEDGED_CODES = ("legal.", "privacy.")
 MAX_NOTE = 2000
+#: Naming someone arrested is exceptional: the approval records who authorised it and why.
+NEEDS_AUTHORITY = "legal.arrested_named"
+MAX_OFFICER = 200
+
+
+def _authority(findings: list[dict], authority: Any) -> dict[str, str] | None:
+    """The authorising officer and reason, required when a finding names someone arrested."""
+    naming = [f["id"] for f in findings if f.get("code") == NEEDS_AUTHORITY]
+    if authority is None or authority == {}:
+        if naming:
+            raise AuthorityRequiredError(
+                f"naming someone arrested needs the authorising officer's name and reason (finding "
+                f"{', '.join(naming)}, {NEEDS_AUTHORITY}): give authority {{officer, reason}}; nothing was "
+                "approved", naming)
+        return None
+    if not isinstance(authority, dict) or set(authority) - {"officer", "reason"}:
+        raise ValidationError("authority must be {\"officer\": name, \"reason\": why}", field="authority")
+    if not all(isinstance(authority.get(key), str) and authority[key].strip() for key in ("officer", "reason")):
+        raise ValidationError("authority needs both the authorising officer's name and the reason for naming",
+                              field="authority")
+    return {"officer": clean_text(authority["officer"], "the authorising officer", MAX_OFFICER, "authority"),
+            "reason": clean_text(authority["reason"], "the reason for naming", MAX_NOTE, "authority")}
 
 
 def findings_to_acknowledge(checks: dict[str, list[dict]]) -> list[dict]:
@@ -95,8 +118,9 @@ def findings_to_acknowledge(checks: dict[str, list[dict]]) -> list[dict]:
 
 
 def _acknowledgement(session: Session, message: Message, target: Any, acknowledged: Any,
-                     note: Any) -> tuple[list[dict], str | None]:
-    """Check that every finding is acknowledged (a serious one with a reason); return them and the note."""
+                     note: Any, authority: Any = None) -> tuple[list[dict], str | None, dict | None]:
+    """Check that every finding is acknowledged (a serious one with a reason, naming someone arrested
+    with the authority for it); return them, the note and the authority."""
     if acknowledged is None:
         acknowledged = []
     if not isinstance(acknowledged, list) or not all(isinstance(i, str) for i in acknowledged):
@@ -108,26 +132,33 @@ def _acknowledgement(session: Session, message: Message, target: Any, acknowledg
         raise UnacknowledgedChecksError(
             f"acknowledge every legal and privacy finding before approving: {', '.join(missing)} "
             "not acknowledged; nothing was approved", missing)
-    if any(f.get("severity") == "serious" for f in findings) and not note_text:
+    named = _authority(findings, authority)
+    serious = [f for f in findings if f.get("severity") == "serious"]
+    # The authority's reason is the reason for a finding that names someone arrested.
+    if serious and not note_text and not (named and all(f["code"] == NEEDS_AUTHORITY for f in serious)):
         raise ValidationError("a serious finding needs a short reason: say in the note why this is safe to publish",
                               field="note")
-    return findings, note_text
+    return findings, note_text, named
 
 
 @transactional
 def approve(session: Session, reviewer: User, message_id: Any, version: Any,
             content_hash: str | None = None, *, acknowledged: Any = None, note: Any = None,
-            now: dt.datetime | None = None) -> Message:
+            authority: Any = None, now: dt.datetime | None = None) -> Message:
     """Approve version ``version`` and create its deliveries in the same transaction.
 
-    Every legal and privacy finding of the version must be in ``acknowledged``
-    (a serious one also needs ``note``, the verifier's reason); the
-    acknowledgements go into the audit trail with the approval.
+    Every legal and privacy finding of the version, under the legal context in
+    effect, must be in ``acknowledged`` (a serious one also needs ``note``, the
+    verifier's reason; one naming someone arrested needs ``authority``, the
+    authorising officer and reason); they go into the audit trail with the approval.
     """
     version_number = parse_version(version)
     now = now or utcnow()
     policy.require(reviewer, Action.VERIFY)
     message = get_message(session, message_id, lock=True)
+    if message.incident is not None:
+        # The incident's legal context as it stands now: a change may have committed while we waited.
+        session.refresh(message.incident)
     if version_number != message.current_version:
         raise StaleVersionError(
             f"version {version_number} is not the latest (version {message.current_version} is); "
@@ -140,7 +171,7 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
             f"the message is {str(message.status).replace('_', ' ')}, not awaiting verification")
     if reviewer.id in contributors(message):
         raise TwoPersonRuleError("you wrote or edited this message, so someone else must verify it")
-    findings, note_text = _acknowledgement(session, message, target, acknowledged, note)
+    findings, note_text, named = _acknowledgement(session, message, target, acknowledged, note, authority)
     # Through the collection, so the message shown after approving lists this decision.
     message.decisions.append(Decision(version_id=target.id, version_number=target.number,
                                       content_hash=target.content_hash, decision="approved",
@@ -151,8 +182,14 @@ def approve(session: Session, reviewer: User, message_id: Any, version: Any,
         raise ConflictError("this version has already been approved") from None
     deliveries, state = plan_deliveries(session, message, target, now)
     message.status = transition(message.status, state)
+    message.rejection_reason = None
     acknowledgement = {"acknowledged": [{"id": f["id"], "code": f["code"], "severity": f.get("severity")}
                                         for f in findings], "note": note_text} if findings or note_text else {}
+    if named:
+        acknowledgement["authority"] = named
+    ticked = context_of(message).ticked()
+    if ticked:
+        acknowledgement["legal"] = ticked
     audit.record(session, reviewer, "message.approved", message_id=message.id,
                  version_number=target.number, content_hash=target.content_hash,
                  text=target.body, state=state, deliveries=[d.id for d in deliveries], **acknowledgement)

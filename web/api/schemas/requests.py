@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
 from workflow.accounts.models import ChannelKind, Role
+from workflow.messages.legal import LABELS
 from workflow.messages.review import MAX_REASON
 
 from .types import PostText, documented
@@ -47,12 +48,45 @@ def account_ids(description: str | None = None, default: Any = ...) -> Any:
     return documented(description, default=default, minItems=1, maxItems=1000)
 
 
+
+
+def flag(name: str) -> Any:
+    return documented(f"{LABELS[name]}: true or false (left out: stays as it is)", default=None)
+
+
+class LegalContext(RequestBody):
+    """The legal context an officer records; a flag left out stays as it is. The checks read it:
+    ticked flags make them stricter or, where the guidance says so, quieter."""
+
+    proceedings_active: StrictBool = flag("proceedings_active")
+    arrest_made: StrictBool = flag("arrest_made")
+    charged: StrictBool = flag("charged")
+    sexual_offence: StrictBool = flag("sexual_offence")
+    child_involved: StrictBool = flag("child_involved")
+    death: StrictBool = flag("death")
+    family_informed: StrictBool = flag("family_informed")
+    formally_identified: StrictBool = flag("formally_identified")
+    reporting_restriction: StrictBool = flag("reporting_restriction")
+
+
+LEGAL = ("The legal context of this message; it adds to its incident's. Changing it re-runs the checks and "
+         "voids an approval, not yet publishing, whose findings changed")
+
+
+class Authority(RequestBody):
+    """Who authorised naming someone arrested, and why (the record the guidance asks for)."""
+
+    officer: StrictStr = documented("The authorising officer's name and rank", minLength=1, maxLength=200)
+    reason: StrictStr = documented("Why naming them is justified", minLength=1, maxLength=2000)
+
+
 class IncidentRef(BaseModel):
     """A new incident to open with the message."""
 
     title: StrictStr = documented(minLength=1, maxLength=200)
     area: StrictStr | None = documented(default=None, maxLength=120)
     exercise: StrictBool = documented("An exercise: its messages go only to exercise accounts, headed EXERCISE EXERCISE EXERCISE", default=False)
+    legal: LegalContext | None = documented("The incident's legal context, as far as it is known", default=None)
 
 
 class NewAccount(RequestBody):
@@ -85,6 +119,7 @@ class NewMessage(RequestBody):
         "Mark it as an appeal (default: the template's, e.g. the missing person appeal)", default=None)
     appeal_of: StrictInt | None = documented("A later message of the open appeal this message id belongs to",
                                              default=None)
+    legal: LegalContext | None = documented(LEGAL, default=None)
 
 
 class MessageEdit(RequestBody):
@@ -100,6 +135,7 @@ class MessageEdit(RequestBody):
     change_note: StrictStr | None = change_note()
     appeal: Literal["missing_person"] | None = documented(
         "Mark it as an appeal, or null for none: makes no new version", default=None)
+    legal: LegalContext | None = documented(LEGAL + "; sent alone, it makes no new version", default=None)
 
 
 class Approval(RequestBody):
@@ -110,6 +146,9 @@ class Approval(RequestBody):
         "here, or the answer is 409 unacknowledged_checks listing the missing ids", default=[])
     note: StrictStr | None = documented("Why it is safe to publish: needed when a finding is serious",
                                         default=None, maxLength=2000)
+    authority: Authority | None = documented(
+        "The authorising officer and reason: needed when an acknowledged finding is legal.arrested_named "
+        "(else 422 authority_required naming the finding)", default=None)
 
 
 class Rejection(RequestBody):
@@ -152,6 +191,7 @@ class NewIncident(RequestBody):
     title: StrictStr = documented("What the incident is, as the public will read it", minLength=1, maxLength=200)
     area: StrictStr | None = documented("The neighbourhood area it is in", default=None, maxLength=120)
     exercise: StrictBool = documented("An exercise: its messages go only to exercise accounts, headed EXERCISE EXERCISE EXERCISE", default=False)
+    legal: LegalContext | None = documented("The legal context, as far as it is known", default=None)
 
 
 class IncidentEdit(RequestBody):
@@ -159,6 +199,10 @@ class IncidentEdit(RequestBody):
 
     title: StrictStr | None = documented(default=None, minLength=1, maxLength=200)
     status: Literal["open", "closed"] | None = documented("Close the incident, or open it again", default=None)
+    legal: LegalContext | None = documented(
+        "Change the legal context: the checks run again on every message of the incident, and an approval "
+        "not yet publishing whose findings changed is voided (the message goes back for verification)",
+        default=None)
 
 
 REQUEST_MODELS: tuple[type[RequestBody], ...] = (

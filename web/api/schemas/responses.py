@@ -10,8 +10,9 @@ from workflow.accounts import models as accounts_models
 from workflow.accounts.models import ChannelKind, Role
 from workflow.delivery import models as delivery_models
 from workflow.delivery.models import DeliveryPurpose, DeliveryState
+from workflow.messages import legal
 from workflow.messages import models as messages_models
-from workflow.messages.checks import checks_for
+from workflow.messages.checks import checks_for, context_of
 from workflow.messages.states import MessageState
 from workflow.messages.versions import stored_rendering
 from workflow.notices.queries import is_overdue, overdue_ids
@@ -78,6 +79,22 @@ class AccountHealth(BaseModel):
     def of(cls, account: accounts_models.ChannelAccount) -> AccountHealth:
         return cls(last_success_at=account.last_success_at, last_error_at=account.last_error_at,
                    last_error=account.last_error, reconnect_needed=bool(account.reconnect_needed))
+class LegalFlags(BaseModel):
+    """The legal context: each flag true or false."""
+
+    proceedings_active: bool = documented(legal.LABELS["proceedings_active"])
+    arrest_made: bool = documented(legal.LABELS["arrest_made"])
+    charged: bool = documented(legal.LABELS["charged"])
+    sexual_offence: bool = documented(legal.LABELS["sexual_offence"])
+    child_involved: bool = documented(legal.LABELS["child_involved"])
+    death: bool = documented(legal.LABELS["death"])
+    family_informed: bool = documented(legal.LABELS["family_informed"])
+    formally_identified: bool = documented(legal.LABELS["formally_identified"])
+    reporting_restriction: bool = documented(legal.LABELS["reporting_restriction"])
+
+    @classmethod
+    def of(cls, stored: dict | None) -> LegalFlags:
+        return cls(**legal.flags(stored))
 
 
 class Account(BaseModel):
@@ -253,6 +270,9 @@ class Message(BaseModel):
     versions: list[Version]
     decisions: list[Decision]
     deliveries: list[Delivery]
+    legal: LegalFlags = documented("The message's own legal context (it adds to its incident's)")
+    legal_in_effect: LegalFlags = documented("The legal context the checks read: the incident's with the "
+                                             "message's own added")
     checks: Checks = documented(default=None)
     template: int | None = documented("The template it was made from")
     appeal: Literal["missing_person"] | None = documented("An appeal of this kind (see GET /appeals)")
@@ -272,7 +292,9 @@ class Message(BaseModel):
                    link=message_link(session, message),
                    versions=[Version.of(v) for v in message.versions],
                    decisions=[Decision.of(d) for d in message.decisions],
-                   deliveries=[Delivery.of(d) for d in message.deliveries], **more)
+                   deliveries=[Delivery.of(d) for d in message.deliveries],
+                   legal=LegalFlags.of(message.legal),
+                   legal_in_effect=LegalFlags.of({name: True for name in context_of(message).ticked()}), **more)
 
 
 class Pause(BaseModel):
@@ -335,13 +357,14 @@ class Incident(BaseModel):
     closed_at: Timestamp | None
     exercise: bool = documented("An exercise: its messages go only to exercise accounts")
     link: str = documented("The incident's public timeline on the force website")
+    legal: LegalFlags = documented("The incident's legal context, which the checks of its messages read")
 
     @classmethod
     def fields_of(cls, session: Session, incident: messages_models.Incident) -> dict[str, Any]:
         return dict(id=incident.id, slug=incident.slug, title=incident.title, area=incident.area,
                     status=incident.status, created_at=incident.created_at, closed_at=incident.closed_at,
                     exercise=bool(incident.exercise),
-                    link=incident_link(session, incident))
+                    link=incident_link(session, incident), legal=LegalFlags.of(incident.legal))
 
     @classmethod
     def of(cls, session: Session, incident: messages_models.Incident) -> Incident:
@@ -364,6 +387,6 @@ class IncidentList(BaseModel):
 
 
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
-    Error, Problem, Account, AccountList, StatusOnly, Rejected, Edited, Created, Corrected, MessageSummary,
+    Error, Problem, LegalFlags, Account, AccountList, StatusOnly, Rejected, Edited, Created, Corrected, MessageSummary,
     MessageList, Version, Decision, Delivery, Message, Pause, PauseList, LiftedPauses, User, UserList,
     Incident, IncidentDetail, IncidentList)

@@ -3,7 +3,8 @@ the case (a :class:`Context`)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Mapping
 
 WARNING = "warning"
 SERIOUS = "serious"
@@ -23,6 +24,30 @@ class Context:
     family_informed: bool | None = None
     formally_identified: bool | None = None
     reporting_restriction: bool | None = None
+
+    @classmethod
+    def recorded(cls, *flags: Mapping[str, bool]) -> Context:
+        """The context an officer recorded as ticked flags (an incident's, then a message's own).
+
+        A flag ticked in any of ``flags`` holds. An unticked flag is "not recorded", never "no":
+        leaving a box empty must not silence a check that reads the text. The one exception is a
+        recorded death: then the family being told and the formal identification count as not
+        done until they are ticked, so naming the dead person is flagged as serious.
+        """
+        ticked = {name for one in flags for name, value in (one or {}).items() if value is True}
+        values: dict[str, bool | None] = {name: (True if name in ticked else None) for name in CONTEXT_FIELDS}
+        if values["death"]:
+            for name in ("family_informed", "formally_identified"):
+                values[name] = name in ticked
+        return cls(**values)
+
+    def ticked(self) -> list[str]:
+        """The flags that hold, in their usual order."""
+        return [name for name in CONTEXT_FIELDS if getattr(self, name) is True]
+
+
+#: The legal context's flags, in the order the desk reads them.
+CONTEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Context))
 
 
 @dataclass(frozen=True)

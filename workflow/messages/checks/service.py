@@ -11,7 +11,7 @@ from workflow.accounts.channel_accounts import accounts_by_id
 from workflow.core.config import Settings
 from workflow.messages.checks.engine import run
 from workflow.messages.checks.findings import Contacts, Context
-from workflow.messages.models import Message, MessageTemplate, MessageVersion
+from workflow.messages.models import Incident, Message, MessageTemplate, MessageVersion
 from workflow.messages.placeholders import placeholders, unfilled
 from workflow.messages.previews import channel_problems
 from workflow.messages.versions import stored_rendering
@@ -24,6 +24,17 @@ def contacts_of(settings: Settings | None) -> Contacts:
     return Contacts(tuple(settings.force_phone_numbers), tuple(d.lower() for d in settings.force_email_domains))
 
 
+def context_of(message: Message | None, incident: Incident | None = None) -> Context:
+    """The legal context in effect for ``message``: its incident's, with the message's own added.
+
+    ``incident`` stands in for a message not yet made (the compose page's chosen incident).
+    """
+    if message is not None:
+        incident = message.incident
+    return Context.recorded(incident.legal if incident is not None else {},
+                            message.legal if message is not None else {})
+
+
 def text_findings(text: str, settings: Settings | None = None, context: Context | None = None) -> list[dict]:
     """The legal and privacy findings on one text, as JSON-ready dicts."""
     return [f.as_dict() for f in run(text, context, contacts_of(settings))]
@@ -33,6 +44,9 @@ def checks_for(session: Session, message: Message, version: MessageVersion,
                context: Context | None = None) -> dict[str, list[dict]]:
     """Problems per target account, plus ``"all"`` for the findings on the canonical text.
 
+    The findings read ``context``, by default the legal context in effect for the message
+    (:func:`context_of`).
+
     A channel's own text (a variant) that differs from the body has its findings
     in that account's list. Each channel's stored posts are checked as they will be sent: a post the
     channel can no longer carry is an error, never silently rendered again.
@@ -41,6 +55,7 @@ def checks_for(session: Session, message: Message, version: MessageVersion,
     link = rendering.link
     accounts = accounts_by_id(session, version.targets)
     settings = session.info.get("crier.settings")
+    context = context if context is not None else context_of(message)
     out: dict[str, list[dict]] = {"all": text_findings(version.body, settings, context)}
     names = _template_placeholders(session, message)
     for account_id in version.targets:

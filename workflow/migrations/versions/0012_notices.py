@@ -1,7 +1,7 @@
 """notices: the notice outbox, each person's notice channels and duty, verification watches
 
 Revision ID: 0012_notices
-Revises: 0009_exercise
+Revises: 0011_templates
 Create Date: 2026-12-04 08:50:00.000000
 """
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """account health and account connections: what each channel account last did, and sign-ins in progress
 
 Revision ID: 0013_account_health
-Revises: 0009_exercise
+Revises: 0012_notices
 Create Date: 2026-12-04 09:00:00.000000
 
 Channel accounts gain their health: the last success, the last error (when and

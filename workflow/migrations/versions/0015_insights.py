@@ -1,14 +1,14 @@
 """insights: area gazetteers, follower collections as counts per place, post engagement, page visits
 
 Revision ID: 0015_insights
-Revises: 0009_exercise
+Revises: 0014_legal_context
 Create Date: 2026-12-04 09:00:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_insights'
-down_revision = "0013_account_health"
+down_revision = "0014_legal_context"
 branch_labels = None
 depends_on = None
 
