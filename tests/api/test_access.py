@@ -61,7 +61,8 @@ OPERATIONS = sorted(operations())
 
 
 def call(client: ApiClient, method: str, path: str, message_id: int = 1):
-    return client._call(method, path.format(message_id=message_id, username="olivia", incident_id=1, template_id=1),
+    return client._call(method, path.format(message_id=message_id, username="olivia", incident_id=1, template_id=1,
+                                            account_id=1),
                         json=BODIES.get((method, path)))
 
 
@@ -83,7 +84,8 @@ def test_every_operation_needs_a_valid_token(app, header):
     client = ApiClient(app.test_client(), None)
     headers = {"Authorization": header} if header is not None else {}
     for method, path in OPERATIONS:
-        response = client._call(method, path.format(message_id=1, username="olivia", incident_id=1, template_id=1), json=BODIES.get((method, path)),
+        response = client._call(method, path.format(message_id=1, username="olivia", incident_id=1, template_id=1,
+                                            account_id=1), json=BODIES.get((method, path)),
                                 headers=headers)
         assert_error(response, 401, "unauthorized")
         assert response.headers["WWW-Authenticate"].startswith("Bearer"), (method, path)
