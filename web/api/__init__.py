@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from . import accounts, incidents, messages, pauses, publishing, review, users  # noqa: F401  (they register their routes)
+from . import accounts, incidents, media, messages, pauses, publishing, review, users  # noqa: F401  (they register their routes)
 from .base import bp
 from .errors import install
 from .openapi import openapi_document

@@ -10,6 +10,7 @@ from .requests import (
     Approval,
     Correction,
     HeldDecision,
+    ImageRef,
     IncidentEdit,
     IncidentRef,
     MessageEdit,
@@ -35,6 +36,7 @@ from .responses import (
     IncidentDetail,
     IncidentList,
     LiftedPauses,
+    MediaUploaded,
     Message,
     MessageList,
     MessageSummary,
@@ -46,6 +48,7 @@ from .responses import (
     User,
     UserList,
     Version,
+    VersionImage,
 )
 
 __all__ = [
@@ -53,5 +56,5 @@ __all__ = [
     "Created", "Decision", "Delivery", "Edited", "Error", "HeldDecision", "Incident", "IncidentDetail", "IncidentEdit", "IncidentList", "IncidentRef", "LiftedPauses",
     "Message", "MessageEdit", "MessageList", "MessageSummary", "NewAccount", "NewIncident", "NewMessage", "NewPause",
     "Pause", "PauseList", "Problem", "Rejected", "Rejection", "StatusOnly", "User", "UserEdit", "UserList",
-    "Version", "Withdrawal",
+    "Version", "Withdrawal", "ImageRef", "MediaUploaded", "VersionImage",
 ]

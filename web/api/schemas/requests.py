@@ -66,6 +66,23 @@ class NewAccount(RequestBody):
                                       default=False)
 
 
+IMAGES = ("Up to 4 images, in order: {media: an uploaded image's id, alt: its description for people who "
+          "cannot see it (required, at most 1,000 characters; over 250 gets a warning)}. They and their alt "
+          "texts are part of the version's content_hash")
+
+
+class ImageRef(RequestBody):
+    """One image on a message: an uploaded image and its alt text."""
+
+    media: StrictInt = documented("The id from POST /media", minimum=1)
+    alt: StrictStr = documented("What the image shows, for people who cannot see it", minLength=1,
+                                maxLength=1000)
+
+
+def images() -> Any:
+    return documented(IMAGES, default=None, maxItems=4)
+
+
 class NewMessage(RequestBody):
     body: PostText = documented("The canonical text every channel carries")
     accounts: AccountIds = account_ids("Target channel account ids")
@@ -76,6 +93,7 @@ class NewMessage(RequestBody):
     publish_at: StrictStr | None = publish_at()
     recurrence: StrictStr | None = recurrence()
     change_note: StrictStr | None = change_note()
+    images: list[ImageRef] | None = images()
 
 
 class MessageEdit(RequestBody):
@@ -89,6 +107,8 @@ class MessageEdit(RequestBody):
     publish_at: StrictStr | None = publish_at()
     recurrence: StrictStr | None = recurrence()
     change_note: StrictStr | None = change_note()
+    images: list[ImageRef] | None = documented(IMAGES + "; leave out to keep them, [] to remove them",
+                                               default=None, maxItems=4)
 
 
 class Approval(RequestBody):
@@ -114,6 +134,9 @@ class Correction(RequestBody):
     body: PostText = documented("The corrected text")
     change_note: StrictStr = change_note("What changed, shown with the corrected post", default=...)
     variants: Variants | None = documented(VARIANTS, default=None)
+    images: list[ImageRef] | None = documented(IMAGES + "; leave out to keep them, [] to remove them. On "
+                                               "Facebook a change of images replaces the post", default=None,
+                                               maxItems=4)
 
 
 class HeldDecision(RequestBody):
@@ -152,4 +175,4 @@ class IncidentEdit(RequestBody):
 
 REQUEST_MODELS: tuple[type[RequestBody], ...] = (
     NewAccount, NewMessage, MessageEdit, Approval, Rejection, Withdrawal, Correction, HeldDecision,
-    NewPause, UserEdit, NewIncident, IncidentEdit)
+    NewPause, UserEdit, NewIncident, IncidentEdit, ImageRef)
