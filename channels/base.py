@@ -13,8 +13,8 @@ class ChannelConfig:
     """Where the platforms are and how long to wait for them."""
 
     x_api_url: str = "https://api.twitter.com"
-    #: Where X's media endpoints live (``/2/media/...``): X's API host unless configured apart.
-    x_upload_url: str = "https://api.twitter.com"
+    #: Where X's media endpoints live (``/2/media/...``) when not at ``x_api_url``.
+    x_upload_url: str = ""
     facebook_graph_url: str = "https://graph.facebook.com"
     facebook_graph_version: str = "v21.0"
     public_base_url: str = "http://127.0.0.1:5000"

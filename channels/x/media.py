@@ -56,7 +56,7 @@ class XMediaUploader:
     def __init__(self, credentials: dict[str, Any], config: ChannelConfig):
         handler = tweepy.OAuth1UserHandler(credentials["consumer_key"], credentials["consumer_secret"],
                                            credentials["access_token"], credentials["access_token_secret"])
-        self.session = BoundSession(config.x_upload_url, config.timeout)
+        self.session = BoundSession(config.x_upload_url or config.x_api_url, config.timeout)
         self.session.auth = handler.apply_auth()
 
     def upload_all(self, images: Sequence[Image]) -> list[str]:
