@@ -24,6 +24,8 @@ class Media(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     storage_key: Mapped[str] = mapped_column(String(200), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
+    # CAP 1.2 gives a resource's digest as SHA-1.
+    sha1: Mapped[str] = mapped_column(String(40))
     content_type: Mapped[str] = mapped_column(String(40))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

@@ -49,7 +49,8 @@ def upload(session: Session, user: User, data: bytes) -> Media:
         existing.purged_at = None
         existing.created_at = utcnow()
         return existing
-    media = Media(storage_key=key, sha256=digest, content_type=image.content_type, width=image.width,
+    media = Media(storage_key=key, sha256=digest, sha1=hashlib.sha1(image.data).hexdigest(),
+                  content_type=image.content_type, width=image.width,
                   height=image.height, bytes=len(image.data), uploaded_by_id=user.id)
     session.add(media)
     session.flush()
@@ -88,7 +89,8 @@ def validate_images(session: Session, value: Any) -> list[dict[str, Any]]:
             raise ValidationError(f"{name}: there is no uploaded image {media_id}", field="images")
         if any(i["media"] == media.id for i in images):
             raise ValidationError(f"{name} is the same image as an earlier one", field="images")
-        images.append({"media": media.id, "alt": alt, "sha256": media.sha256, "content_type": media.content_type,
+        images.append({"media": media.id, "alt": alt, "sha256": media.sha256, "sha1": media.sha1,
+                       "content_type": media.content_type,
                        "width": media.width, "height": media.height, "bytes": media.bytes})
     return images
 

@@ -172,6 +172,7 @@ class VersionImage(BaseModel):
     media: int
     alt: str
     sha256: Sha256
+    sha1: str = documented("SHA-1 of the bytes (the digest CAP 1.2 resources carry)")
     content_type: str
     width: int
     height: int

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column('id', BigId, primary_key=True),
         sa.Column('storage_key', sa.String(200), nullable=False, unique=True),
         sa.Column('sha256', sa.String(64), nullable=False),
+        sa.Column('sha1', sa.String(40), nullable=False),
         sa.Column('content_type', sa.String(40), nullable=False),
         sa.Column('width', sa.Integer(), nullable=False),
         sa.Column('height', sa.Integer(), nullable=False),
