@@ -24,6 +24,7 @@ from ..auth import console_user
 from ..context import db
 from . import bp, present
 from .forms import attempt
+from .media import with_urls
 from .views import user_names
 
 
@@ -56,6 +57,9 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
     names = user_names([message.author_id] + [v.editor_id for v in message.versions]
                        + [d.reviewer_id for d in message.decisions])
     state = str(message.status)
+    images = with_urls(versions.stored_images(latest))
+    images_changed = previous is not None and (versions.image_digests(versions.stored_images(previous))
+                                               != versions.image_digests(images))
     return render_template(
         "console/message.html", title=f"Message {message.id}: {present.state_label(state)}",
         message=message, latest=latest, previous=previous, previews=previews, checks=checks,
@@ -66,7 +70,9 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
         changes=present.version_changes(session, previous, latest),
         blocker=policy.approval_blocker(user, message),
         can_edit=policy.can_edit(user, message),
-        user=user, errors=errors or {}, form=form or {}, state=state,
+        user=user, errors=errors or {}, form=form or {}, state=state, images=images,
+        images_changed=images_changed,
+        replaces_facebook=images_changed and any(a.kind == "facebook" for a in targets),
     ), status
 
 
