@@ -90,7 +90,7 @@ class Route:
 ROUTES = (
     Route("get", "/openapi.json", "This document", None, "The OpenAPI document", ()),
     Route("post", "/media", "Upload an image: decoded, oriented, re-encoded and stripped of all metadata",
-          s.MediaUploaded, "The stored image", (400, 401, 403, 413), WRITERS, status=201, upload=True,
+          s.MediaUploaded, "The stored image", (400, 401, 403, 413, 422), WRITERS, status=201, upload=True,
           description="Multipart field `file`: a JPEG, PNG, still GIF or WebP up to CRIER_MEDIA_MAX_BYTES "
                       "(default 5 MB). Attach it to a message as images: [{media: id, alt: text}]."),
     Route("get", "/accounts", "List channel accounts (never their credentials)", s.AccountList,
