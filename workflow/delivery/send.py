@@ -195,12 +195,13 @@ def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None],
         if job.operation == "edit":
             return CallResult("sent", channel.edit(job.target_id, job.post))
         if job.operation == "replace":
-            # A repeat after a lost answer finds the new post instead of making a second one.
+            # The old post first (the platform refuses a duplicate of a live post), then the new
+            # one; deleting twice is harmless, and a repeat finds the new post instead of posting again.
+            for remote_id in job.delete_ids:
+                channel.delete(remote_id)
             found = channel.find_recent(job.post, since=job.since)
             if found is None or found.remote_id in job.delete_ids:
                 found = channel.publish(job.post)
-            for remote_id in job.delete_ids:
-                channel.delete(remote_id)
             return CallResult("sent", found)
         if job.reconcile:
             found = channel.find_recent(job.post, since=job.since)
