@@ -18,6 +18,7 @@ from channels.simulators.graph import GraphSimulator
 from channels.simulators.xapi import XSimulator
 from workflow.accounts import demo
 from workflow.core.migrate import upgrade as migrate_upgrade
+from workflow.media import demo as media_demo
 
 from .. import create_app
 
@@ -91,6 +92,7 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         with crier.session() as session:
             people = demo.ensure_people(session)
             made = demo.ensure_accounts(session, demo.simulator_accounts(x_sim, graph_sim))
+            media_demo.ensure_demo_appeal(session, made)
         exe = [sys.executable, "-m", "web.cli"]
         children.append(subprocess.Popen([*exe, "worker", "--pool", "threads", "--concurrency", str(concurrency),
                                           "--loglevel", "INFO"]))
