@@ -15,10 +15,10 @@ from tests.media.support import assert_no_metadata, gps_jpeg, png
 from tests.public.support import mark_sent
 from workflow.accounts.tokens import create_token
 from workflow.core.database import utcnow
+from workflow.core.errors import ValidationError
 from workflow.delivery.sweeper import purge_images
 from workflow.media.models import Media
 from workflow.media.storage import BucketStore, FolderStore, parse_location, store_for
-from workflow.core.errors import ValidationError
 from workflow.messages import corrections, drafts, review
 
 BUCKET = "crier-media"

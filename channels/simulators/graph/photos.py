@@ -21,7 +21,7 @@ import itertools
 import json
 from typing import Any, Callable, Mapping
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 
 from ..xapi.media import image_type
 from .errors import GraphError, require_permission

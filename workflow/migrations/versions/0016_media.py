@@ -5,8 +5,9 @@ Revises: 0009_exercise
 Create Date: 2026-12-04 09:10:00.000000
 """
 import sqlalchemy as sa
-import workflow.core.database
 from alembic import op
+
+import workflow.core.database
 
 revision = '0016_media'
 down_revision = '0009_exercise'
