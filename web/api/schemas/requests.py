@@ -175,4 +175,4 @@ class IncidentEdit(RequestBody):
 
 REQUEST_MODELS: tuple[type[RequestBody], ...] = (
     NewAccount, NewMessage, MessageEdit, Approval, Rejection, Withdrawal, Correction, HeldDecision,
-    NewPause, UserEdit, NewIncident, IncidentEdit, ImageRef)
+    NewPause, UserEdit, NewIncident, IncidentEdit)
