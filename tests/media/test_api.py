@@ -177,3 +177,12 @@ def test_a_webp_and_png_keep_their_type(officer_api):
     body = upload(officer_api, out.getvalue(), "a.webp", "image/webp").get_json()
     assert (body["content_type"], body["width"], body["height"]) == ("image/webp", 12, 6)
     assert upload(officer_api, png(), "a.png", "image/png").get_json()["content_type"] == "image/png"
+
+
+def test_a_phone_sized_photo_over_the_json_request_limit_is_accepted(officer_api):
+    # The app refuses JSON bodies over 1 MB; an image may be up to CRIER_MEDIA_MAX_BYTES.
+    photo = gps_jpeg(1400, 1000, noise=True)
+    assert 1024 * 1024 < len(photo) < 5 * 1024 * 1024
+    response = upload(officer_api, photo)
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["width"], response.get_json()["height"]) == (1000, 1400)
