@@ -72,7 +72,9 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
         can_edit=policy.can_edit(user, message),
         user=user, errors=errors or {}, form=form or {}, state=state, images=images,
         images_changed=images_changed,
-        replaces_facebook=images_changed and any(a.kind == "facebook" for a in targets),
+        replaces_facebook=images_changed and any(
+            str(d.state) == "sent" and d.account is not None and d.account.kind == "facebook"
+            for d in message.deliveries),
     ), status
 
 
