@@ -41,7 +41,7 @@ def test_a_file_chosen_in_the_form_is_uploaded_with_it_and_needs_alt_text(consol
     session.commit()  # on SQLite an open read would hold the lock the app needs
 
     edit = client.get(f"/messages/{message_id}/edit").get_data(as_text=True)
-    assert 'name="image-media" value="%d"' % image["media"] in edit and "A red bicycle by a fence" in edit
+    assert f'name="image-media" value="{image["media"]}"' in edit and "A red bicycle by a fence" in edit
     preview = client.get(f"/media/{image['media']}")
     assert preview.status_code == 200
     assert_no_metadata(preview.data)
