@@ -12,7 +12,11 @@ database, runs the X and Graph simulators with every platform call delayed by
 2. deliveries per second for fan-outs to 1, 50 and 500 accounts, beside a
    no-op Celery task sent the same number of times on the same broker and
    worker, and the ratio of the two;
-3. crash recovery: one message to 51 accounts (X, Facebook, the website)
+3. the same fan-outs with one image per post (uploaded once; each X post
+   uploads it through the v2 media endpoints and sets its alt text, each
+   Facebook post uploads it as an unpublished Page photo first), against the
+   same fan-outs with text alone;
+4. crash recovery: one message to 51 accounts (X, Facebook, the website)
    while a worker with 4 processes is SIGKILLed mid fan-out and a second one
    and the scheduler take over on the shipped lease settings: seconds from
    the kill, and from the approval, until every channel is live, and that
@@ -158,14 +162,14 @@ class Bench:
         raise SystemExit(f"the worker did not start; see {self.tmp / 'worker.log'}")
 
     # Measurements -------------------------------------------------------------------------
-    def approve(self, accounts: list[int], body: str) -> int:
+    def approve(self, accounts: list[int], body: str, images: list[dict] | None = None) -> int:
         from workflow.accounts.models import User
         from workflow.messages import drafts, review
 
         with self.rt.session() as s:
             author, reviewer = s.get(User, self.officer), s.get(User, self.supervisor)
             m = drafts.create_draft(s, author, {"body": body, "accounts": accounts, "incident": None,
-                                                  "kind": "incident"})
+                                                  "kind": "incident", "images": images})
             review.submit(s, author, m.id)
             review.approve(s, reviewer, m.id, m.current_version)
             return m.id
@@ -202,9 +206,28 @@ class Bench:
             out.append(self.wait_published(m, len(self.force)))
         return out
 
-    def fan_out(self, size: int, n: int) -> float:
-        m = self.approve(self.wards[:size], f"Fan-out {size} run {n}: neighbourhood surgery tonight at 6pm.")
+    def fan_out(self, size: int, n: int, images: list[dict] | None = None) -> float:
+        label = "image " if images else ""
+        m = self.approve(self.wards[:size], f"Fan-out {label}{size} run {n}: neighbourhood surgery tonight at 6pm.",
+                         images)
         return size / self.wait_published(m, size)
+
+    def image(self) -> list[dict]:
+        """One photo (about 60 KB once re-encoded), uploaded once, for the image runs."""
+        import io
+
+        from PIL import Image
+
+        from workflow.accounts.models import User
+        from workflow.media import service
+
+        pixels = Image.frombytes("RGB", (400, 300), bytes((i * 7919) % 251 for i in range(400 * 300 * 3)))
+        out = io.BytesIO()
+        pixels.save(out, "JPEG", quality=90)
+        with self.rt.session() as s:
+            media = service.upload(s, s.get(User, self.officer), out.getvalue())
+            self.image_bytes = media.bytes
+            return [{"media": media.id, "alt": "A grey bicycle against a brick wall"}]
 
     def noop(self, size: int) -> float:
         """Tasks per second for ``size`` no-op tasks through the same broker and worker."""
@@ -303,6 +326,17 @@ def crash(bench: Bench) -> None:
     print(f"  approval -> all live {total:6.1f} s  (every post exactly once)")
 
 
+def images(bench: Bench, args: argparse.Namespace) -> None:
+    attached = bench.image()
+    print(f"\nfan-out with one image per post ({bench.image_bytes:,} bytes, alt text set) against text alone "
+          "(median of runs)")
+    print(f"  {'accounts':>8}  {'text posts/s':>12}  {'image posts/s':>13}  {'ratio':>6}")
+    for size in args.sizes:
+        text = statistics.median(bench.fan_out(size, n) for n in range(args.repeats))
+        with_image = statistics.median(bench.fan_out(size, n, attached) for n in range(args.repeats))
+        print(f"  {size:>8}  {text:>12.1f}  {with_image:>13.1f}  {with_image / text:>6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=0.1, help="simulated platform latency L, seconds")
@@ -311,6 +345,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per fan-out size (the median is shown)")
     parser.add_argument("--concurrency", type=int, default=32, help="worker threads")
     parser.add_argument("--crash-only", action="store_true", help="run only the crash-recovery measurement")
+    parser.add_argument("--images-only", action="store_true",
+                        help="run only the fan-outs with text alone and with one image per post")
     parser.add_argument("--postgres", default=os.environ.get(
         "CRIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
@@ -327,6 +363,9 @@ def main() -> None:
         if args.crash_only:
             crash(bench)
             return
+        if args.images_only:
+            images(bench, args)
+            return
         lat = bench.latency_rounds()
         p50, p99 = statistics.median(lat), percentile(lat, 99)
         print(f"\napproval -> published, one message to X + Facebook + website ({len(lat)} messages)")
@@ -339,6 +378,7 @@ def main() -> None:
             noops = [bench.noop(size) for _ in range(args.repeats)]
             rate, noop = statistics.median(rates), statistics.median(noops)
             print(f"  {size:>8}  {rate:>12.1f}  {noop:>13.1f}  {rate / noop:>6.2f}")
+        images(bench, args)
         crash(bench)
     finally:
         bench.stop()

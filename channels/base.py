@@ -13,6 +13,8 @@ class ChannelConfig:
     """Where the platforms are and how long to wait for them."""
 
     x_api_url: str = "https://api.twitter.com"
+    #: Where X's media endpoints live (``/2/media/...``) when not at ``x_api_url``.
+    x_upload_url: str = ""
     facebook_graph_url: str = "https://graph.facebook.com"
     facebook_graph_version: str = "v21.0"
     public_base_url: str = "http://127.0.0.1:5000"
@@ -24,6 +26,22 @@ class ChannelConfig:
     @property
     def timeout(self) -> tuple[float, float]:
         return (self.connect_timeout, self.read_timeout)
+
+
+@dataclasses.dataclass(frozen=True)
+class Image:
+    """One verified image a post carries: the stored bytes (no metadata) and their alt text."""
+
+    data: bytes
+    content_type: str
+    alt: str
+    sha256: str
+    width: int = 0
+    height: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +65,8 @@ class Post:
     version: int = 1
     change_note: str | None = None
     published_at: dt.datetime | None = None
+    #: Verified images, in order (up to 4); threads carry them on their first part.
+    images: tuple[Image, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,6 +129,8 @@ class Channel(abc.ABC):
     kind: ClassVar[str]
     #: Whether a live post's text can be changed in place (else a correction is a reply).
     supports_edit: ClassVar[bool] = True
+    #: Whether a correction that changes the images must replace the live post (publish anew, delete the old).
+    replaces_on_image_change: ClassVar[bool] = False
 
     def __init__(self, credentials: dict[str, Any], config: ChannelConfig):
         self.credentials = credentials

@@ -20,6 +20,7 @@ from ..base import (
     Channel,
     ChannelConfig,
     ChannelError,
+    Image,
     OutcomeUnknownError,
     PermanentError,
     Post,
@@ -74,6 +75,13 @@ def _normalise(text: str | None) -> str:
     return (text or "").replace("\r\n", "\n").strip()
 
 
+def _feed_text(text: str, post: Post) -> str:
+    """The feed post's message: with photos attached there is no link preview, so the link goes in the text."""
+    if post.images and post.link and post.link not in text:
+        return f"{text}\n\n{post.link}"
+    return text
+
+
 def _post_url(post_id: str) -> str:
     return POST_URL.format(post_id=post_id)
 
@@ -88,6 +96,8 @@ class FacebookChannel(FacebookReads, Channel):
 
     kind = "facebook"
     supports_edit = True
+    #: A post's photos cannot be swapped by an edit: a correction that changes them replaces the post.
+    replaces_on_image_change = True
 
     def __init__(self, credentials: dict[str, Any], config: ChannelConfig):
         super().__init__(credentials, config)
@@ -154,12 +164,19 @@ class FacebookChannel(FacebookReads, Channel):
                  on_part: Callable[[str], None]) -> PublishResult:
         """Post on the Page's feed; a post already made (``posted``) is not made again.
 
-        Page posts are not threaded, so ``reply_to`` is not used: corrections edit the post.
+        Images are uploaded to the Page unpublished first (``POST /{page}/photos``,
+        ``published=false``, with ``alt_text_custom``), then attached to the feed
+        post (``attached_media``). An unpublished photo shows nowhere, so one left
+        by an attempt that never posted is harmless. Page posts are not threaded,
+        so ``reply_to`` is not used: corrections edit the post.
         """
         if posted:
-            return self._result(posted[0])
-        data = {"message": self.stored_parts(post)[0]}
-        if post.link:
+            return self._result(posted[0], posted[1:])
+        data: dict[str, Any] = {"message": _feed_text(self.stored_parts(post)[0], post)}
+        photos = [self._upload_photo(image) for image in post.images]
+        for index, photo_id in enumerate(photos):
+            data[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
+        if post.link and not photos:
             data["link"] = post.link
         answer = self._call("publish", self.graph.post, f"{self.page_id}/feed", **data)
         post_id = str(answer.get("id") or "") if isinstance(answer, dict) else ""
@@ -169,12 +186,22 @@ class FacebookChannel(FacebookReads, Channel):
                 "look for it on the page before trying again."
             )
         on_part(post_id)
-        return self._result(post_id)
+        return self._result(post_id, tuple(photos))
+
+    def _upload_photo(self, image: Image) -> str:
+        """Upload one image to the Page, unpublished, with its alt text; the photo's id."""
+        answer = self._call("upload", self.graph.upload, f"{self.page_id}/photos",
+                            files={"source": ("image", image.data, image.content_type)},
+                            published="false", alt_text_custom=image.alt)
+        photo_id = str(answer.get("id") or "") if isinstance(answer, dict) else ""
+        if not photo_id:
+            raise TransientError("Facebook took the photo without saying its id. Crier will try again.")
+        return photo_id
 
     def edit(self, remote_id: str, post: Post) -> PublishResult:
         """Replace the live post's text (Facebook keeps the original link)."""
         post_id = self._object_id(remote_id)
-        message = self.stored_parts(post)[0]
+        message = _feed_text(self.stored_parts(post)[0], post)
         answer = self._call("edit", self.graph.post, post_id, message=message)
         if not (isinstance(answer, dict) and answer.get("success") is True):
             raise PermanentError("Facebook did not accept the change to the post.")
@@ -199,7 +226,7 @@ class FacebookChannel(FacebookReads, Channel):
         """The newest post on the Page whose text is the stored post's (made after ``since``), if any."""
         if not post.parts:
             return None
-        wanted = _normalise(post.parts[0])
+        wanted = _normalise(_feed_text(post.parts[0], post))
         args: dict[str, Any] = {"fields": "id,message,created_time", "limit": FEED_PAGE_SIZE}
         if since is not None:
             if since.tzinfo is None:
@@ -225,8 +252,9 @@ class FacebookChannel(FacebookReads, Channel):
         self.graph.close()
 
     # Helpers ------------------------------------------------------------
-    def _result(self, post_id: str) -> PublishResult:
-        return PublishResult(remote_id=post_id, url=_post_url(post_id), part_ids=(post_id,))
+    def _result(self, post_id: str, photos: tuple[str, ...] = ()) -> PublishResult:
+        # The photos ride along as parts, so that a withdrawal deletes them with the post.
+        return PublishResult(remote_id=post_id, url=_post_url(post_id), part_ids=(post_id, *photos))
 
     def _object_id(self, remote_id: str) -> str:
         post_id = str(remote_id or "").strip()

@@ -71,19 +71,23 @@ class GraphClient:
         """``POST /<version>/<path>`` with ``fields`` as form data."""
         return self.request("POST", path, data=fields)
 
+    def upload(self, path: str, files: dict[str, tuple[str, bytes, str]], **fields: Any) -> Any:
+        """``POST /<version>/<path>`` as multipart: ``fields`` and the ``files`` (name -> (filename, bytes, type))."""
+        return self.request("POST", path, data=fields, files=files)
+
     def delete(self, path: str) -> Any:
         """``DELETE /<version>/<path>``."""
         return self.request("DELETE", path, params={})
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                data: dict[str, Any] | None = None) -> Any:
+                data: dict[str, Any] | None = None, files: dict[str, Any] | None = None) -> Any:
         """One Graph call; its JSON result, or GraphError for any failure answer."""
         signed = data if data is not None else params
         if self._proof and signed is not None:
             signed.setdefault("appsecret_proof", self._proof)
         # The token travels in the Authorization header, never in a URL, where
         # HTTP libraries and proxies log it; the proof is no secret.
-        response = self.session.request(method, f"{self.version}/{path}", params=params, data=data,
+        response = self.session.request(method, f"{self.version}/{path}", params=params, data=data, files=files,
                                         headers={"Authorization": f"OAuth {self._access_token}"})
         try:
             result = response.json()

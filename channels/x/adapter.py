@@ -29,6 +29,7 @@ from ..base import (
     PublishResult,
     register,
 )
+from .media import XMediaUploader
 from .reads import XReads
 from .text import MAX_WEIGHTED_LENGTH, invalid_characters, split_thread, weighted_length
 
@@ -237,15 +238,17 @@ class XChannel(XReads, Channel):
 
         Parts in ``posted`` are live already and are never posted again. An
         error raised part-way carries every part id posted so far in ``posted_parts``.
+        The images (uploaded first, with their alt texts) go on the first part.
         """
         parts = self.stored_parts(post)
         done = list(posted)
         try:
             # Known before posting, so that a failed look-up never follows a post that went out.
             self._me()
+            media_ids = self._upload(post) if post.images and not done else []
             previous = done[-1] if done else reply_to
             for text in parts[len(done):]:
-                previous = self._create(text, previous)
+                previous = self._create(text, previous, media_ids if not done else [])
                 done.append(previous)
                 log.info("posted part %d of %d to X as %s", len(done), len(parts), previous)
                 on_part(previous)
@@ -254,9 +257,18 @@ class XChannel(XReads, Channel):
             raise
         return PublishResult(remote_id=done[0], url=self.status_url(done[0]), part_ids=tuple(done))
 
-    def _create(self, text: str, reply_to: str | None) -> str:
+    def _upload(self, post: Post) -> list[str]:
+        """Upload the post's images (an unused upload is harmless: X discards it)."""
+        uploader = XMediaUploader({key: self.credentials[key] for key in CREDENTIAL_KEYS}, self.config)
         try:
-            response = self.client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=True)
+            return uploader.upload_all(post.images)
+        finally:
+            uploader.close()
+
+    def _create(self, text: str, reply_to: str | None, media_ids: list[str] | None = None) -> str:
+        try:
+            response = self.client.create_tweet(text=text, in_reply_to_tweet_id=reply_to,
+                                                media_ids=media_ids or None, user_auth=True)
         except _TWEEPY_ERRORS as exc:
             raise classify_error(exc, creating=True) from exc
         post_id = (response.data or {}).get("id")

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from . import accounts, incidents, insights, messages, notices, pauses, publishing, review, templates, users  # noqa: F401  (they register their routes)
+from . import (  # noqa: F401  (they register their routes)
+    accounts,
+    incidents,
+    insights,
+    media,
+    messages,
+    notices,
+    pauses,
+    publishing,
+    review,
+    templates,
+    users,
+)
 from .base import bp
 from .errors import install
 from .openapi import openapi_document

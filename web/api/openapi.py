@@ -104,10 +104,16 @@ class Route:
     parameters: tuple[dict[str, Any], ...] = ()
     description: str | None = None
     body_required: bool = True
+    #: A multipart upload (one ``file``) instead of a JSON body.
+    upload: bool = False
 
 
 ROUTES = (
     Route("get", "/openapi.json", "This document", None, "The OpenAPI document", ()),
+    Route("post", "/media", "Upload an image: decoded, oriented, re-encoded and stripped of all metadata",
+          s.MediaUploaded, "The stored image", (400, 401, 403, 413, 422), WRITERS, status=201, upload=True,
+          description="Multipart field `file`: a JPEG, PNG, still GIF or WebP up to CRIER_MEDIA_MAX_BYTES "
+                      "(default 5 MB). Attach it to a message as images: [{media: id, alt: text}]."),
     Route("get", "/accounts", "List channel accounts (never their credentials)", s.AccountList,
           "Every channel account", (401,), ANYONE),
     Route("post", "/accounts", "Add a channel account; its credentials are stored encrypted", s.Account,
@@ -221,6 +227,11 @@ def _operation(route: Route) -> dict[str, Any]:
         op["description"] = text
     if route.parameters:
         op["parameters"] = list(route.parameters)
+    if route.upload:
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary",
+                                    "description": "A JPEG, PNG, still GIF or WebP image"}}}}}}
     if route.body is not None:
         op["requestBody"] = {"required": route.body_required, "content": {"application/json": {"schema": _ref(route.body)}}}
     if route.roles is None:

@@ -24,5 +24,7 @@ def withdraw_message(user, message_id: int):
 def correct_message(user, message_id: int):
     data = read_body(Correction)
     session = db()
-    message = corrections.correct(session, user, message_id, data.body, data.change_note, data.variants)
+    images = data.model_dump(exclude_unset=True).get("images")
+    message = corrections.correct(session, user, message_id, data.body, data.change_note, data.variants,
+                                  images=images)
     return answer(Corrected.of(session, message, change_note=message.latest.change_note))

@@ -19,6 +19,7 @@ from channels.simulators.xapi import XSimulator
 from workflow.accounts import demo
 from workflow.core.migrate import upgrade as migrate_upgrade
 from workflow.insights import gazetteer
+from workflow.media import demo as media_demo
 from workflow.messages import demo as messages_demo
 from workflow.messages import library
 
@@ -111,6 +112,7 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
             demo.populate_audiences(x_sim, graph_sim, registered)
             gazetteer.ensure_demo(session)
             messages_demo.ensure_legal_example(session)
+            media_demo.ensure_demo_appeal(session, made)
         exe = [sys.executable, "-m", "web.cli"]
         children.append(subprocess.Popen([*exe, "worker", "--pool", "threads", "--concurrency", str(concurrency),
                                           "--loglevel", "INFO"]))

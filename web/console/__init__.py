@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401 - the views register themselves on bp
     insights,
     library,
     live,
+    media,
     notices,
     review,
     signin,

@@ -18,17 +18,19 @@ from workflow.messages.checks import context_of, text_findings
 from workflow.messages.models import Incident, Message
 from workflow.messages.placeholders import placeholders
 from workflow.messages.states import EDITABLE, MessageState
+from workflow.messages.versions import image_digests, stored_images
 from workflow.scheduling.rules import check_publish_window, parse_publish_at
 
 from ..auth import console_user
 from ..context import db
 from . import bp, present
+from .media import images_for_form, images_from_form, upload_from_request, with_urls
 from .review import legal_in_effect
 
 # States in which autosave may write a version: before anyone is asked to verify it.
 AUTOSAVE_STATES = frozenset({"draft", "rejected"})
 FIELDS = frozenset({"body", "accounts", "variants", "incident", "incident_title", "publish_at", "recurrence",
-                    "template", "values"})
+                    "template", "values", "images"})
 RECURRENCE_CHOICES = [
     ("", "Does not repeat"),
     ("FREQ=DAILY", "Every day"),
@@ -65,6 +67,7 @@ def data_from_form(form) -> dict[str, Any]:
         "version": form.get("version", ""),
         "template": form.get("template", ""),
         "values": {key[len("value-"):]: value for key, value in form.items() if key.startswith("value-")},
+        **({"images": images} if (images := images_from_form(form)) is not None else {}),
     }
 
 
@@ -100,6 +103,8 @@ def service_data(raw: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         "publish_at": (raw.get("publish_at") or None),
         "recurrence": (raw.get("recurrence") or None),
     }
+    if isinstance(raw.get("images"), list):
+        data["images"] = raw["images"]
     if creating:
         template_id, values = _template_choice(raw)
         if template_id is not None:
@@ -125,7 +130,8 @@ def _unchanged(session, message: Message, data: Mapping[str, Any]) -> bool:
     return (draft.body == latest.body and list(draft.accounts) == list(latest.targets)
             and dict(draft.variants) == dict(latest.variants or {})
             and draft.publish_at == latest.publish_at
-            and (draft.recurrence or None) == (latest.recurrence or None))
+            and (draft.recurrence or None) == (latest.recurrence or None)
+            and image_digests(draft.images) == image_digests(stored_images(latest)))
 
 
 def _load_for_edit(message_id: int) -> Message:
@@ -175,6 +181,7 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
             else request.args.get("incident", "") if message is None else "",
             "publish_at": london.input_value(latest.publish_at) if latest else "",
             "recurrence": (latest.recurrence or "") if latest else "",
+            "images": images_for_form(latest),
         }
     chosen = [a for a in all_accounts if a.id in set(form.get("accounts") or [])]
     link = present.preview_link(session, message, chosen)
@@ -194,7 +201,7 @@ def _compose_page(message: Message | None, form: Mapping[str, Any] | None = None
         template_note=template_note,
         message=message, latest=latest, groups=groups, incidents=incidents, form=form,
         errors=errors or {}, previews=previews, warnings=warnings,
-        recurrence_choices=recurrence_choices,
+        recurrence_choices=recurrence_choices, images=with_urls(form.get("images")),
         autosave=message is None or str(message.status) in AUTOSAVE_STATES,
         **legal_in_effect(message, incident),
     ), status
@@ -225,6 +232,8 @@ def _chosen_incident(session, message: Message | None, choice: Any) -> Incident 
 
 
 def _handle_post(message: Message | None):
+    # The form may carry an image (without the page's script): allow the image limit, not the JSON one.
+    request.max_content_length = settings_of(db()).media_max_bytes + 256 * 1024
     raw = data_from_form(request.form)
     action = request.form.get("action", "save")
     if action in ("pick", "fill"):
@@ -235,6 +244,11 @@ def _handle_post(message: Message | None):
             return _compose_page(message, raw, {"template" if exc.field != "values" else "values": exc.message},
                                  exc.status if exc.status < 500 else 400)
     try:
+        # Without the page's script, a file chosen in the form is uploaded with it.
+        added = upload_from_request("image-file")
+        if added is not None:
+            raw.setdefault("images", [])
+            raw["images"] = [*raw["images"], {"media": added.id, "alt": request.form.get("image-file-alt", "")}]
         saved, written = save(raw, message)
     except CrierError as exc:
         db().rollback()

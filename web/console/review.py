@@ -19,6 +19,7 @@ from ..auth import console_user
 from ..context import db
 from . import bp, present
 from .forms import attempt
+from .media import with_urls
 from .views import user_names
 
 
@@ -52,6 +53,9 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
     names = user_names([message.author_id] + [v.editor_id for v in message.versions]
                        + [d.reviewer_id for d in message.decisions])
     state = str(message.status)
+    images = with_urls(versions.stored_images(latest))
+    images_changed = previous is not None and (versions.image_digests(versions.stored_images(previous))
+                                               != versions.image_digests(images))
     return render_template(
         "console/message.html", title=f"Message {message.id}: {present.state_label(state)}",
         message=message, latest=latest, previous=previous, previews=previews, checks=checks,
@@ -62,7 +66,11 @@ def message_page(message: Message, errors: dict[str, str] | None = None, form: d
         changes=present.version_changes(session, previous, latest),
         blocker=policy.approval_blocker(user, message),
         can_edit=policy.can_edit(user, message),
-        user=user, errors=errors or {}, form=form or {}, state=state,
+        user=user, errors=errors or {}, form=form or {}, state=state, images=images,
+        images_changed=images_changed,
+        replaces_facebook=images_changed and any(
+            str(d.state) == "sent" and d.account is not None and d.account.kind == "facebook"
+            for d in message.deliveries),
         overdue=is_overdue(session, message.id),
         needs_authority=[f for f in findings if f["code"] == review.NEEDS_AUTHORITY],
         **legal_in_effect(message),

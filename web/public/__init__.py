@@ -22,7 +22,9 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.http import is_resource_modified
 
 from workflow.core.errors import ValidationError
+from workflow.core.runtime import settings_of
 from workflow.insights import visits
+from workflow.media.storage import StorageError, store_for
 from workflow.website import cap as website_cap
 from workflow.website import pages as website_pages
 from workflow.website import shapes
@@ -184,6 +186,31 @@ def _counted_visit(slug: str, build: Callable[[], Response]) -> Response:
     response.cache_control.public = False
     response.cache_control.max_age = None
     return response
+@bp.get("/news/<slug>/images/<name>")
+def update_image(slug: str, name: str):
+    """One image of a live update (its stored bytes, without metadata); 410 once the update is withdrawn."""
+    validators = _validators(message_slug=slug)
+    if not validators.ever_public:
+        return _plain("No such image.", 404)
+
+    def build() -> Response:
+        result = website_pages.update_by_slug(db(), slug)
+        if result.status == website_pages.WITHDRAWN:
+            return _plain("This image has been withdrawn.", 410)
+        image = next((i for i in result.update.images if i.file_name == name), None) if result.update else None
+        if image is None:
+            return _plain("No such image.", 404)
+        try:
+            data = store_for(settings_of(db())).get(image.storage_key)
+        except StorageError:
+            response = _plain("The image cannot be served just now.", 503)
+            response.headers["Retry-After"] = "30"
+            return response
+        if data is None:
+            return _plain("No such image.", 404)
+        return Response(data, mimetype=image.content_type)
+
+    return conditional(validators, build)
 
 
 @bp.get("/incidents/<slug>")

@@ -37,7 +37,7 @@ from lxml import etree
 
 from workflow.core.london import long_label as london
 from workflow.website import urls
-from workflow.website.shapes import CapAlert, PublicUpdate, public_text
+from workflow.website.shapes import CapAlert, PublicImage, PublicUpdate, public_text
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -70,6 +70,10 @@ class Site:
 
     def cap_document(self, identifier: str) -> str:
         return urls.cap_url(self.base_url, identifier)
+
+    def image(self, slug: str, image: PublicImage) -> str:
+        """The public address of one image of an update."""
+        return urls.public_url(self.base_url, f"/news/{slug}/images/{image.file_name}")
 
 
 def atom_time(value: dt.datetime) -> str:
@@ -140,6 +144,10 @@ def news_feed(site: Site, updates: Sequence[PublicUpdate], updated: dt.datetime 
         _sub(entry, a + "published", atom_time(update.published))
         _sub(entry, a + "updated", atom_time(update.updated))
         _sub(entry, a + "link", rel="alternate", type="text/html", href=site.page(update.slug))
+        if update.images:
+            first = update.images[0]
+            _sub(entry, a + "link", rel="enclosure", type=first.content_type, length=str(first.bytes),
+                 title=first.alt[:200], href=site.image(update.slug, first))
         if update.incident is not None:
             _sub(entry, a + "category", term=update.incident.slug, label=update.incident.title)
         _sub(entry, a + "content", update_summary(update), type="text")
@@ -218,6 +226,14 @@ def cap_document(site: Site, alert: CapAlert) -> bytes:
     _sub(info, c + "headline", _headline(update.headline))
     _sub(info, c + "description", update_summary(update))
     _sub(info, c + "web", site.page(update.slug))
+    for image in update.images:
+        resource = _sub(info, c + "resource")
+        _sub(resource, c + "resourceDesc", f"Image {image.number}: {image.alt}")
+        _sub(resource, c + "mimeType", image.content_type)
+        _sub(resource, c + "size", str(image.bytes))
+        _sub(resource, c + "uri", site.image(update.slug, image))
+        if image.sha1:
+            _sub(resource, c + "digest", image.sha1)
     if alert.incident.area:
         area = _sub(info, c + "area")
         _sub(area, c + "areaDesc", alert.incident.area)

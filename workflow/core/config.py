@@ -171,6 +171,15 @@ class Settings:
         if self.facebook_graph_url.rstrip("/") == DEFAULT_GRAPH_URL:
             return DEFAULT_FACEBOOK_LOGIN_URL
         return self.facebook_graph_url.rstrip("/")
+    # Images: where their bytes live (a folder, default media/ in the instance folder, or
+    # s3://bucket[/prefix]), an S3-compatible endpoint, the largest upload, and how many
+    # days a withdrawn message's (or an unused upload's) images stay before removal.
+    media_storage: str = ""
+    media_s3_endpoint_url: str = ""
+    media_max_bytes: int = 5 * 1024 * 1024
+    media_retention_days: int = 30
+    # Where X's media endpoints live, only if not at CRIER_X_API_URL.
+    x_upload_url: str = ""
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> "Settings":
@@ -256,9 +265,28 @@ class Settings:
             raise SettingsError("CRIER_LOGIN_MAX_DELAY is a few seconds: between 0 and 30")
         if self.proxy_hops < 0:
             raise SettingsError("CRIER_PROXY_HOPS cannot be negative")
+        self._check_media()
         if self.audit_key and len(self.audit_key) < 32:
             # Never echo a key: it is a secret even when too short.
             raise SettingsError("CRIER_AUDIT_KEY must be at least 32 characters (e.g. from crier keys generate)")
+
+    def _check_media(self) -> None:
+        if not 1024 <= self.media_max_bytes <= 50 * 1024 * 1024:
+            raise SettingsError("CRIER_MEDIA_MAX_BYTES must be between 1024 and 52428800 (50 MB), "
+                                f"not {self.media_max_bytes!r}")
+        if self.media_retention_days < 0:
+            raise SettingsError("CRIER_MEDIA_RETENTION_DAYS cannot be negative")
+        storage = self.media_storage
+        if storage and (("://" in storage and not storage.startswith("s3://"))
+                        or (storage.startswith("s3://") and not re.fullmatch(
+                            r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?", storage))):
+            raise SettingsError("CRIER_MEDIA_STORAGE is a folder or s3://bucket[/prefix], "
+                                f"not {storage!r}")
+        for name in ("media_s3_endpoint_url", "x_upload_url"):
+            value = getattr(self, name)
+            parts = urlsplit(value)
+            if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+                raise SettingsError(f"CRIER_{name.upper()} must be an http(s) address, not {value!r}")
 
     def _check_contacts(self) -> None:
         for number in self.force_phone_numbers:

@@ -106,6 +106,8 @@ def configuration(instance: Path, overrides: Mapping[str, Any] | None = None,
         config["SECRET_KEY"] = instance_secret(instance)
     if not config.get("AUDIT_KEY"):
         config["AUDIT_KEY"] = instance_secret(instance, "audit_key")
+    if not config.get("MEDIA_STORAGE"):
+        config["MEDIA_STORAGE"] = str(instance / "media")
     if not config.get("AUDIT_CHECKPOINTS"):
         config["AUDIT_CHECKPOINTS"] = str(instance / "audit-checkpoints")
     return config

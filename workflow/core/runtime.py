@@ -54,6 +54,7 @@ def channel_config(settings: Settings) -> ChannelConfig:
     """The adapters' view of the settings."""
     return ChannelConfig(
         x_api_url=settings.x_api_url,
+        x_upload_url=settings.x_upload_url,
         facebook_graph_url=settings.facebook_graph_url,
         facebook_graph_version=settings.facebook_graph_version,
         public_base_url=settings.public_base_url,

@@ -69,9 +69,11 @@ class Job:
     queue: str
     credentials: dict[str, Any]
     post: Post | None
-    operation: str  # "publish" | "edit" | "delete"
+    operation: str  # "publish" | "edit" | "replace" | "delete"
     reply_to: str | None = None
     target_id: str | None = None
+    # A replacement's first publication, whose live post moves to the new one.
+    root_id: int | None = None
     delete_ids: list[str] = dataclasses.field(default_factory=list)
     posted_parts: list[str] = dataclasses.field(default_factory=list)
     reconcile: bool = False
@@ -83,6 +85,8 @@ class Job:
     limits: list[Limit] = dataclasses.field(default_factory=list)
     # A lapsed lease's platform call may land until then: no new post before it.
     in_flight_until: dt.datetime | None = None
+    # The verified images (digest, type, alt) to load from storage just before the call.
+    images: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -127,6 +127,16 @@ def _finish(session: Session, d: Delivery, events: list[Event], now: dt.datetime
 TROUBLE = {"delivery.failed": NoticeEvent.FAILED, "delivery.unknown": NoticeEvent.UNKNOWN}
 
 
+def _moved(session: Session, root_id: int, replacement: Delivery) -> None:
+    """The live post was replaced (new images): the first publication now points at the new post,
+    so later corrections edit it and a withdrawal deletes it (and its photos)."""
+    root = session.get(Delivery, root_id)
+    if root is not None:
+        root.remote_id = replacement.remote_id
+        root.url = replacement.url
+        root.posted_parts = list(replacement.posted_parts or [])
+
+
 def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog) -> Outcome:
     settings = runtime.settings
     now = utcnow()
@@ -154,6 +164,8 @@ def record_outcome(runtime: Runtime, job: Job, res: CallResult, logger: TaskLog)
                 d.url = result.url
                 # The platform's answer gives the thread's order.
                 d.posted_parts = merge_parts(list(result.part_ids) or [result.remote_id], d.posted_parts or [])
+                if job.operation == "replace" and job.root_id is not None:
+                    _moved(session, job.root_id, d)
             action = {"publish": "delivery.sent", "correct": "delivery.corrected",
                       "withdraw": "delivery.withdrawn"}[d.purpose]
             message = d.message

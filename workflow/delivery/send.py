@@ -59,10 +59,12 @@ from workflow.delivery.leases import _Heartbeat, claim_delivery, in_flight_until
 from workflow.delivery.models import ACTIVE, Delivery, DeliveryPurpose, DeliveryState
 from workflow.delivery.outcomes import defer, record_outcome, settle_early
 from workflow.delivery.ratelimit import Limiter, NoLimiter, limits_for
+from workflow.media.service import load_images
+from workflow.media.storage import StorageError
 from workflow.messages import exercise
 from workflow.messages.models import Message
 from workflow.messages.states import MessageState
-from workflow.messages.versions import post_for
+from workflow.messages.versions import image_digests, post_for, stored_images
 from workflow.scheduling.pause import active_pause_for, pause_mark
 
 log = logging.getLogger("crier.delivery")
@@ -90,6 +92,17 @@ def _post_ids(post: Delivery) -> list[str]:
         if rid and rid not in ids:
             ids.append(rid)
     return ids
+
+
+def _images_changed(session: Session, d: Delivery) -> bool:
+    """Whether ``d``'s version carries other images (or alt texts) than the live post on its account."""
+    live = session.execute(select(Delivery).where(
+        Delivery.message_id == d.message_id, Delivery.account_id == d.account_id, Delivery.id != d.id,
+        Delivery.state == DS.SENT, Delivery.purpose.in_((DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)))
+        .order_by(Delivery.sent_at.desc(), Delivery.id.desc()).limit(1)).scalars().first()
+    if live is None:
+        return False
+    return image_digests(stored_images(live.version)) != image_digests(stored_images(d.version))
 
 
 def _prepare(session: Session, claim: Claim) -> Job:
@@ -146,6 +159,11 @@ def _prepare(session: Session, claim: Claim) -> Job:
         if purpose == DeliveryPurpose.WITHDRAW:
             job.operation = "delete"
             job.delete_ids = _post_ids(root)
+        elif adapter.replaces_on_image_change and _images_changed(session, d):
+            # The platform cannot swap a post's images: publish the corrected post, then delete the old one.
+            job.operation = "replace"
+            job.delete_ids = _post_ids(root)
+            job.root_id = root.id
         elif adapter.supports_edit:
             job.operation = "edit"
             job.target_id = root.remote_id
@@ -157,6 +175,7 @@ def _prepare(session: Session, claim: Claim) -> Job:
         except CrierError as exc:
             raise Early("fail", exc.message) from None
         job.expected_parts = len(job.post.parts)
+        job.images = stored_images(d.version)
         job.limits = limits_for(settings, job.kind, account.id)
     job.reconcile = needs_reconcile and job.operation == "publish"
     job.reconcile_only = withdrawn and job.operation == "publish"
@@ -175,6 +194,15 @@ def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None],
             return CallResult("sent")
         if job.operation == "edit":
             return CallResult("sent", channel.edit(job.target_id, job.post))
+        if job.operation == "replace":
+            # The old post first (the platform refuses a duplicate of a live post), then the new
+            # one; deleting twice is harmless, and a repeat finds the new post instead of posting again.
+            for remote_id in job.delete_ids:
+                channel.delete(remote_id)
+            found = channel.find_recent(job.post, since=job.since)
+            if found is None or found.remote_id in job.delete_ids:
+                found = channel.publish(job.post)
+            return CallResult("sent", found)
         if job.reconcile:
             found = channel.find_recent(job.post, since=job.since)
             job.reconciled = True
@@ -204,7 +232,7 @@ def _call_platform(channel: Channel, job: Job, on_part: Callable[[str], None],
         return CallResult("permanent", error=exc)
     except OutcomeUnknownError as exc:
         # Editing and deleting are safe to repeat; only a new post needs reconciling.
-        return CallResult("unknown" if job.operation == "publish" else "transient", error=exc)
+        return CallResult("unknown" if job.operation in ("publish", "replace") else "transient", error=exc)
 
 
 class _StillInFlightError(OutcomeUnknownError):
@@ -289,6 +317,15 @@ def _send(runtime: Runtime, job: Job, limiter: Limiter, channel_factory: Callabl
             wait = 0.0
         if wait > 0:
             return defer(runtime, job, wait, f"waiting for the {job.kind} posting limit", logger)
+    if job.images and job.post is not None:
+        # Read outside any transaction, and checked against the digests the approval covered.
+        try:
+            job.post = dataclasses.replace(job.post, images=load_images(runtime.settings, job.images))
+        except StorageError as exc:
+            return record_outcome(runtime, job, CallResult("transient", error=TransientError(exc.message)), logger)
+        except CrierError as exc:
+            return record_outcome(runtime, job, CallResult("permanent", error=PermanentError(
+                f"{exc.message}; nothing was sent")), logger)
     soft, hard = time_limits(runtime.settings)
     try:
         channel = channel_factory(job.kind, job.credentials, config)
@@ -314,7 +351,7 @@ def _send(runtime: Runtime, job: Job, limiter: Limiter, channel_factory: Callabl
         # A fault outside the adapter's classification (a bug, a library
         # surprise): a post may or may not have been made, so reconcile.
         logger.exception("unexpected error from the %s adapter", job.kind)
-        res = CallResult("unknown" if job.operation == "publish" else "transient",
+        res = CallResult("unknown" if job.operation in ("publish", "replace") else "transient",
                       error=OutcomeUnknownError(f"unexpected error: {type(exc).__name__}", posted_parts=posted))
     finally:
         try:

@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import logging
 import threading
+import time
 from typing import Callable
 
 from sqlalchemy import and_, func, or_, select, update
@@ -36,6 +37,7 @@ from workflow.core.runtime import Dispatcher, Runtime, audit_key
 from workflow.core.unit_of_work import transaction
 from workflow.delivery.models import Delivery, DeliveryState
 from workflow.insights.passes import wake_if_due
+from workflow.media.service import purge_expired
 from workflow.messages import appeals
 from workflow.notices.sweeper import sweep_notices
 from workflow.scheduling.recurrence import plan_due_occurrences
@@ -46,6 +48,9 @@ DS = DeliveryState
 
 #: At most this many deliveries are woken per pass (the next pass takes the rest).
 BATCH = 2000
+#: Seconds between looks for images past their retention period.
+PURGE_EVERY = 60.0
+_last_purge: dict[int, float] = {}
 
 
 def redispatch_after(sweep_interval: float) -> float:
@@ -155,7 +160,22 @@ def sweep(runtime: Runtime, dispatcher: Dispatcher | None = None, *, now: dt.dat
                 write_checkpoint(session, audit_key(runtime.settings), runtime.settings.audit_checkpoints)
         except Exception:
             log.exception("writing the audit checkpoint failed")
+    purge_images(runtime, now=now)
     return SweepReport(planned, woken)
+
+
+def purge_images(runtime: Runtime, *, now: dt.datetime | None = None, force: bool = False) -> list[int]:
+    """Remove from storage, about once a minute, the images no live message needs past their retention."""
+    clock = time.monotonic()
+    if not force and clock - _last_purge.get(id(runtime), -PURGE_EVERY) < PURGE_EVERY:
+        return []
+    _last_purge[id(runtime)] = clock
+    try:
+        with runtime.session() as session, transaction(session):
+            return purge_expired(session, now)
+    except Exception:
+        log.exception("removing expired images failed; trying again later")
+        return []
 
 
 def run_scheduler(runtime: Runtime, dispatcher: Dispatcher | None = None, *,

@@ -47,11 +47,12 @@ def _has_live_post(session: Session, message: Message) -> bool:
 
 @transactional
 def correct(session: Session, actor: User, message_id: Any, body: Any, change_note: Any,
-            variants: Mapping[str, str] | None = None) -> Message:
+            variants: Mapping[str, str] | None = None, images: Any = None) -> Message:
     """Correct a live message: a new version with a change note, verified again before it goes out.
 
     Without ``variants`` every channel carries the corrected ``body``: an old
-    per-channel wording would keep the mistake. Approving it voids nothing
+    per-channel wording would keep the mistake. ``images`` (``[{media, alt}]``)
+    replaces the images; None keeps them. Approving it voids nothing
     that is out; until then earlier approvals are void and unsent deliveries
     are cancelled, so the wrong text goes nowhere new.
     """
@@ -74,6 +75,8 @@ def correct(session: Session, actor: User, message_id: Any, body: Any, change_no
             f"nothing of this {status.replace('_', ' ')} message is out yet: edit it instead")
     latest = message.latest
     data: dict[str, Any] = {"body": body, "change_note": change_note, "variants": dict(variants or {})}
+    if images is not None:
+        data["images"] = images
     if not latest.recurrence:
         # The old publish time has passed: a correction goes out when it is verified.
         data["publish_at"] = None

@@ -18,6 +18,7 @@ from workflow.core.runtime import settings_of
 from workflow.core.text import clean_text, slugify
 from workflow.core.unit_of_work import transactional
 from workflow.delivery.planning import cancel_unsent, refuse_while_publishing
+from workflow.media.service import validate_images
 from workflow.messages import legal
 from workflow.messages.appeal_rules import earlier_appeal, parse_appeal
 from workflow.messages.incidents import resolve_incident
@@ -27,7 +28,7 @@ from workflow.messages.queries import get_message
 from workflow.messages.review import void_approvals
 from workflow.messages.states import EDITABLE, LIVE, MessageState, transition
 from workflow.messages.templates import usable_template
-from workflow.messages.versions import Draft, new_version
+from workflow.messages.versions import Draft, new_version, stored_images
 from workflow.notices import events as notices
 from workflow.scheduling.rules import parse_publish_at, validate_recurrence
 
@@ -89,7 +90,11 @@ def validate_draft(session: Session, data: Mapping[str, Any], base: MessageVersi
     note = data["change_note"] if "change_note" in data else (base.change_note if base else None)
     if note is not None:
         note = clean_text(note, "the change note", 1000, "change_note")
-    return Draft(body, accounts, variants, publish_at, recurrence, note)
+    if "images" in data:
+        images = validate_images(session, data["images"])
+    else:
+        images = stored_images(base) if base is not None else []
+    return Draft(body, accounts, variants, publish_at, recurrence, note, images)
 
 
 @transactional

@@ -13,12 +13,13 @@ from typing import Any, Iterable
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from channels.base import Post, channel_class
+from channels.base import Image, Post, channel_class
 from workflow.accounts.channel_accounts import accounts_by_id
 from workflow.accounts.models import ChannelAccount, User
 from workflow.audit.chain import canonical_json
 from workflow.core.errors import InvalidStateError, ValidationError
 from workflow.insights.visits import account_link
+from workflow.media.service import attach
 from workflow.messages import exercise
 from workflow.messages.models import Message, MessageVersion
 from workflow.website.urls import message_link
@@ -34,6 +35,8 @@ class Draft:
     publish_at: dt.datetime | None = None
     recurrence: str | None = None
     change_note: str | None = None
+    #: ``[{media, alt, sha256, content_type, width, height, bytes}]``, in order (see workflow.media).
+    images: list[dict[str, Any]] = field(default_factory=list)
 
 
 def link_for(session: Session, message: Message, targets: Iterable[int]) -> str | None:
@@ -71,6 +74,16 @@ def stored_rendering(version: MessageVersion) -> Rendering:
                      {key: value["link"] for key, value in rendered if "link" in value})
 
 
+def stored_images(version: MessageVersion) -> list[dict[str, Any]]:
+    """The images ``version`` carries, each with its digest and alt text, as its hashed content records them."""
+    return list(json.loads(version.content).get("images") or [])
+
+
+def image_digests(images: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(digest, alt text) of each image: what makes two versions' images the same."""
+    return [(i["sha256"], i["alt"]) for i in images]
+
+
 def canonical_content(session: Session, message: Message, draft: Draft,
                       accounts: dict[int, ChannelAccount] | None = None) -> tuple[str, str]:
     """The canonical JSON of everything that would go out, and its SHA-256 (``accounts``: the
@@ -98,6 +111,8 @@ def canonical_content(session: Session, message: Message, draft: Draft,
         "change_note": draft.change_note,
         "link": link,
         "rendered": rendered,
+        # The images' bytes (by digest) and alt texts: changing either makes a new hash.
+        **({"images": draft.images} if draft.images else {}),
         **({"exercise": True} if exercise.is_exercise(message) else {}),
     })
     return content, hashlib.sha256(content.encode("utf-8")).hexdigest()
@@ -123,6 +138,7 @@ def new_version(session: Session, message: Message, editor: User, draft: Draft) 
     )
     session.add(version)
     session.flush()
+    attach(session, version, draft.images)
     return version
 
 
@@ -136,8 +152,10 @@ def _versions_are_immutable(session: Session, _context: Any, _instances: Any) ->
         raise InvalidStateError("a message version cannot be deleted")
 
 
-def post_for(message: Message, version: MessageVersion, account: ChannelAccount) -> Post:
-    """What ``account`` carries for ``version``: the posts stored and hashed when it was made."""
+def post_for(message: Message, version: MessageVersion, account: ChannelAccount,
+             images: tuple[Image, ...] = ()) -> Post:
+    """What ``account`` carries for ``version``: the posts stored and hashed when it was made,
+    with ``images``, the version's verified images as loaded for sending."""
     rendering = stored_rendering(version)
     parts = rendering.posts.get(str(account.id))
     if not parts:
@@ -154,4 +172,5 @@ def post_for(message: Message, version: MessageVersion, account: ChannelAccount)
         version=version.number,
         change_note=version.change_note,
         published_at=message.published_at,
+        images=tuple(images),
     )

@@ -6,6 +6,7 @@ from workflow.audit import models as _audit  # noqa: F401
 from workflow.core.database import Base, make_engine
 from workflow.delivery import models as _delivery  # noqa: F401
 from workflow.insights import models as _insights  # noqa: F401
+from workflow.media import models as _media  # noqa: F401
 from workflow.messages import models as _messages  # noqa: F401
 from workflow.notices import models as _notices  # noqa: F401
 from workflow.scheduling import models as _scheduling  # noqa: F401

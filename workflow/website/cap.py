@@ -83,7 +83,7 @@ def cap_alerts(session: Session, limit: int = 100, *, message_id: int | None = N
     history = sources.website_versions(ids).subquery("history")
     rows = session.execute(
         select(history.c.message_id, history.c.number, history.c.at, history.c.account_id,
-               MessageVersion.body, MessageVersion.variants, MessageVersion.change_note)
+               MessageVersion.body, MessageVersion.variants, MessageVersion.change_note, MessageVersion.content)
         .join(MessageVersion, MessageVersion.id == history.c.version_id)
         .order_by(history.c.message_id, history.c.number)
     ).all()
@@ -118,6 +118,7 @@ def _cap_alert(message: Any, versions: Sequence[Any]) -> CapAlert | None:
         text=sources.text_for(last.body, last.variants, last.account_id), version=last.number,
         published=first.at, updated=last.at, created_at=message.created_at, incident=incident,
         change_note=changes[-1].note if changes else None, corrected=bool(changes), changes=changes,
+        images=sources.images_of(last.content),
     )
     return CapAlert(
         identifier=earlier[-1][0], message_id=message.id, slug=message.slug,

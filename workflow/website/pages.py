@@ -43,6 +43,7 @@ from workflow.website.sources import (
     SHOWN,
     STATUS_WITHDRAWN,
     WITHDRAW,
+    images_of,
     incident_ref,
     sent_time,
     text_for,
@@ -118,7 +119,7 @@ def _updates_statement(*where: Any, order: str, descending: bool, before: tuple[
     return (
         select(
             Message.id, Message.slug, Message.kind, Message.created_at,
-            MV.number, MV.body, MV.variants, MV.change_note,
+            MV.number, MV.body, MV.variants, MV.change_note, MV.content,
             page.c.published, page.c.first_number, page.c.updated, page.c.account_id,
             Incident.id.label("incident_id"), Incident.slug.label("incident_slug"),
             Incident.title.label("incident_title"), Incident.area.label("incident_area"),
@@ -139,7 +140,7 @@ def _update_from_row(row: Any) -> PublicUpdate:
         version=row.number, published=row.published, updated=row.updated, created_at=row.created_at,
         incident=incident_ref(row),
         change_note=public_text(row.change_note) or None if row.number > row.first_number else None,
-        corrected=row.number > row.first_number,
+        corrected=row.number > row.first_number, images=images_of(row.content),
     )
 
 
@@ -194,7 +195,7 @@ def update_by_slug(session: Session, slug: str) -> UpdateLookup:
         first_account[s.version_id] = min(first_account.get(s.version_id, s.account_id), s.account_id)
     versions = session.execute(
         select(MessageVersion.id, MessageVersion.number, MessageVersion.body, MessageVersion.variants,
-               MessageVersion.change_note)
+               MessageVersion.change_note, MessageVersion.content)
         .where(MessageVersion.id.in_(list(first_at)))
         .order_by(MessageVersion.number)
     ).all()
@@ -207,6 +208,7 @@ def update_by_slug(session: Session, slug: str) -> UpdateLookup:
         version=shown.number, published=min(first_at.values()), updated=first_at[shown.id],
         created_at=row.created_at, incident=incident_ref(row),
         change_note=changes[-1].note if changes else None, corrected=bool(changes), changes=changes,
+        images=images_of(shown.content),
     )
     return UpdateLookup(LIVE, slug, update=update)
 

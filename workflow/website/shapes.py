@@ -63,6 +63,33 @@ class Change:
 
 
 @dataclasses.dataclass(frozen=True)
+class PublicImage:
+    """One image of the shown version, as the website serves it (stored bytes, no metadata)."""
+
+    number: int  # 1-based position
+    alt: str
+    sha256: str
+    sha1: str
+    content_type: str
+    width: int
+    height: int
+    bytes: int
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}[self.content_type]
+
+    @property
+    def file_name(self) -> str:
+        """The image's file name under its update's address: position and digest, so a new image is a new name."""
+        return f"{self.number}-{self.sha256[:16]}.{self.extension}"
+
+    @property
+    def storage_key(self) -> str:
+        return f"{self.sha256}.{self.extension}"
+
+
+@dataclasses.dataclass(frozen=True)
 class PublicUpdate:
     """One message as the website shows it."""
 
@@ -82,6 +109,8 @@ class PublicUpdate:
     corrected: bool
     #: Every correction, oldest first (filled in for a single page only).
     changes: tuple[Change, ...] = ()
+    #: The shown version's images, in order.
+    images: tuple[PublicImage, ...] = ()
 
     @property
     def headline(self) -> str:

@@ -3,6 +3,7 @@ what was withdrawn, and the text each shows. The pages, feeds and CAP alerts all
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from workflow.accounts.models import ChannelAccount, ChannelKind
 from workflow.delivery.models import Delivery, DeliveryPurpose, DeliveryState
 from workflow.messages.models import MessageVersion
 from workflow.messages.states import MessageState
-from workflow.website.shapes import IncidentRef, public_text
+from workflow.website.shapes import IncidentRef, PublicImage, public_text
 
 SENT = DeliveryState.SENT
 SHOWN = (DeliveryPurpose.PUBLISH, DeliveryPurpose.CORRECT)
@@ -75,3 +76,14 @@ def incident_ref(row: Any) -> IncidentRef | None:
     return IncidentRef(id=row.incident_id, slug=row.incident_slug, title=public_text(row.incident_title),
                        area=public_text(row.incident_area) or None, status=row.incident_status or "open",
                        exercise=bool(getattr(row, "incident_exercise", False)))
+
+
+def images_of(content: str | None) -> tuple[PublicImage, ...]:
+    """The images a version's hashed content records, as the website shows them."""
+    if not content:
+        return ()
+    images = json.loads(content).get("images") or []
+    return tuple(PublicImage(number=n, alt=public_text(i["alt"]), sha256=i["sha256"], sha1=i.get("sha1", ""),
+                             content_type=i["content_type"],
+                             width=int(i.get("width") or 0), height=int(i.get("height") or 0),
+                             bytes=int(i.get("bytes") or 0)) for n, i in enumerate(images, 1))

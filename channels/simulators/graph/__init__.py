@@ -45,6 +45,7 @@ from typing import Any
 from ..server import Fault, Simulator
 from .app import create_graph_simulator
 from .errors import GraphError, GraphFault, GraphFaultPlan
+from .photos import photos_of
 from .state import GraphPage, GraphState, copy_post
 
 __all__ = ["GraphError", "GraphFault", "GraphFaultPlan", "GraphPage", "GraphSimulator", "GraphState",
@@ -82,6 +83,12 @@ class GraphSimulator(Simulator):
         with self.state.lock:
             post = self.state.posts.get(post_id)
             return copy_post(post) if post else None
+
+    def photo(self, photo_id: str) -> dict[str, Any] | None:
+        """One uploaded photo by id (a copy, with its bytes and alt text), deleted or not."""
+        with self.state.lock:
+            photo = photos_of(self.state).get(str(photo_id))
+            return dict(photo) if photo else None
 
     def add_page(self, name: str, **options: Any) -> dict[str, str]:
         """Create a Page (options as :meth:`GraphState.add_page`) and return the credentials Crier stores for it."""

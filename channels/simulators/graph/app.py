@@ -25,6 +25,7 @@ from .errors import (
 )
 from .insights import register_insights
 from .login import register_login
+from .photos import add_photo_routes, attach, attached_photos, delete_photo
 from .state import GraphPage, GraphState, graph_time
 
 #: Facebook's limit on a post's text.
@@ -92,13 +93,16 @@ def create_graph_simulator(state: GraphState | None = None) -> Flask:
             mimetype="text/html",
         )
 
+    add_photo_routes(app, state, begin, finish)
+
     @app.post("/<version>/<page_id>/feed")
     def publish(version: str, page_id: str):
         fault, page = begin(version, is_write=True, page_id=page_id)
         require_permission(page, "pages_manage_posts")
         message = request.values.get("message")
         link = request.values.get("link") or None
-        if not (message and message.strip()) and not link:
+        photos = attached_photos(state, page, request.values)
+        if not (message and message.strip()) and not link and not photos:
             raise GraphError(100, "(#100) Missing message or attachment", type_="OAuthException")
         if message and len(message) > MAX_MESSAGE_CHARS:
             raise GraphError(100, "(#100) The message is too long", type_="OAuthException")
@@ -109,6 +113,7 @@ def create_graph_simulator(state: GraphState | None = None) -> Flask:
             if latest and message and latest[-1]["message"] == message:
                 raise GraphError(506, "(#506) Duplicate status message")
             post = state.create_post(page.page_id, message, link, version=version)
+            attach(state, post, photos)
         return finish(fault, {"id": post["id"]})
 
     read_audience = register_insights(app, state, begin)
@@ -184,8 +189,9 @@ def create_graph_simulator(state: GraphState | None = None) -> Flask:
         fault, page = begin(version, is_write=True, page_id=_page_of(object_id))
         require_permission(page, "pages_manage_posts")
         with state.lock:
-            post = _own_post(state, page, object_id, "delete")
-            post["deleted"] = True
+            if not delete_photo(state, page, object_id):
+                post = _own_post(state, page, object_id, "delete")
+                post["deleted"] = True
         return finish(fault, {"success": True})
 
     return app

@@ -67,6 +67,18 @@ class XSimulator(Simulator):
         """How many posts were ever made (deleted ones included)."""
         return self.state.create_count
 
+    def upload(self, media_id: str) -> tuple[bytes | None, str | None]:
+        """An uploaded image's bytes and alt text, as they reached X (see ``media``)."""
+        with self.state.lock:
+            upload = self.state.uploads.get(str(media_id))
+            return (upload.data, upload.alt_text) if upload else (None, None)
+
+    @property
+    def upload_count(self) -> int:
+        """How many media uploads were ever started."""
+        with self.state.lock:
+            return len(self.state.uploads)
+
     def add_account(self, username: str, **kw: Any) -> dict[str, str]:
         """Register an account; returns its credentials for the X channel."""
         return self.state.add_account(username, **kw)

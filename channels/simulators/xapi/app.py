@@ -15,6 +15,7 @@ from oauthlib.oauth1.rfc5849.utils import parse_authorization_header, unescape
 from channels.x.text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
 
 from ..server import FaultPlan, add_control_routes
+from .media import add_media_routes, attached_media
 from .oauth import register_oauth
 from .responses import (
     display_text,
@@ -124,6 +125,7 @@ def create_x_simulator(state: XState | None = None, plan: FaultPlan | None = Non
         return account
 
     register_audience(app, state, authenticate)
+    add_media_routes(app, state, authenticate)
 
     @app.post("/2/tweets")
     def create_tweet():
@@ -133,6 +135,9 @@ def create_x_simulator(state: XState | None = None, plan: FaultPlan | None = Non
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return invalid_request("The request body is not valid JSON.", "body", request.get_data(as_text=True))
+        media_ids, refused = attached_media(state, account, body.get("media"))
+        if refused is not None:
+            return refused
         text = body.get("text")
         if not isinstance(text, str) or not text.strip():
             return invalid_request("Tweet text is required when there is no media.", "text", text)
@@ -154,7 +159,7 @@ def create_x_simulator(state: XState | None = None, plan: FaultPlan | None = Non
             post_id = str(next(state._ids))
             post = XPost(post_id, account.user_id, text, dt.datetime.now(dt.timezone.utc),
                          in_reply_to=target.id if target else None,
-                         conversation_id=target.conversation_id if target else post_id)
+                         conversation_id=target.conversation_id if target else post_id, media_ids=media_ids)
             state.posts.append(post)
             state.create_count += 1
         return jsonify({"data": {"id": post.id, "text": display_text(post),

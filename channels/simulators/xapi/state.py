@@ -37,11 +37,12 @@ class XPost:
     in_reply_to: str | None = None
     conversation_id: str = ""
     deleted: bool = False
+    media_ids: list[str] = dataclasses.field(default_factory=list)
 
     def as_dict(self, username: str) -> dict[str, Any]:
         return {"id": self.id, "author_id": self.author_id, "username": username, "text": self.text,
                 "in_reply_to": self.in_reply_to, "created_at": iso_time(self.created_at),
-                "deleted": self.deleted}
+                "deleted": self.deleted, "media_ids": list(self.media_ids)}
 
 
 def iso_time(moment: dt.datetime) -> str:
@@ -62,6 +63,7 @@ class XState:
         self.consumer_secret = consumer_secret or secrets.token_urlsafe(32)
         self.accounts: dict[str, XAccount] = {}  # by access token
         self.posts: list[XPost] = []
+        self.uploads: dict[str, Any] = {}  # media id -> media.XUpload
         self.create_count = 0
         self._ids = itertools.count(_FIRST_ID, 7)
         self._user_ids = itertools.count(1_500_000_000)
@@ -132,5 +134,6 @@ class XState:
         """Forget every post and count; accounts stay registered."""
         with self.lock:
             self.posts.clear()
+            self.uploads.clear()
             self.create_count = 0
             self._nonces.clear()

@@ -21,6 +21,7 @@ from .requests import (
     Authority,
     Correction,
     HeldDecision,
+    ImageRef,
     IncidentEdit,
     IncidentRef,
     LegalContext,
@@ -48,6 +49,7 @@ from .responses import (
     IncidentList,
     LegalFlags,
     LiftedPauses,
+    MediaUploaded,
     Message,
     MessageList,
     MessageSummary,
@@ -59,6 +61,7 @@ from .responses import (
     User,
     UserList,
     Version,
+    VersionImage,
 )
 from .templates import (
     TEMPLATE_REQUESTS,
@@ -108,6 +111,7 @@ __all__ = [
     "Filled",
     "FoundReport",
     "HeldDecision",
+    "ImageRef",
     "Incident",
     "IncidentDetail",
     "IncidentEdit",
@@ -116,6 +120,7 @@ __all__ = [
     "LegalContext",
     "LegalFlags",
     "LiftedPauses",
+    "MediaUploaded",
     "Message",
     "MessageEdit",
     "MessageList",
@@ -143,5 +148,6 @@ __all__ = [
     "UserEdit",
     "UserList",
     "Version",
+    "VersionImage",
     "Withdrawal",
 ]

@@ -100,6 +100,23 @@ class NewAccount(RequestBody):
                                       default=False)
 
 
+IMAGES = ("Up to 4 images, in order: {media: an uploaded image's id, alt: its description for people who "
+          "cannot see it (required, at most 1,000 characters; over 250 gets a warning)}. They and their alt "
+          "texts are part of the version's content_hash")
+
+
+class ImageRef(RequestBody):
+    """One image on a message: an uploaded image and its alt text."""
+
+    media: StrictInt = documented("The id from POST /media", minimum=1)
+    alt: StrictStr = documented("What the image shows, for people who cannot see it", minLength=1,
+                                maxLength=1000)
+
+
+def images() -> Any:
+    return documented(IMAGES, default=None, maxItems=4)
+
+
 class NewMessage(RequestBody):
     body: PostText = documented("The canonical text every channel carries")
     accounts: AccountIds = account_ids("Target channel account ids")
@@ -120,6 +137,7 @@ class NewMessage(RequestBody):
     appeal_of: StrictInt | None = documented("A later message of the open appeal this message id belongs to",
                                              default=None)
     legal: LegalContext | None = documented(LEGAL, default=None)
+    images: list[ImageRef] | None = images()
 
 
 class MessageEdit(RequestBody):
@@ -136,6 +154,8 @@ class MessageEdit(RequestBody):
     appeal: Literal["missing_person"] | None = documented(
         "Mark it as an appeal, or null for none: makes no new version", default=None)
     legal: LegalContext | None = documented(LEGAL + "; sent alone, it makes no new version", default=None)
+    images: list[ImageRef] | None = documented(IMAGES + "; leave out to keep them, [] to remove them",
+                                               default=None, maxItems=4)
 
 
 class Approval(RequestBody):
@@ -164,6 +184,9 @@ class Correction(RequestBody):
     body: PostText = documented("The corrected text")
     change_note: StrictStr = change_note("What changed, shown with the corrected post", default=...)
     variants: Variants | None = documented(VARIANTS, default=None)
+    images: list[ImageRef] | None = documented(IMAGES + "; leave out to keep them, [] to remove them. On "
+                                               "Facebook a change of images replaces the post", default=None,
+                                               maxItems=4)
 
 
 class HeldDecision(RequestBody):

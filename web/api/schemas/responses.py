@@ -14,7 +14,7 @@ from workflow.messages import legal
 from workflow.messages import models as messages_models
 from workflow.messages.checks import checks_for, context_of
 from workflow.messages.states import MessageState
-from workflow.messages.versions import stored_rendering
+from workflow.messages.versions import stored_images, stored_rendering
 from workflow.notices.queries import is_overdue, overdue_ids
 from workflow.scheduling import models as scheduling_models
 from workflow.website.urls import incident_link, message_link
@@ -191,6 +191,34 @@ class MessageList(BaseModel):
     more: bool = documented("Whether another page follows", default=False)
 
 
+class MediaUploaded(BaseModel):
+    """An uploaded image as Crier stores it (re-encoded, without metadata)."""
+
+    id: int
+    width: int
+    height: int
+    bytes: int
+    content_type: Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
+
+    @classmethod
+    def of(cls, media: Any) -> MediaUploaded:
+        return cls(id=media.id, width=media.width, height=media.height, bytes=media.bytes,
+                   content_type=media.content_type)
+
+
+class VersionImage(BaseModel):
+    """One image of a version, as its content hash covers it."""
+
+    media: int
+    alt: str
+    sha256: Sha256
+    sha1: str = documented("SHA-1 of the bytes (the digest CAP 1.2 resources carry)")
+    content_type: str
+    width: int
+    height: int
+    bytes: int
+
+
 class Version(BaseModel):
     number: int
     editor: str | None
@@ -206,6 +234,8 @@ class Version(BaseModel):
         "Each target account's exact posts (thread parts in order), rendered once when the version "
         "was made and covered by content_hash")
     content_hash: Sha256
+    images: list[VersionImage] = documented("The images, in order, with their alt texts (covered by content_hash)",
+                                            default=[])
 
     @classmethod
     def of(cls, version: messages_models.MessageVersion) -> Version:
@@ -214,7 +244,8 @@ class Version(BaseModel):
                    created_at=version.created_at, body=version.body, variants=dict(version.variants or {}),
                    accounts=list(version.targets), publish_at=version.publish_at,
                    recurrence=version.recurrence, change_note=version.change_note, link=rendering.link,
-                   posts=rendering.posts, content_hash=version.content_hash)
+                   posts=rendering.posts, content_hash=version.content_hash,
+                   images=[VersionImage(**i) for i in stored_images(version)])
 
 
 class Decision(BaseModel):
@@ -389,4 +420,4 @@ class IncidentList(BaseModel):
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     Error, Problem, LegalFlags, Account, AccountList, StatusOnly, Rejected, Edited, Created, Corrected, MessageSummary,
     MessageList, Version, Decision, Delivery, Message, Pause, PauseList, LiftedPauses, User, UserList,
-    Incident, IncidentDetail, IncidentList)
+    Incident, IncidentDetail, IncidentList, MediaUploaded, VersionImage)

@@ -14,7 +14,10 @@ from workflow.messages.checks.findings import Contacts, Context
 from workflow.messages.models import Incident, Message, MessageTemplate, MessageVersion
 from workflow.messages.placeholders import placeholders, unfilled
 from workflow.messages.previews import channel_problems
-from workflow.messages.versions import stored_rendering
+from workflow.messages.versions import stored_images, stored_rendering
+
+#: Over this many characters an image's alt text gets a gentle warning.
+ALT_WARN_CHARS = 250
 
 
 def contacts_of(settings: Settings | None) -> Contacts:
@@ -58,6 +61,12 @@ def checks_for(session: Session, message: Message, version: MessageVersion,
     context = context if context is not None else context_of(message)
     out: dict[str, list[dict]] = {"all": text_findings(version.body, settings, context)}
     names = _template_placeholders(session, message)
+    for number, image in enumerate(stored_images(version), 1):
+        if len(image["alt"]) > ALT_WARN_CHARS:
+            out["all"].append(Problem(
+                f"The alt text of image {number} is {len(image['alt'])} characters long; under "
+                f"{ALT_WARN_CHARS} is easier to listen to with a screen reader.",
+                level="warning", code="long_alt_text").as_dict())
     for account_id in version.targets:
         account = accounts[account_id]
         text = version.variants.get(str(account_id), version.body)
