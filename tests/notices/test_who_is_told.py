@@ -16,7 +16,8 @@ from workflow.core.database import utcnow
 from workflow.core.errors import PermissionDeniedError
 from workflow.delivery import send as delivery_send
 from workflow.delivery.models import Delivery
-from workflow.messages import corrections, drafts, review
+from workflow.messages import corrections, drafts, legal, review
+from workflow.messages.checks import checks_for
 from workflow.messages.incidents import open_incident
 from workflow.notices import duty, events
 from workflow.notices.models import VerificationWatch
@@ -280,3 +281,25 @@ def test_a_channel_of_unknown_outcome_is_told_once_to_the_author_and_the_supervi
     delivery_send.deliver(runtime, delivery_id, owner="test-worker/deliver")
     assert len(notices(runtime, event="unknown", channel="email")) == 2
     assert recipients(runtime, "published", "email") == {"olivia"}
+
+
+def test_an_approval_voided_by_a_change_of_legal_context_goes_back_to_the_supervisors(runtime, session, mail, hook):
+    people = team(session)
+    website = make_account(session, "website", "Force website")
+    incident = open_incident(session, people["olivia"], "Burglary in Tottington")
+    legal.set_incident_context(session, people["olivia"], incident.id, {"arrest_made": True})
+    message = submit(session, people["olivia"], website, incident=incident.id,
+                     body="Officers investigating a burglary in Tottington have arrested John Smith, 34, on "
+                          "suspicion of burglary. He remains in custody.")
+    findings = review.findings_to_acknowledge(checks_for(session, message, message.latest))
+    review.approve(session, people["sam"], message.id, 1, acknowledged=[f["id"] for f in findings],
+                   note="Named on the SIO's authority.",
+                   authority={"officer": "Supt Jane Rowe", "reason": "Wanted for further offences."})
+    assert len(notices(runtime, event="submitted", channel="email", message_id=message.id)) == 3
+
+    # Charged: the name is now expected, the findings change, the approval is voided and verification asked again.
+    legal.set_incident_context(session, people["olivia"], incident.id, {"charged": True})
+    again = notices(runtime, event="submitted", channel="email", message_id=message.id)
+    assert len(again) == 6
+    assert {n.address for n in again[3:]} == {"sam@police.example", "sunita@police.example", "ada@police.example"}
+    assert all("legal context" in n.subject for n in again[3:])

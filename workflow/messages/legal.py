@@ -28,6 +28,7 @@ from workflow.messages.models import Incident, Message
 from workflow.messages.queries import get_message
 from workflow.messages.review import findings_to_acknowledge, void_approvals
 from workflow.messages.states import MessageState, transition
+from workflow.notices import events as notices
 
 #: What each flag means, in the desk's words (the console's labels, the API's descriptions).
 LABELS: dict[str, str] = {
@@ -108,6 +109,8 @@ def _recheck(session: Session, actor: User, message: Message, before: Context, a
                  version_number=message.current_version, content_hash=message.latest.content_hash,
                  reason=reason, voided_approvals=voided, cancelled_deliveries=cancelled,
                  legal=after.ticked())
+    # Back in the verification queue: the supervisors are told as for a submission.
+    notices.message_submitted(session, message, by=actor, what="again, after a change of legal context, ")
     return Recheck(message.id, changed, True)
 
 
