@@ -10,7 +10,10 @@ The webhook request
 -------------------
 Body: a JSON object with ``event`` ("published", "corrected" or "withdrawn"),
 ``slug``, ``url``, ``text``, ``title``, ``incident``, ``version``,
-``change_note`` and ``time`` (when Crier sent it, ISO 8601 in UTC).
+``change_note``, ``images`` (each verified image as Crier's website serves it:
+``url``, ``alt``, ``content_type``, ``width``, ``height``, ``bytes`` and
+``sha256``; empty for a withdrawal) and ``time`` (when Crier sent it, ISO 8601
+in UTC).
 
 Headers:
 
@@ -43,6 +46,7 @@ from ..base import (
     Channel,
     ChannelConfig,
     ChannelError,
+    Image,
     PermanentError,
     Post,
     Problem,
@@ -51,7 +55,7 @@ from ..base import (
     register,
 )
 from .address import webhook_url_problem
-from .urls import page_url
+from .urls import image_name, image_url, page_url
 
 SIGNATURE_HEADER = "X-Crier-Signature"
 TIMESTAMP_HEADER = "X-Crier-Timestamp"
@@ -189,8 +193,17 @@ class WebsiteChannel(Channel):
             "incident": post.incident_slug if post else None,
             "version": post.version if post else None,
             "change_note": post.change_note if post else None,
+            "images": [self._image(slug, number, image) for number, image in enumerate(post.images, 1)]
+            if post else [],
             "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         }
+
+    def _image(self, slug: str, number: int, image: Image) -> dict[str, Any]:
+        """One image as the CMS may fetch it from Crier's page: address, alt text, type, size and digest."""
+        return {"url": image_url(self.config.public_base_url, slug, image_name(number, image.sha256,
+                                                                             image.content_type)),
+                "alt": image.alt, "content_type": image.content_type, "width": image.width,
+                "height": image.height, "bytes": image.size, "sha256": image.sha256}
 
     def _http(self) -> BoundSession:
         if self._session is None:

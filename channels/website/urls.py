@@ -24,6 +24,20 @@ def cap_url(public_base_url: str, identifier: str) -> str:
     return public_url(public_base_url, f"/feeds/cap/{quote(identifier, safe='')}.xml")
 
 
+#: The file extension of each image type the website serves.
+IMAGE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+
+
+def image_name(number: int, sha256: str, content_type: str) -> str:
+    """An image's file name under its update: position and digest, so a new image is a new name."""
+    return f"{number}-{sha256[:16]}.{IMAGE_EXTENSIONS[content_type]}"
+
+
+def image_url(public_base_url: str, slug: str, name: str) -> str:
+    """One image of the update ``slug``, by its :func:`image_name`."""
+    return public_url(public_base_url, f"/news/{quote(slug, safe='')}/images/{quote(name, safe='')}")
+
+
 def tagged_url(url: str, parameter: str, tag: str) -> str:
     """``url`` with ``parameter=tag`` in its query (replacing any earlier value)."""
     parts = urlsplit(url)

@@ -11,6 +11,7 @@ import pytest
 
 from channels.base import (
     ChannelConfig,
+    Image,
     OutcomeUnknownError,
     PermanentError,
     PublishResult,
@@ -99,10 +100,23 @@ def test_publish_posts_a_signed_update(receiver):
     assert payload == {"event": "published", "slug": "a1-closed-1a2b3c",
                        "url": "https://police.example/news/a1-closed-1a2b3c",
                        "text": "The A1 is closed northbound.", "title": "A1 collision",
-                       "incident": "a1-collision-9f8e7d", "version": 1, "change_note": None}
+                       "incident": "a1-collision-9f8e7d", "version": 1, "change_note": None, "images": []}
     # A tampered body no longer matches the signature.
     forged = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body + b" ", hashlib.sha256).hexdigest()
     assert headers["X-Crier-Signature"] != f"sha256={forged}"
+
+
+def test_the_cms_is_told_each_verified_image_with_its_alt_text_and_where_crier_serves_it(receiver):
+    photo = Image(data=b"\x89PNG not really", content_type="image/png", alt="A red hatchback, side view.",
+                  sha256="ab" * 32, width=800, height=600)
+    post = rendered_post("website", "Have you seen this car?", link="https://police.example/news/car-1a2b3c",
+                         slug="car-1a2b3c", title="Stolen car", version=2, images=(photo,))
+    channel(receiver.url).publish(post)
+    payload = json.loads(receiver.requests[0]["body"])
+    assert payload["images"] == [{
+        "url": "https://police.example/news/car-1a2b3c/images/1-abababababababab.png",
+        "alt": "A red hatchback, side view.", "content_type": "image/png", "width": 800, "height": 600,
+        "bytes": len(photo.data), "sha256": "ab" * 32}]
 
 
 def test_correction_and_withdrawal_events(receiver):

@@ -73,7 +73,7 @@ class Site:
 
     def image(self, slug: str, image: PublicImage) -> str:
         """The public address of one image of an update."""
-        return urls.public_url(self.base_url, f"/news/{slug}/images/{image.file_name}")
+        return urls.image_url(self.base_url, slug, image.file_name)
 
 
 def atom_time(value: dt.datetime) -> str:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import re
 
+from channels.website.urls import IMAGE_EXTENSIONS, image_name
 from workflow.delivery.models import DeliveryPurpose, DeliveryState
 from workflow.messages.states import MessageState
 
@@ -77,12 +78,12 @@ class PublicImage:
 
     @property
     def extension(self) -> str:
-        return {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}[self.content_type]
+        return IMAGE_EXTENSIONS[self.content_type]
 
     @property
     def file_name(self) -> str:
         """The image's file name under its update's address: position and digest, so a new image is a new name."""
-        return f"{self.number}-{self.sha256[:16]}.{self.extension}"
+        return image_name(self.number, self.sha256, self.content_type)
 
     @property
     def storage_key(self) -> str:

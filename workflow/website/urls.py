@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from channels.website.urls import cap_url, incident_url, page_url, public_url
+from channels.website.urls import cap_url, image_url, incident_url, page_url, public_url  # noqa: F401 (feeds build theirs here)
 from workflow.core.runtime import channel_config_of
 from workflow.messages.models import Incident, Message
 

@@ -19,6 +19,7 @@ from workflow.notices.queries import is_overdue, overdue_ids
 from workflow.scheduling import models as scheduling_models
 from workflow.website.urls import incident_link, message_link
 
+from .media import MediaUploaded, VersionImage
 from .types import Sha256, Timestamp, documented
 
 MessageKind = Literal["incident", "routine"]
@@ -189,34 +190,6 @@ class MessageList(BaseModel):
     page: int = documented("This page's number (from 1)", default=1)
     limit: int = documented("Messages a page", default=50)
     more: bool = documented("Whether another page follows", default=False)
-
-
-class MediaUploaded(BaseModel):
-    """An uploaded image as Crier stores it (re-encoded, without metadata)."""
-
-    id: int
-    width: int
-    height: int
-    bytes: int
-    content_type: Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
-
-    @classmethod
-    def of(cls, media: Any) -> MediaUploaded:
-        return cls(id=media.id, width=media.width, height=media.height, bytes=media.bytes,
-                   content_type=media.content_type)
-
-
-class VersionImage(BaseModel):
-    """One image of a version, as its content hash covers it."""
-
-    media: int
-    alt: str
-    sha256: Sha256
-    sha1: str = documented("SHA-1 of the bytes (the digest CAP 1.2 resources carry)")
-    content_type: str
-    width: int
-    height: int
-    bytes: int
 
 
 class Version(BaseModel):
