@@ -121,7 +121,8 @@ def test_an_officer_records_the_incidents_legal_context_and_an_approval_is_voide
     legal.get_by_label("A reporting restriction applies").check()
     page.get_by_role("button", name="Save the legal context").click()
 
-    expect(page.get_by_role("status")).to_contain_text(f"Approval voided, back for verification: message {message_id}")
+    saved = page.get_by_role("status").filter(has_text="Legal context saved")
+    expect(saved).to_contain_text(f"Approval voided, back for verification: message {message_id}")
     expect(legal.get_by_label("A reporting restriction applies")).to_be_checked()
     expect(legal.get_by_label("Someone has been arrested")).to_be_checked()
     expect(legal.get_by_label("Someone has been charged")).not_to_be_checked()
