@@ -7,6 +7,13 @@ import re
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
 from workflow.messages.checks.text import STAGE, Post
 
+# Wider than the arrest stage the other rules read: being questioned or interviewed about an offence,
+# or held, also makes a named person someone under investigation.
+UNDER_SUSPICION = re.compile(
+    r"\b(?:questioned|quizzed|interviewed|being held|held by (?:police|officers)|taken into custody|"
+    r"released without charge|no further action|helping (?:police|officers|detectives)|"
+    r"(?:a|the|our) (?:main |prime )?suspect (?:is|was|has been)|under caution)\b", re.I)
+
 CODE = "legal.arrested_named"
 WHY = ("People who are arrested are not normally named before they are charged (College of Policing "
        "media relations guidance): they may never be charged, and naming them risks their privacy and "
@@ -24,7 +31,12 @@ IDENTIFIED = re.compile(
     r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?(?-i:[A-Z])[\w']+|pictured|(?:see |"
     r"in the )?"
     r"(?:photo|picture|image) (?:of (?:him|her|the (?:man|woman|suspect))|above|below|attached)|his home on|"
-    r"her home on|their home on|lives (?:at|on))\b", re.I)
+    r"her home on|their home on|lives (?:at|on)|(?:here(?:'s| is)|see) (?:a |the )?(?:photo|picture|image)|"
+    r"(?:photo|picture|image) of (?:the )?(?:man|woman|person|suspect|pair|youths?) (?:we|officers|police) "
+    r"(?:have )?(?:arrested|detained)|(?:the )?(?:son|daughter|husband|wife|brother|sister|partner|"
+    r"father|mother|dad|mum) of (?:the|a) (?:well-known |local )?\w+|"
+    r"(?:his|her|their) (?:shop|business|pub|salon|garage|caf[eé]|restaurant|takeaway|studio|firm) (?:on|in|at)|"
+    r"(?:who|which) (?:he|she|they) (?:owns?|runs?|manages?))\b", re.I)
 
 ROLE = re.compile(r"\b(?:teacher|nurse|doctor|carer|coach|manager|paramedic|firefighter|police officer|"
                   r"councillor|social worker|care worker|vicar|priest|imam|caretaker|headteacher|head teacher|"
@@ -38,22 +50,22 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     if context.charged:
         return []
     out: list[Finding] = []
-    # With no charge anywhere, a name in the sentence next to the arrest is the arrested person too.
-    reach = 0 if STAGE["charge"].search(post.text) or STAGE["concluded"].search(post.text) else 1
+    # With no charge or result anywhere, every name in the post may be the person arrested (a post
+    # about one arrest is about one person); otherwise only a name in the arrest's own sentence is.
+    reach = 0 if STAGE["charge"].search(post.text) or STAGE["concluded"].search(post.text) else len(post.sentences)
     sentences = post.sentences
     for number, sentence in enumerate(sentences):
-        if not STAGE["arrest"].search(sentence.text) or _charged_or_done(post, sentence):
+        if not (STAGE["arrest"].search(sentence.text) or UNDER_SUSPICION.search(sentence.text)) \
+                or _charged_or_done(post, sentence):
             continue
-        # "He was arrested" points back to the sentence before; otherwise the name follows.
-        back = reach if re.match(r"\s*(?:he|she|they)\b", sentence.text, re.I) else 0
-        nearby = sentences[number - back:number + reach + 1]
+        nearby = sentences[max(0, number - reach):number + reach + 1]
         low, high = nearby[0].start, nearby[-1].end
-        for name in post.names:
+        for name in post.people:
             if low <= name.start < high:
                 out.append(finding(CODE, SERIOUS, name.start, name.end, post.text,
                                    f"“{name.text}” is named in a sentence about an arrest", WHY, ACTION))
         for address in post.addresses():
-            if sentence.start <= address.start < sentence.end:
+            if low <= address.start < high:
                 out.append(finding(CODE, SERIOUS, address.start, address.end, post.text,
                                    f"the address “{address.text}” identifies someone arrested", WHY, ACTION))
         role, place = ROLE.search(sentence.text), INSTITUTION.search(sentence.text)

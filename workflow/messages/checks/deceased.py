@@ -15,7 +15,8 @@ ACTION = ("Remove the name and identifying details until the incident records th
           "informed and the formal identification is done, or confirm both with the senior officer.")
 DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bodies|fatal(?:ly)?|killed|"
                    r"passed away|lost (?:his|her|their) li(?:fe|ves)|pronounced dead|sadly died|"
-                   r"tributes?)\b", re.I)
+                   r"tributes?|rip|rest in peace|loss of (?:his|her|their) life|lost (?:his|her|their) "
+                   r"(?:fight|battle)|killed instantly|no longer with us|life was lost|lives were lost)\b", re.I)
 NAMED = re.compile(r"\b(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
                    r"(?=\s+(?:local |\d+-year-old )*(?-i:[A-Z]))", re.I)
 FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of kin|loved ones)"
@@ -24,7 +25,7 @@ FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of
                          r"tribute (?:from|by) (?:his|her|their) family|in a tribute,? (?:his|her|their) family|"
                          r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,80}\b(?:paid tribute|"
                          r"(?:released|issued|shared) a tribute|asked for privacy|"
-                         r"are being supported|have been (?:informed|told)))\b", re.I)
+                         r"(?:are|is|continues?|continue to be|being) (?:being )?supported|have been (?:informed|told)))\b", re.I)
 INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
 
@@ -45,7 +46,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         return []
     out: list[Finding] = []
     severity = SERIOUS if context.family_informed is False or not told else WARNING
-    for name in post.names:
+    for name in post.people:
         sentence = post.sentence_of(name.start)
         window = post.text[max(sentence.start - 200, 0):min(sentence.end + 200, len(post.text))]
         if DEATH.search(window) and not post.has("charge", sentence):

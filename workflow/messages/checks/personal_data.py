@@ -35,6 +35,11 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"(?:his|her|their|vital )?medication|learning disabilit\w+|pregnant|miscarriage|"
                     r"stroke|heart condition|addict\w*|heroin user|alcoholic|(?:registered |partially )?blind|deaf|"
                     r"wheelchair|disabled|disability|parkinson'?s|multiple sclerosis|motor neurone)\b", re.I)
+# Someone a reader could pick out even unnamed: the driver of a described car, a resident of a house.
+IDENTIFIES = re.compile(r"\b(?:the (?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) (?:\w+ ){0,3}"
+                        r"(?:car|van|house|flat|bungalow|vehicle|motorbike|scooter|shop)|"
+                        r"(?:who|that) lives? (?:on|at|in) (?:[A-Z]\w+ ){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way))\b",
+                        re.I)
 FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
 VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"
                         r"failed to stop|seen driving|appeal|may be (?:driving|in))\b", re.I)
@@ -70,7 +75,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         if not (VEHICLE_OK.search(sentence.text) or post.is_missing_appeal):
             add(match.start(), match.end(), "a vehicle registration")
     # A missing-person appeal may say why someone is vulnerable; once they are found it need not.
-    if post.names and not (post.is_missing_appeal and not FOUND.search(text)):
+    identifiable = post.people or post.addresses() or REGISTRATION.search(text) or IDENTIFIES.search(text)
+    if identifiable and not (post.is_missing_appeal and not FOUND.search(text)):
         for match in HEALTH.finditer(text):
             add(match.start(), match.end(), "a health detail about someone who is named")
     return out

@@ -19,6 +19,17 @@ _KINDS = [
      r"stabbed|attacked|took|set|caused|stole|hit)|"
      r"told (?:officers|police|detectives|the arresting officers?)(?: at the scene| when (?:he|she|they) "
      r"(?:was|were) arrested| in interview)? (?:that )?(?:he|she|they)\b"),
+    ("confession", "reports what a suspect told officers, which is for the court",
+     r"(?:told|showed|led|took) (?:officers|police|detectives|us) (?:where|how|why|what|to the (?:spot|place))|"
+     r"(?:bragged|boasted) (?:about|that|to)"),
+    ("evidence", "weighs the evidence or a witness, which is for the court",
+     r"confident (?:of|that we will (?:get|secure)) (?:a )?(?:conviction|guilty verdict)|"
+     r"(?:picked|singled) (?:him|her|them) out|identified (?:him|her|them) (?:as|from)|"
+     r"(?:was|were) (?:recovered|found|seized) (?:from|in|at) (?:his|her|their) (?:car|home|house|flat|van|"
+     r"bedroom|pockets?|possession|address|phone)|dna (?:matched|links|linked|evidence)|fingerprints? "
+     r"(?:matched|linked|on)|(?:cctv|footage|camera) (?:captured|caught|recorded|filmed) (?:him|her|them)|"
+     r"we (?:know|are sure|are certain) (?:he|she|they)|(?:the )?(?:man|woman|person) who (?:did|carried out|"
+     r"committed) (?:this|it)|(?:got|caught) (?:the|our) (?:culprit|offender|man|woman)"),
     ("guilt", "presumes the guilt of someone not yet convicted",
      r"(?:the|a|this|his|her) (?:killer|murderer|rapist|paedophile|predator|culprit|offender|thug|"
      r"monster|attacker|robber|burglar|thief|thieves|burglars|abuser|arsonist)s?|"
@@ -58,10 +69,11 @@ _KINDS = [
      r"recently released from prison|"
      r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
      r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
-     r"wanted (?:on warrant )?for other offences"),
+     r"wanted (?:on warrant )?for other offences|on bail (?:at the time|for (?:another|a separate|other))|"
+     r"banned from driving at the time|(?:has|had) form for|(?:a )?(?:yob|lout|scumbag|crook)s?"),
 ]
 KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
-ACTIVE = re.compile(r"\b(?:arrested|under arrest|on bail|bailed|released under investigation|in custody|"
+ACTIVE = re.compile(r"\b(?:arrest|arrested|under arrest|questioned|interviewed|on bail|bailed|released under investigation|in custody|"
                     r"charged|remanded|(?:due to|will) appear|appeared (?:at|before)|stand trial|"
                     r"awaiting trial|trial|court|confess\w*)\b", re.I)
 CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted|found guilty|pleaded guilty|imprisoned|"

@@ -16,7 +16,10 @@ ACTION = ("Remove the detail. Describe the complainant only in general terms (fo
 SEXUAL = re.compile(r"\b(?:rape[sd]?|raping|sexual(?:ly)? (?:assault\w*|offences?|abuse\w*|touching|activity|"
                     r"exploitation|communication)|indecent(?:ly)? (?:assault\w*|exposure|images?)|"
                     r"expos(?:ed|ing) (?:himself|herself|themselves)|grooming|groomed|voyeurism|upskirting|"
-                    r"sextortion|child sexual|incest)\b", re.I)
+                    r"sextortion|child sexual|incest|sex(?:ual)? attack\w*|sexually|indecen\w+|molest\w*|"
+                    r"touched (?:her|him|them) inappropriately|inappropriate(?:ly)? touch\w*|grop\w+|"
+                    r"assault by penetration|intimate (?:images?|photos?|pictures?)|revenge porn|voyeur\w*|"
+                    r"flash(?:ed|ing|er))\b", re.I)
 RELATION = re.compile(
     r"\b(?:his|her|their|the (?:man's|woman's|defendant's|suspect's|accused's))\s+(?:own\s+)?"
     r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17)\s+)?"
@@ -31,7 +34,13 @@ PLACE_OF_LIFE = re.compile(
     r"was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a |an )?\w+|(?:at|outside|near) (?:her|his|their) (?:home|"
     r"school|workplace|flat|house)"
     r"(?: (?:on|in) [A-Z][\w']+(?: [A-Z][\w']+){0,4})?|lives (?:on|in|at) [A-Z][\w']+(?: [A-Z][\w']+){0,4}|"
-    r"(?:[A-Z][\w']+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|University))\b")
+    r"(?:[A-Z][\w']+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|University)|"
+    r"where (?:they|she|he|both) (?:both )?(?:work|worked|live|lived|stud(?:y|ied)|trained?)|"
+    r"(?i:(?:a|an|the|his|her|their) (?:female |male |young |teenage )?(?:colleague|co-worker|workmate|"
+    r"classmate|neighbour|flatmate|housemate|family member|relative|team-?mate|patient|client|"
+    r"tenant|lodger|employee|pupil|student|foster (?:child|daughter|son))s?)|"
+    r"(?:at|in|outside) the (?:[A-Z][\w'’]+ ){1,3}(?i:(?:distribution |sorting )?(?:centre|depot|factory|"
+    r"warehouse|office|store|shop|hotel|gym|club|surgery|practice|salon|pub|bar|restaurant|care home)))\b")
 VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|child)\b", re.I)
 # Not "man": in these posts a man of a stated age from a town is far more often the accused.
 BIRTHDAY = re.compile(r"\b(?:her|his|their) \d{1,2}(?:st|nd|rd|th) birthday\b", re.I)
@@ -49,7 +58,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
                            (PLACE_OF_LIFE, "names a place in the complainant's daily life")):
         for match in pattern.finditer(post.text):
             out.append(_finding(post, match.start(), match.end(), found))
-    for name in post.names:
+    for name in post.people:
         sentence = post.sentence_of(name.start)
         if not (post.has("charge", sentence) or post.has("concluded", sentence) or post.has("arrest", sentence)):
             out.append(_finding(post, name.start, name.end, "names someone in a text about a sexual offence"))
@@ -57,7 +66,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         out.append(_finding(post, address.start, address.end, "gives a house address"))
     for match in BIRTHDAY.finditer(post.text):
         out.append(_finding(post, match.start(), match.end(), "gives the complainant's exact age"))
-    named_ages = {name.end for name in post.names if post.age_after(name) is not None}
+    named_ages = {name.end for name in post.people if post.age_after(name) is not None}
     exact = [(age, span) for age, span in post.ages() if span.start not in named_ages
              and VICTIM.search(post.text[max(0, span.start - 40):span.end + 30])]
     streets = list(STREET.finditer(post.text))

@@ -24,7 +24,12 @@ MAY_BE_SUICIDE = re.compile(
 METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?\w+|hanged|found hanging|"
                     r"hung (?:himself|herself|themselves)|ligature|noose|"
                     r"jump(?:ed|ing)? (?:from|off|in front of)|shot (?:himself|herself|themselves)|"
-                    r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?)\b", re.I)
+                    r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?|"
+                    r"f[ae]ll(?:ing|en|s)? (?:from|off) (?:[\w'’-]+ ){0,6}?(?:bridge|viaduct|car park|cliffs?|"
+                    r"multi-?storey|tower block|block of flats|balcony|rooftop|roof of)|"
+                    r"(?:struck|hit|killed) by a (?:train|tram)|(?:on|onto) the (?:railway )?(?:tracks|line)|"
+                    r"level crossing|(?:at|to) the (?:foot|bottom|base) of (?:the |a )?(?:[\w'’-]+ ){0,2}"
+                    r"(?:cliffs?|quarry|car park|bridge|building|tower|flats))\b", re.I)
 # ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).
 MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swallowed|swallowing) (?:an? )?"
                           r"(?:quantity of |large number of |number of )?(?:pills|tablets|paracetamol)|"
@@ -37,7 +42,9 @@ DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away
 PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|"
                    r"Head)|"
                    r"multi-?storey car park|railway (?:line|bridge|crossing)|(?:the )?(?:top|edge) of (?:the|a) "
-                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?<=suicide )(?:at|on|in|"
+                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?:in|from) the (?:river|canal|sea|reservoir|"
+                   r"quarry|lake|docks?|estuary) (?:at|near|by|in|off) [A-Z][\w']+|(?:top|upper|highest|\w+th|\w+st) "
+                   r"(?:level|floor|deck|storey) of|railway line|the tracks|(?<=suicide )(?:at|on|in|"
                    r"near) [A-Z][\w']+(?: [A-Z][\w']+){0,4})")
 
 

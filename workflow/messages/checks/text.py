@@ -8,6 +8,8 @@ from functools import cached_property
 
 import regex
 
+from workflow.messages.checks.given_names import is_given
+
 # Words that start with a capital but are not people: places, organisations,
 # streets, days, months, and words that open a sentence (imperatives, function words).
 NOT_NAMES = frozenset("""
@@ -19,7 +21,8 @@ road street avenue lane close drive way crescent grove place terrace gardens cou
 walk mews rise hill row square parade view park green estate centre center station
 school academy college university primary high grammar infant junior nursery hospital
 church mosque temple surgery library museum stadium arena hall house farm bridge
-market retail shopping industrial business precinct roundabout junction motorway
+market retail shopping industrial business precinct roundabout junction motorway interchange
+quay wharf marina promenade seafront pier beach docks airport depot baths arcade plaza mall leisure
 crown magistrates magistrates' youth county family coroner's coroners inquest court
 council borough city town village county district ward forest moor common valley
 north south east west northern southern eastern western upper lower greater central
@@ -46,7 +49,8 @@ PLACE_WORDS = frozenset("""
 road street avenue lane close drive way crescent grove place terrace gardens court walk mews rise hill row
 square parade view park green estate centre center station school academy college university primary high
 grammar hospital church mosque temple surgery library museum stadium arena hall house farm bridge market
-retail roundabout junction motorway council borough forest moor valley reservoir tower
+retail roundabout junction motorway council borough forest moor valley reservoir tower interchange quay wharf
+marina promenade seafront pier beach docks airport depot baths arcade plaza mall leisure
 """.split())
 # Place words that are also common surnames.
 SURNAMES = frozenset("hall green hill wood lane park field bridge church house street moor mount north "
@@ -93,6 +97,10 @@ MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfar
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
                    r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)
 AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged\s+)?|\(|\s+aged\s+)(\d{1,3})\b")
+WORD_AGES = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+             "sixteen": 16, "seventeen": 17}
+WORD_AGE = re.compile(r"\b(ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)[- ]years?[- ]old\b|"
+                      r"\b(1[0-7]|[5-9])\s?(?:yo|y/o|yrs? old|yr-old|yrs?-old)\b", re.I)
 AGE = re.compile(r"(?:\b(?:aged|(?:believed|thought) to be(?: aged)?)\s+(?:around\s+|about\s+|"
                  r"between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|"
                  r"\((\d{1,2})\)|,\s*(\d{1,2})\s*(?:,|[.;:](?:\s|$)|$))", re.I)
@@ -100,6 +108,9 @@ HOUSE_ADDRESS = regex.compile(
     r"(?<![\p{L}\d£.,/:-])(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-zA-Z]?,?\s+"
     r"(?:\p{Lu}[\p{Ll}'’]+\s+){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|"
     r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Rd|St|Ave)\b")
+
+
+WORD = regex.compile(r"(?<![\p{L}\d'’-])\p{L}[\p{L}'’]*(?![\p{L}])")
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,41 @@ class Post:
                 found.append(Span(match.start(), match.end(), match.group()))
         return sorted(found, key=lambda s: s.start)
 
+    @cached_property
+    def people(self) -> list[Span]:
+        """Full names, and single given names or nicknames ("arrested jason", "thanks to Gary",
+        "is Graham, 67"), which a full-name pattern misses."""
+        found = list(self.names)
+        words = list(WORD.finditer(self.text))
+        for number, match in enumerate(words):
+            word, start = match.group(), match.start()
+            if any(s.start <= start < s.end for s in found) or (len(word) > 1 and word.isupper()):
+                continue
+            if self._single_name(words, number):
+                found.append(Span(start, match.end(), word))
+        return sorted(found, key=lambda s: s.start)
+
+    def _single_name(self, words: list, number: int) -> bool:
+        match = words[number]
+        word, start, end = match.group(), match.start(), match.end()
+        capital, plain = word[0].isupper(), _plain(word)
+        aged = capital and AGE_AFTER.match(self.text[end:end + 12]) is not None
+        if plain in NOT_NAMES or plain in RANKS or not (is_given(plain, capitalised=capital) or aged):
+            return False
+        before = self.text[max(0, start - 40):start]
+        opening = not before.strip() or before.rstrip()[-1] in ".!?:|\n\"“-" or "\n" in before[-3:]
+        if capital and opening and not is_given(plain, capitalised=False) and not aged:
+            return False  # "Will officers ...", "Mark your bike": an ordinary word opening a sentence
+        for other in (words[number - 1] if number else None, words[number + 1] if number + 1 < len(words) else None):
+            if other is None or not other.group()[0].isupper():
+                continue
+            gap = self.text[min(other.end(), end):max(other.start(), start)]
+            if gap.strip(" ") == "" and (_plain(other.group()) not in NOT_NAMES or _plain(other.group()) in PLACE_WORDS):
+                return False  # part of a longer proper noun ("King's Lynn", "Graham Street", "PC Sarah Whitfield")
+        if OFFICIAL.search(before) or re.search(r"\b(?:PD|PC|DC|DS|Sgt|Insp)\s+$", before):
+            return False
+        return not (PLACE_BEFORE.search(before) and not aged)
+
     def _as_person(self, start: int, words: str) -> Span | None:
         tokens = [(start + m.start(), m.group()) for m in re.finditer(r"\S+", words)]
         titled = tokens[0][1].rstrip(".") in {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"}
@@ -181,6 +227,9 @@ class Post:
         for match in AGE.finditer(self.text):
             value = next(g for g in match.groups() if g)
             out.append((int(value), Span(match.start(), match.end(), match.group())))
+        for match in WORD_AGE.finditer(self.text):
+            value = WORD_AGES[match.group(1).lower()] if match.group(1) else int(match.group(2))
+            out.append((value, Span(match.start(), match.end(), match.group())))
         return out
 
     def sentence_of(self, position: int) -> Span:

@@ -23,13 +23,19 @@ WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spot
                            r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
                            r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
                            r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
-                           r"came to the aid of|stopped to help|called (?:us|police)))\b",
+                           r"came to the aid of|stopped to help|called (?:us|police))|came forward|testified|gave evidence|"
+                           r"dash-?cam footage (?:from|sent by|provided by)|(?:who|that) (?:was|were) with (?:him|her|"
+                           r"them) (?:at the time|when))\b",
                            re.I)
 GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
 WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
                        r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|in|"
                        r"above|opposite|next to)|"
-    r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+)\b",
+    r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+|"
+    r"(?:shopkeeper|shop owner|owner|manager|assistant|cashier|staff|landlord|landlady|security guard|"
+    r"doorman|bouncer|barman|barmaid|driver|postman|postwoman|cleaner|caretaker|receptionist|neighbour) "
+    r"(?:at|from|of|in) (?:the )?(?-i:[A-Z])[\w'’]+|(?:who )?lives? (?:next door|opposite|across the road)|"
+    r"(?:his|her|their) (?:neighbour|colleague|boss|workmate)s?)\b",
                        re.I)
 ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46)(?: order)?|"
                    r"anonymity order|postponement order|(?:must|cannot|can ?not|may not) be (?:named|"
@@ -37,7 +43,15 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"lifetime anonymity order|court order (?:prevents|prohibits|bans|restricts)|"
                    r"prevents? the publication|reporting (?:of|on) (?:this|the) (?:case|trial) is restricted|"
                    r"restricted by the court|restrictions? on (?:what (?:can|may) be )?report\w*|"
-                   r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must))\b", re.I)
+                   r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must)|"
+                   r"(?:subject to|under|because of|breach of) (?:a|an|the) (?:\w+ )?(?:court )?order|"
+                   r"(?:court|judge|magistrates?|youth court|coroner) (?:has |have )?(?:made|imposed|granted|"
+                   r"issued|placed) (?:a|an) (?:\w+ )?(?:order|restriction|ban)|order protecting|"
+                   r"protect(?:ing|s)? (?:his|her|their) (?:identity|anonymity)|anonymity (?:order|direction)|"
+                   r"granted anonymity|nothing (?:beyond|more than|else)\b[^.]{0,60}\b(?:may|can|could) be "
+                   r"(?:published|reported|said)|(?:can't|cannot|can not|unable to) (?:say|share|report) (?:any ?"
+                   r"more|anything (?:more|further|else)) (?:about|on) (?:the|this) (?:case|teenager|trial|boy|girl|"
+                   r"defendant|man|woman)|legal restrictions?|(?:reporting|publicity) ban)\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 
 
@@ -49,11 +63,13 @@ def check_witness(post: Post, context: Context, contacts: Contacts) -> list[Find
     for sentence in post.sentences:
         if not WITNESS_WORDS.search(sentence.text):
             continue
-        for name in post.names:
-            if sentence.start <= name.start < sentence.end:
+        generic = bool(GENERIC.search(sentence.text))
+        for name in post.people:
+            # "Call Karen if you saw it": a first name in a general appeal is whom to call, not a witness.
+            if sentence.start <= name.start < sentence.end and not (generic and " " not in name.text):
                 out.append(finding(WITNESS, SERIOUS, name.start, name.end, post.text,
                                    f"“{name.text}” may identify a witness", WITNESS_WHY, WITNESS_ACTION))
-        if GENERIC.search(sentence.text):
+        if generic:
             continue
         for match in WORKPLACE.finditer(sentence.text):
             start = sentence.start + match.start()

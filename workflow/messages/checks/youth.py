@@ -20,17 +20,22 @@ SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy
                     r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?){1,4}")
 # "... is 16 and lives locally": an age stated on its own.
 STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$)")
-PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|"
+PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|teens?|"
+                    r"teenagers?|youngsters?|kids|children|lads|juveniles?|under-?(?:1[0-8])s?|"
                     r"year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
 CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*|attack\w*|robb\w+|stabb\w*|"
                   r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|injur\w+|"
                   r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|"
-                  r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*)\b", re.I)
+                  r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*|break[- ]?ins?|"
+                  r"breaking|broke|burglar\w*|graffiti|bail\w*|custody|saw|spotted|description|court|"
+                  r"hospital|questioned|interviewed|shoplift\w*|fire|arson)\b", re.I)
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
                          r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
                          r"Mews)\b")
 RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )?(?:brother|sister|mother|father|"
-                      r"mum|dad|parents?|uncle|aunt|grandparents?|grandmother|grandfather)\b", re.I)
+                      r"mum|dad|parents?|uncle|aunt|grandparents?|grandmother|grandfather)\b|"
+                      r"\b(?:(?:one|two|both) of (?:them|the \w+) (?:is|are) )?(?:the )?(?:son|daughter|sons|daughters|"
+                      r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|well-known) \w+", re.I)
 PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
 
 
@@ -45,7 +50,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     if not (young_ages or pupils or context.child_involved):
         return []
     out: list[Finding] = []
-    for name in post.names:
+    for name in post.people:
         age = post.age_after(name)
         # A name with no age of its own, in a case about someone under 18, may well be theirs.
         unaged = age is None and (bool(young_ages) and bool(CASE.search(post.text)) or pupils
