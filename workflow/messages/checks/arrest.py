@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
+from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import STAGE, Post
 
 # Wider than the arrest stage the other rules read: being questioned or interviewed about an offence,
@@ -68,6 +69,10 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             if low <= address.start < high:
                 out.append(finding(CODE, SERIOUS, address.start, address.end, post.text,
                                    f"the address “{address.text}” identifies someone arrested", WHY, ACTION))
+        for span, kind in identifying(post):
+            if low <= span.start < high:
+                out.append(finding(CODE, SERIOUS, span.start, span.end, post.text,
+                                   f"“{span.text}” ({kind}) may identify someone arrested", WHY, ACTION))
         role, place = ROLE.search(sentence.text), INSTITUTION.search(sentence.text)
         if role and place:
             out.append(finding(CODE, SERIOUS, sentence.start + role.start(), sentence.start + role.end(), post.text,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, WARNING, Contacts, Context, Finding, finding
+from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import STAGE, Post
 
 CODE = "legal.deceased_unconfirmed"
@@ -52,6 +53,11 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         if DEATH.search(window) and not post.has("charge", sentence):
             out.append(finding(CODE, severity, name.start, name.end, post.text,
                                f"“{name.text}” may name someone who has died", WHY, ACTION))
+    for span, kind in identifying(post):
+        window = post.text[max(span.start - 200, 0):span.end + 200]
+        if DEATH.search(window):
+            out.append(finding(CODE, severity, span.start, span.end, post.text,
+                               f"“{span.text}” ({kind}) may identify someone who has died", WHY, ACTION))
     for match in NAMED.finditer(post.text):
         if not any(f.start >= match.end() and f.start - match.end() < 3 for f in out):
             out.append(finding(CODE, severity, match.start(), match.end(), post.text,

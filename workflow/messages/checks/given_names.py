@@ -18,7 +18,7 @@ diane dominic donna dylan eddie edward eileen eleanor elizabeth ella ellie ellio
 ethan evie farah fatima fiona francesca freddie freya gareth gary gavin gemma george georgia gerald gillian
 glen glenn gordon graham hannah harriet harrison harvey hassan hayley heidi helen henry holly hussain ian imran
 isaac isabel isabella isabelle isla jack jackson jacob jade jake james jamie jane janet jasmine jason
-jayden jeff jennifer jenny jeremy jessica jill joan joanne joe joel john johnny jon jonathan jordan joseph
+jayden jeff jennifer jenny jeremy jessica jill jodie jodi joan joanne joe joel john johnny jon jonathan jordan joseph
 josh joshua julie justin kacey kai karen kate katie kayleigh keith kelly kenneth kerry kevin khalid kieran kim
 kirsty kyle lacey laura lauren leah lee leigh leo leon lewis liam lily linda lisa logan lola louis louise
 lucas lucy luke lydia lynn lynne maisie malcolm mandy marcus margaret maria marie martin martyn mary mason
@@ -29,6 +29,16 @@ rory ross ruby ryan sadie sally samantha samuel sandra sara sarah scott sean sha
 sheila simon sophie stacey stephanie stephen steve steven stewart stuart susan suzanne tanya tara terry
 thomas tim timothy toby tom tommy tony tracey tracy tyler vanessa vicky victoria wayne william yasmin
 zac zach zoe zara
+aled dafydd dai gethin iwan osian rhian sian siân cerys ffion carys bryn emyr huw ioan llyr nia seren
+euan fraser hamish calum ewan iain kirsteen morag mhairi eilidh ailsa kenny alasdair angus murdo
+siobhan ciara ciaran cian oisin ruairi niall aoife saoirse roisin orla sinead padraig seamus declan
+priya raj sanjay deepak anil sunil ravi rajesh amit vikram arjun harpreet gurpreet jaspreet manjit
+simran aisha ayesha zainab maryam yusuf ibrahim omar bilal tariq zain faisal kamran shahid nadia
+kwame kofi chidi emeka tunde femi ade olu chioma ngozi amara tomasz piotr marek pawel krzysztof
+agnieszka katarzyna magdalena andrei ionut mihai bogdan darius lukas jonas tyrone jermaine dwayne
+leroy marlon shanice keeley kayla jodie jodi chantelle demi tia tiana kerry-ann keira kieron brody
+jenson kyran taylor-jay jaxon bronson tegan tayla leanne kelsey kimberley stacy liz lizzie beth
+bev pauline carol jackie val hazel hilda doris norman ron ronnie reg trevor graeme duncan hugh
 """.split())
 # Given names that are also ordinary words or places: a name only when capitalised mid-sentence.
 AMBIGUOUS = frozenset("""

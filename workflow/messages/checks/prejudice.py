@@ -21,7 +21,11 @@ _KINDS = [
      r"(?:was|were) arrested| in interview)? (?:that )?(?:he|she|they)\b"),
     ("confession", "reports what a suspect told officers, which is for the court",
      r"(?:told|showed|led|took) (?:officers|police|detectives|us) (?:where|how|why|what|to the (?:spot|place))|"
-     r"(?:bragged|boasted) (?:about|that|to)"),
+     r"(?:bragged|boasted) (?:about|that|to)|(?:has|have|had|he|she|they) admitted (?!to hospital)(?:to )?"
+     r"(?:\w+ing|the|his|her|their|it|that|being|carrying|stealing)\b"),
+    ("evidence", "reports forensic or other evidence, which is for the court",
+     r"(?:forensic\w*|dna|blood|fingerprints?|ballistic\w*|phone records|cell ?site|test results?)\b[^.]{0,60}?"
+     r"\b(?:belongs? to|match(?:es|ed)?|links?|linked|shows?|showed|proves?|proved|confirms?|confirmed|places?)"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"confident (?:of|that we will (?:get|secure)) (?:a )?(?:conviction|guilty verdict)|"
      r"(?:picked|singled) (?:him|her|them) out|identified (?:him|her|them) (?:as|from)|"
@@ -39,7 +43,16 @@ _KINDS = [
      r"(?:(?:this|these|the|a) (?:dangerous|violent|ruthless|cruel)|vile|evil|sick|depraved|despicable|heartless|"
      r"callous|twisted|wicked) (?:individual|man|woman|"
      r"person|people|thugs?|criminals?|offenders?|predators?|monsters?|attack|crime)s?|preyed on|"
-     r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|off (?:our|the) streets|"
+     r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|"
+     r"(?:him|her|them|(?:this|the|a|these) (?:man|woman|men|thugs?|offenders?|criminals?)) off (?:our|the) streets|"
+     r"justice (?:will be|has been|is) (?:served|done)|(?:he|she|they)(?:'s|'re| is| are| was| were) off "
+     r"(?:our|the) streets|(?:clearly|obviously|undoubtedly|definitely) (?:guilty|responsible|to blame)|"
+     r"(?:he|she|they) (?:was|were|is|are) (?:solely )?(?:responsible|to blame) for|"
+     r"(?:has|have|had) (?:previously |already )?been (?:jailed|convicted|to prison|inside|in prison)|"
+     r"(?:notorious|infamous) (?:for|in)|caught on (?:camera|cctv|video) (?:stealing|attacking|hitting|"
+     r"punching|kicking|robbing|breaking|assaulting|stabbing|setting)|"
+     r"the (?:man|woman|person|men|women|pair|driver|teenager|youths?) who (?:attacked|stabbed|killed|murdered|robbed|"
+     r"raped|sexually assaulted|assaulted|hit|punched|kicked|burgled|mugged|conned|scammed|defrauded|abused)|"
      r"(?:who|that)(?:'s| has| have) been (?:targeting|terrorising|preying on|plaguing)|"
      r"answer for what (?:he|she|they) did|what (?:he|she|they) did to|for (?:his|her|their) crimes|"
      r"had (?:the )?stolen|(?:was|were) driving at|had been drinking|was (?:drunk|over the limit)|"
@@ -70,7 +83,10 @@ _KINDS = [
      r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
      r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
      r"wanted (?:on warrant )?for other offences|on bail (?:at the time|for (?:another|a separate|other))|"
-     r"banned from driving at the time|(?:has|had) form for|(?:a )?(?:yob|lout|scumbag|crook)s?"),
+     r"banned from driving at the time|(?:has|had) form for|(?:a )?(?:yob|lout|scumbag|crook)s?|"
+     r"(?:string|list|history|catalogue|number|series|record) of (?:[\w-]+ ){0,3}?(?:convictions|offences|offending|"
+     r"crimes?|violence|carrying (?:knives|weapons))|"
+     r"convictions (?:for|including)"),
 ]
 KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
 ACTIVE = re.compile(r"\b(?:arrest|arrested|under arrest|questioned|interviewed|on bail|bailed|released under investigation|in custody|"

@@ -25,7 +25,11 @@ RELATION = re.compile(
     r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17)\s+)?"
     r"(?:step-?)?(?:daughter|son|niece|nephew|granddaughter|grandson|sister|brother|cousin|wife|husband|"
     r"partner|ex-partner|ex-wife|ex-girlfriend|girlfriend|boyfriend|pupil|student|patient|client|employee|"
-    r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b", re.I)
+    r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b|"
+    r"\b(?:his|her|their) (?:own |former |then |regular |private |personal |family |local |\w+ )?(?:instructor|"
+    r"teacher|tutor|coach|trainer|boss|manager|employer|landlord|landlady|doctor|gp|therapist|carer|priest|vicar|"
+    r"imam|stepfather|stepdad|step-father|step-dad|stepmother|uncle|grandfather|granddad|scout leader|youth worker|"
+    r"physio|physiotherapist|masseur|dentist|driver|taxi driver|lecturer|supervisor|friend|date|ex)\b", re.I)
 PLACE_OF_LIFE = re.compile(
     r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?works? (?:at|for)|"
     r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from|of) "

@@ -19,7 +19,9 @@ MAY_BE_SUICIDE = re.compile(
     r"(?: to be| as)? ?suspicious|not treating (?:the|his|her|their|this) death as suspicious|"
     r"no (?:third[- ]party|suspicious circumstances)|non-suspicious|in crisis|"
     r"concern for (?:the )?(?:welfare|safety) of (?:a|the) (?:man|woman|person)|"
-    r"threatening to jump|on the (?:edge|wrong side) of)\b", re.I)
+    r"threatening to jump|on the (?:edge|wrong side) of|(?:not|no(?:t)? (?:thought|believed)) (?:that )?"
+    r"(?:anyone|anybody|any other person) else (?:was |is |had been )?involved|no(?: ?one| other person) else "
+    r"(?:was |is )?involved|no other person (?:was |is )?involved|unexplained)\b", re.I)
 # Method words that point to a suicide wherever someone has died ...
 METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?\w+|hanged|found hanging|"
                     r"hung (?:himself|herself|themselves)|ligature|noose|"
@@ -28,7 +30,11 @@ METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?
                     r"f[ae]ll(?:ing|en|s)? (?:from|off) (?:[\w'’-]+ ){0,6}?(?:bridge|viaduct|car park|cliffs?|"
                     r"multi-?storey|tower block|block of flats|balcony|rooftop|roof of)|"
                     r"(?:struck|hit|killed) by a (?:train|tram)|(?:on|onto) the (?:railway )?(?:tracks|line)|"
-                    r"level crossing|(?:at|to) the (?:foot|bottom|base) of (?:the |a )?(?:[\w'’-]+ ){0,2}"
+                    r"level crossing|(?:entered|went into|walked into) the (?:water|river|sea|canal|reservoir)|"
+                    r"(?:fell|fallen|falling|jumped) from (?:a )?height|(?:person|casualty|fatality) on the "
+                    r"(?:line|tracks|railway)|trespass(?:er)? (?:incident|on the (?:line|railway))|(?:took|taken|taking|swallowed|swallowing) (?:an? )?(?:large |excessive |"
+                    r"quantity of |amount of |number of |lot of )+(?:\w+ ){0,3}(?:medication|pills|tablets|drugs)|"
+                    r"(?:at|to) the (?:foot|bottom|base) of (?:the |a )?(?:[\w'’-]+ ){0,2}"
                     r"(?:cliffs?|quarry|car park|bridge|building|tower|flats))\b", re.I)
 # ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).
 MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swallowed|swallowing) (?:an? )?"

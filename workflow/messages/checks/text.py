@@ -92,7 +92,8 @@ STAGE_WORDS = {
                  r"locked up|behind bars",
 }
 STAGE = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in STAGE_WORDS.items()}
-MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfare|safety)|"
+MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfare|safety)|concern (?:is )?(?:growing )?for|"
+                     r"if you see (?:him|her|them)|last seen|whereabouts|"
                      r"found (?:safe|well)|been found|help us find|trace)\b", re.I)
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
                    r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)

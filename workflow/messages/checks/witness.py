@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, WARNING, Contacts, Context, Finding, finding
+from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import Post
 
 WITNESS = "legal.witness"
@@ -24,7 +25,10 @@ WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spot
                            r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
                            r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
                            r"came to the aid of|stopped to help|called (?:us|police))|came forward|testified|gave evidence|"
-                           r"dash-?cam footage (?:from|sent by|provided by)|(?:who|that) (?:was|were) with (?:him|her|"
+                           r"dash-?cam footage (?:from|sent by|provided by)|(?:first|one) on the scene|filmed|"
+                           r"helped (?:police|officers|us) (?:to )?identify|pointed (?:out|officers)|described|"
+                           r"took (?:a )?(?:photos?|pictures?|video)|caught (?:it|the) on|told (?:us|officers|police) "
+                           r"what (?:she|he|they) saw|(?:who|that) (?:was|were) with (?:him|her|"
                            r"them) (?:at the time|when))\b",
                            re.I)
 GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
@@ -37,7 +41,8 @@ WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of s
     r"(?:at|from|of|in) (?:the )?(?-i:[A-Z])[\w'’]+|(?:who )?lives? (?:next door|opposite|across the road)|"
     r"(?:his|her|their) (?:neighbour|colleague|boss|workmate)s?)\b",
                        re.I)
-ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46)(?: order)?|"
+ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46|49)(?: order)?|"
+                   r"contempt of court act|lifelong anonymity|anonymity for life|"
                    r"anonymity order|postponement order|(?:must|cannot|can ?not|may not) be (?:named|"
                    r"identified|reported) (?:by order of|under|because of (?:a|an) (?:court )?order)|"
                    r"lifetime anonymity order|court order (?:prevents|prohibits|bans|restricts)|"
@@ -51,7 +56,9 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"granted anonymity|nothing (?:beyond|more than|else)\b[^.]{0,60}\b(?:may|can|could) be "
                    r"(?:published|reported|said)|(?:can't|cannot|can not|unable to) (?:say|share|report) (?:any ?"
                    r"more|anything (?:more|further|else)) (?:about|on) (?:the|this) (?:case|teenager|trial|boy|girl|"
-                   r"defendant|man|woman)|legal restrictions?|(?:reporting|publicity) ban)\b", re.I)
+                   r"defendant|man|woman)|legal restrictions?|(?:reporting|publicity) ban|prohibit\w* (?:the )?"
+                   r"publication|(?:judge|court|magistrates?) (?:has |have )?(?:prohibited|banned|barred|forbidden|"
+                   r"ordered that|directed that)|(?:must|may) not be (?:published|reported|identified))\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 
 
@@ -71,6 +78,10 @@ def check_witness(post: Post, context: Context, contacts: Contacts) -> list[Find
                                    f"“{name.text}” may identify a witness", WITNESS_WHY, WITNESS_ACTION))
         if generic:
             continue
+        for span, kind in identifying(post):
+            if sentence.start <= span.start < sentence.end and kind != "a picture":
+                out.append(finding(WITNESS, SERIOUS, span.start, span.end, post.text,
+                                   f"“{span.text}” ({kind}) may identify a witness", WITNESS_WHY, WITNESS_ACTION))
         for match in WORKPLACE.finditer(sentence.text):
             start = sentence.start + match.start()
             out.append(finding(WITNESS, SERIOUS, start, sentence.start + match.end(), post.text,

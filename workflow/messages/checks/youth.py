@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
+from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import Post, Span
 
 CODE = "legal.youth"
@@ -28,7 +29,8 @@ CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*
                   r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|"
                   r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*|break[- ]?ins?|"
                   r"breaking|broke|burglar\w*|graffiti|bail\w*|custody|saw|spotted|description|court|"
-                  r"hospital|questioned|interviewed|shoplift\w*|fire|arson)\b", re.I)
+                  r"hospital|questioned|interviewed|shoplift\w*|fire|arson|throw\w*|thrown|threw|firework\w*|nuisance|"
+                  r"speak to|identify|recogni[sz]e|know (?:them|him|her|who)|drugs?|weapon|crime|police)\b", re.I)
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
                          r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
                          r"Mews)\b")
@@ -36,7 +38,9 @@ RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )
                       r"mum|dad|parents?|uncle|aunt|grandparents?|grandmother|grandfather)\b|"
                       r"\b(?:(?:one|two|both) of (?:them|the \w+) (?:is|are) )?(?:the )?(?:son|daughter|sons|daughters|"
                       r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|well-known) \w+", re.I)
-PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
+PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|video|still)s?\b", re.I)
+# "about 12-13", "aged 14 to 16": a range of ages under 18.
+AGE_RANGE = re.compile(r"\b(?:1[0-7]|[5-9]) ?(?:-|–|to|or) ?(?:1[0-7]|[5-9])\b(?! ?(?:am|pm|mph|miles|minutes|hours|years? ago))")
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
@@ -47,6 +51,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     # Pupils in a case (no age given) are children too: "Year 10 pupils from Hindley High School".
     pupils = bool((PUPILS.search(post.text) or STATED_AGE.search(post.text)) and CASE.search(post.text))
     young_ages += [Span(m.start(), m.end(), m.group()) for m in STATED_AGE.finditer(post.text)]
+    if PUPILS.search(post.text):
+        young_ages += [Span(m.start(), m.end(), m.group()) for m in AGE_RANGE.finditer(post.text)]
     if not (young_ages or pupils or context.child_involved):
         return []
     out: list[Finding] = []
@@ -61,6 +67,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         out.append(_finding(post, match.start(), match.end(), "names the school of someone under 18"))
     for address in post.addresses():
         out.append(_finding(post, address.start, address.end, "gives the address of someone under 18"))
+    for span, kind in identifying(post):
+        out.append(_finding(post, span.start, span.end, f"({kind}) may identify someone under 18"))
     for match in RELATIVE.finditer(post.text):
         out.append(_finding(post, match.start(), match.end(), "points to the family of someone under 18"))
     for match in HOME_STREET.finditer(post.text):
