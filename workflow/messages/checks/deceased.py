@@ -18,8 +18,10 @@ DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bo
                    r"passed away|lost (?:his|her|their) li(?:fe|ves)|pronounced dead|sadly died|"
                    r"tributes?|rip|rest in peace|loss of (?:his|her|their) life|lost (?:his|her|their) "
                    r"(?:fight|battle)|killed instantly|no longer with us|life was lost|lives were lost)\b", re.I)
-NAMED = re.compile(r"\b(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
-                   r"(?=\s+(?:local |\d+-year-old )*(?-i:[A-Z]))", re.I)
+NAMED = re.compile(r"\b(?:(?:rip|r\.i\.p\.?|rest in peace|in memory of|remembering|tributes? (?:to|for)) "
+                   r"(?:to )?(?:(?:our|my|the|dear|lovely|friend|mate|pal|big|little|young) )*[a-z]\w+|"
+                   r"(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
+                   r"(?=\s+(?:local |\d+-year-old )*(?-i:[A-Z])))", re.I)
 FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of kin|loved ones)"
                          r"(?: \w+){0,3} (?:ha(?:s|ve) been|were|was|are|is being) (?:informed|told|notified|"
                          r"made aware|supported|updated)|(?:family|families) (?:ha(?:s|ve) )?paid tribute|"

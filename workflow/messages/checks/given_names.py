@@ -52,6 +52,16 @@ NICKNAMES = frozenset("gaz baz daz shaz macca jonno robbo gav kev dave davey ste
                       "fred sid ted tel vinny micky mickey danny".split())
 
 
+# Common surnames that are not also ordinary words: "mo patel" written in lower case is still a name.
+SURNAMES = frozenset("""
+smith jones patel khan williams wilson johnson davies evans thomas roberts robinson thompson hughes edwards
+harris jackson clarke morris watson harrison morgan mitchell anderson phillips davis singh ahmed hussain
+begum shah murphy campbell stewart murray macdonald mcdonald reid kaur kowalski nowak okafor okoro mensah
+o'brien o'neill o'connor mcgrath mccarthy mclaughlin fitzgerald gallagher doherty jenkins griffiths
+pritchard llewellyn rees price powell owens lloyd williamson richardson richards atkinson hutchinson
+""".split())
+
+
 def is_given(word: str, *, capitalised: bool) -> bool:
     """Whether ``word`` is a given name: any listed name when capitalised, only an unambiguous one otherwise."""
     plain = word.lower()

@@ -22,7 +22,9 @@ KINDS = [
     ("where they live", re.compile(
         r"\b(?:who|which) (?:lives?|lived|is living|was living) (?:there|alone|next door|opposite|above|"
         r"(?:at|on|in) (?:number \d+|(?-i:[A-Z])[\w'’]+))|\b(?:at|lived at|lives at) number \d+\b|"
-        r"\b(?:his|her|their) (?:home|flat|house|address|bungalow) (?:on|in|at) (?-i:[A-Z])[\w'’]+",
+        r"\b(?:his|her|their) (?:home|flat|house|address|bungalow) (?:on|in|at) (?-i:[A-Z])[\w'’]+|"
+        r"\blives? with (?:his|her|their) \w+(?: (?:on|in|at) (?:the )?(?-i:[A-Z])[\w'’]+)?|"
+        r"\bon the (?-i:[A-Z])[\w'’]+ (?:estate|site|park)\b",
         re.IGNORECASE)),
     ("a family tie", re.compile(
         r"\b(?:son|daughter|wife|husband|brother|sister|partner|nephew|niece|grandson|granddaughter|father|"

@@ -88,12 +88,21 @@ _KINDS = [
      r"crimes?|violence|carrying (?:knives|weapons))|"
      r"convictions (?:for|including)"),
 ]
+_KINDS.append(
+    ("assertion", "adds a claim about the accused or the evidence beyond the bare facts of the case",
+     r"previous(?:ly)?|already (?:on|wanted|banned|known|serving|subject)|suspended sentence|on licence|"
+     r"recently released|(?:gang|ring) ?leader|ringleader|kingpin|mastermind|behind (?:a|the|this) (?:wave|spate|"
+     r"string|series|run)|(?:times|over) the (?:legal )?limit|(?:was|were) (?:drunk|high|intoxicated|speeding)|"
+     r"footage (?:shows|showed|leaves|captured|clearly)|(?:no|little) (?:room for )?doubt|beyond doubt|proof|"
+     r"remorse|laughed|smirk\w*|showed no|cold-blooded|calculated|premeditated|planned (?:the|it|this)|"
+     r"deliberate(?:ly)?|motive|jealous\w*|revenge|reoffend\w*|(?:a )?danger to|menace"))
 KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
 ACTIVE = re.compile(r"\b(?:arrest|arrested|under arrest|questioned|interviewed|on bail|bailed|released under investigation|in custody|"
                     r"charged|remanded|(?:due to|will) appear|appeared (?:at|before)|stand trial|"
                     r"awaiting trial|trial|court|confess\w*)\b", re.I)
 CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted|found guilty|pleaded guilty|imprisoned|"
                        r"detention order|suspended sentence|community order|behind bars|locked up)\b", re.I)
+PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serving|on a|under a)\b[^.]{0,30}$", re.I)
 ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
                      r"reports? that|believed)\b", re.I)
 SEARCHING = re.compile(r"\b(?:find|trace|identify|catch|locate|bring|track down|hunt for|looking for|"
@@ -107,6 +116,9 @@ WHY = {
              "assumes guilt can prejudice a trial and be a contempt of court.",
     "evidence": "Assessing evidence or a witness's reliability before trial is for the jury; published "
                 "comment can prejudice proceedings.",
+    "assertion": "Anything said about the accused beyond the charge, the court date and the bare facts "
+                 "(their past, their state of mind, how strong the evidence is) is for the court to hear, not "
+                 "the public; published now it can prejudice a trial (College of Policing media relations guidance).",
     "character": "Previous convictions and bad character are kept from a jury unless the judge admits "
                  "them; publishing them while proceedings are active risks a fair trial.",
 }
@@ -138,4 +150,7 @@ def _active(post: Post, context: Context) -> bool:
         return False
     if context.proceedings_active or context.arrest_made or context.charged:
         return True
-    return bool(ACTIVE.search(post.text)) and not CONCLUDED.search(post.text)
+    # "He was already on a suspended sentence": a past case, not this one's result.
+    concluded = any(not PAST.search(post.text[max(0, m.start() - 40):m.start()])
+                    for m in CONCLUDED.finditer(post.text))
+    return bool(ACTIVE.search(post.text)) and not concluded

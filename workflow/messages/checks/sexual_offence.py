@@ -22,7 +22,7 @@ SEXUAL = re.compile(r"\b(?:rape[sd]?|raping|sexual(?:ly)? (?:assault\w*|offences
                     r"flash(?:ed|ing|er))\b", re.I)
 RELATION = re.compile(
     r"\b(?:his|her|their|the (?:man's|woman's|defendant's|suspect's|accused's))\s+(?:own\s+)?"
-    r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17)\s+)?"
+    r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17|next-door|[a-z]+)\s+)?"
     r"(?:step-?)?(?:daughter|son|niece|nephew|granddaughter|grandson|sister|brother|cousin|wife|husband|"
     r"partner|ex-partner|ex-wife|ex-girlfriend|girlfriend|boyfriend|pupil|student|patient|client|employee|"
     r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b|"
@@ -39,6 +39,9 @@ PLACE_OF_LIFE = re.compile(
     r"school|workplace|flat|house)"
     r"(?: (?:on|in) [A-Z][\w']+(?: [A-Z][\w']+){0,4})?|lives (?:on|in|at) [A-Z][\w']+(?: [A-Z][\w']+){0,4}|"
     r"(?:[A-Z][\w']+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|University)|"
+    r"(?i:(?:in|at|outside|near|from|to|inside) (?:her|his|their) (?:own )?(?:home|flat|house|school|workplace|office|"
+    r"work|college|university|halls|bedroom|car|street|road|estate|caravan|hotel room|room))|"
+    r"(?:above|below|next to|opposite|behind) the (?:[A-Z][\w'’-]+ ?){1,4}|"
     r"where (?:they|she|he|both) (?:both )?(?:work|worked|live|lived|stud(?:y|ied)|trained?)|"
     r"(?i:(?:a|an|the|his|her|their) (?:female |male |young |teenage )?(?:colleague|co-worker|workmate|"
     r"classmate|neighbour|flatmate|housemate|family member|relative|team-?mate|patient|client|"

@@ -48,7 +48,9 @@ DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away
 PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|"
                    r"Head)|"
                    r"multi-?storey car park|railway (?:line|bridge|crossing)|(?:the )?(?:top|edge) of (?:the|a) "
-                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?:in|from) the (?:river|canal|sea|reservoir|"
+                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?i:(?:on|from|off|under|below|above|near) the "
+                   r"(?:\w+ )?(?:bridge|viaduct|footbridge|overpass|flyover|cliffs?|roof|railway|tracks|platform|"
+                   r"carriageway|car park|multi-storey|tower block|quarry|weir|pier|harbour wall))|(?:in|from) the (?:river|canal|sea|reservoir|"
                    r"quarry|lake|docks?|estuary) (?:at|near|by|in|off) [A-Z][\w']+|(?:top|upper|highest|\w+th|\w+st) "
                    r"(?:level|floor|deck|storey) of|railway line|the tracks|(?<=suicide )(?:at|on|in|"
                    r"near) [A-Z][\w']+(?: [A-Z][\w']+){0,4})")

@@ -8,6 +8,7 @@ from functools import cached_property
 
 import regex
 
+from workflow.messages.checks.given_names import SURNAMES as FAMILY_NAMES
 from workflow.messages.checks.given_names import is_given
 
 # Words that start with a capital but are not people: places, organisations,
@@ -171,6 +172,11 @@ class Post:
                 continue
             if self._single_name(words, number):
                 found.append(Span(start, match.end(), word))
+            elif number and word.islower() and word in FAMILY_NAMES and words[number - 1].group().islower() \
+                    and _plain(words[number - 1].group()) not in NOT_NAMES \
+                    and self.text[words[number - 1].end():start] == " ":
+                first = words[number - 1].start()
+                found.append(Span(first, match.end(), self.text[first:match.end()]))
         return sorted(found, key=lambda s: s.start)
 
     def _single_name(self, words: list, number: int) -> bool:

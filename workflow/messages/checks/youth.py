@@ -30,7 +30,7 @@ CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*
                   r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*|break[- ]?ins?|"
                   r"breaking|broke|burglar\w*|graffiti|bail\w*|custody|saw|spotted|description|court|"
                   r"hospital|questioned|interviewed|shoplift\w*|fire|arson|throw\w*|thrown|threw|firework\w*|nuisance|"
-                  r"speak to|identify|recogni[sz]e|know (?:them|him|her|who)|drugs?|weapon|crime|police)\b", re.I)
+                  r"speak to|identify|recogni[sz]e|know (?:them|him|her|who)|drugs?|weapon)\b", re.I)
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
                          r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
                          r"Mews)\b")
