@@ -16,6 +16,9 @@ WHY = ("Personal data published without a lawful need breaches UK GDPR and the D
 ACTION = ("Remove it, or confirm that publishing it is necessary (for example a suspect vehicle in an "
           "appeal) and that the person concerned has agreed where they can.")
 # Numbers anyone may be given: emergency, non-emergency, NHS 111, Crimestoppers, Action Fraud.
+# Freephone, non-geographic and corporate ranges: charities, helplines and businesses, not people.
+ORGANISATION_RANGES = ("0800", "0808", "0300", "0330", "0333", "0343", "0344", "0345", "0370", "0371",
+                       "0800", "0845", "0870", "0871", "0872", "0873", "0843", "0844", "0500", "116")
 PUBLIC_NUMBERS = frozenset({"999", "101", "111", "112", "105", "116123", "0800555111", "03001232040"})
 # Public bodies' addresses (gov.uk: Action Fraud, the NCSC's report@phishing.gov.uk).
 PUBLIC_DOMAINS = ("gov.uk",)
@@ -39,10 +42,11 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"wheelchair|disabled|disability|parkinson'?s|multiple sclerosis|motor neurone|adhd|ptsd|"
                     r"anxiety|eating disorder|anorexi\w+|bulimi\w+|self-harm\w*|insulin|asthma\w*|seizures?|"
                     r"brain injury|learning difficult\w+|psychiatric|mental illness|mental health|"
-                    r"chemotherapy|dialysis|hiv positive|terminal(?:ly)? ill\w*)\b", re.I)
+                    r"chemotherapy|dialysis|hiv positive|terminal(?:ly)? ill\w*|partially sighted|visually impaired|"
+                    r"hearing impaired|sight loss|frail|housebound|bed-?bound)\b", re.I)
 # Someone a reader could pick out even unnamed: the driver of a described car, a resident of a house.
-IDENTIFIES = re.compile(r"\b(?:the (?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) (?:\w+ ){0,3}"
-                        r"(?:car|van|house|flat|bungalow|vehicle|motorbike|scooter|shop)|"
+IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) "
+                        r"(?:\w+ ){0,2}\w+|(?:who|that) lives? (?:on|at|in) [A-Z]\w+|"
                         r"(?:who|that) lives? (?:on|at|in) (?:[A-Z]\w+ ){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way))\b",
                         re.I)
 FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
@@ -62,6 +66,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         if len(_digits(match.raw_string)) < 10:
             continue  # short codes and the like: not a person's number
         national = _digits(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL))
+        if national.startswith(ORGANISATION_RANGES):
+            continue
         if national not in PUBLIC_NUMBERS | own and _digits(match.raw_string) not in PUBLIC_NUMBERS | own:
             add(match.start, match.end, "a phone number")
     for match in EMAIL.finditer(text):

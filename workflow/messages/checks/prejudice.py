@@ -29,6 +29,8 @@ _KINDS = [
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"confident (?:of|that we will (?:get|secure)) (?:a )?(?:conviction|guilty verdict)|"
      r"(?:picked|singled) (?:him|her|them) out|identified (?:him|her|them) (?:as|from)|"
+     r"(?:the )?scale of (?:his|her|their)|(?:his|her|their) "
+     r"(?:dealing|offending|crimes|criminal (?:activity|enterprise|business))|"
      r"(?:was|were) (?:recovered|found|seized) (?:from|in|at) (?:his|her|their) (?:car|home|house|flat|van|"
      r"bedroom|pockets?|possession|address|phone)|dna (?:matched|links|linked|evidence)|fingerprints? "
      r"(?:matched|linked|on)|(?:cctv|footage|camera) (?:captured|caught|recorded|filmed) (?:him|her|them)|"
