@@ -36,7 +36,8 @@ def test_officers_ordinary_words_and_places_are_not_people(text):
 
 
 def test_a_first_name_alone_next_to_an_arrest_is_flagged_at_the_name():
-    text = "Officers in Plymouth have questioned Dean, 41, about the stolen motorbikes. He was released under investigation."
+    text = ("Officers in Plymouth have questioned Dean, 41, about the stolen motorbikes. "
+            "He was released under investigation.")
     assert [text[f.start:f.end] for f in run(text) if f.code == "legal.arrested_named"][:1] == ["Dean"]
 
 
@@ -54,7 +55,8 @@ def test_identifying_details_other_than_a_name(text, kind):
 @pytest.mark.parametrize("text, code", [
     ("A teaching assistant at St Columba's Primary School in Omagh has been arrested over missing funds.",
      "legal.arrested_named"),
-    ("The man who died in the crash was the landlord of the Fleece in Ripponden.", "legal.deceased_unconfirmed"),
+    ("The man who died in the crash was the landlord of the Fleece in Ripponden.",
+     "legal.deceased_unconfirmed"),
     ("A man has been remanded in custody charged with murder. He was already on a suspended sentence.",
      "legal.prejudicial"),
     ("A man has been arrested after a woman was raped in her flat above the Co-op on Church Street.",
@@ -65,7 +67,8 @@ def test_identifying_details_other_than_a_name(text, kind):
      "legal.reporting_restriction"),
     ("Man, 34, died after taking a large amount of his prescription medication. No one else was involved.",
      "privacy.suicide"),
-    ("The elderly driver of the Yaris, who is partially sighted, has been spoken to.", "privacy.personal_data"),
+    ("The elderly driver of the Yaris, who is partially sighted, has been spoken to.",
+     "privacy.personal_data"),
 ])
 def test_wider_wording_is_flagged(text, code):
     assert code in codes(text)

@@ -23,26 +23,33 @@ ACTION = ("Remove the name and anything else that identifies them, or record the
           "and the exceptional reason for naming them.")
 # Other ways of identifying someone arrested: their workplace, a photograph, their home.
 IDENTIFIED = re.compile(
-    r"\b(?:(?:photo|picture|image|pictured)(?=:)|the (?:home ?owner|occupier|occupant|tenant|householder|landlord)|"
+    r"\b(?:(?:photo|picture|image|pictured)(?=:)|the (?:home ?owner|occupier|occupant|tenant|householder|"
+    r"landlord)|"
     r"who works (?:at|for|as)|employed (?:at|by|as)|(?:a|an|the) (?:off-duty |local |former |serving )?"
-    r"(?:teacher|nurse|doctor|carer|coach|manager|owner|worker|employee|member of staff|paramedic|firefighter|"
-    r"police officer|soldier|councillor|social worker|care worker) (?:at|from|of|with) (?:the )?(?-i:[A-Z])\w*|"
+    r"(?:teacher|nurse|doctor|carer|coach|manager|owner|worker|employee|member of staff|paramedic|"
+    r"firefighter|"
+    r"police officer|soldier|councillor|social worker|care worker) (?:at|from|of|"
+    r"with) (?:the )?(?-i:[A-Z])\w*|"
     r"owner of|works at|who (?:owns|runs|manages)|"
     r"(?:the|a) (?:landlord|landlady|licensee|owner|manager|head ?teacher|teacher|vicar|coach|director|boss|"
-    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?(?-i:[A-Z])[\w']+|pictured|(?:see |"
+    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?(?-i:[A-Z])[\w']+|"
+    r"pictured|(?:see |"
     r"in the )?"
     r"(?:photo|picture|image) (?:of (?:him|her|the (?:man|woman|suspect))|above|below|attached)|his home on|"
     r"her home on|their home on|lives (?:at|on)|(?:here(?:'s| is)|see) (?:a |the )?(?:photo|picture|image)|"
     r"(?:photo|picture|image) of (?:the )?(?:man|woman|person|suspect|pair|youths?) (?:we|officers|police) "
     r"(?:have )?(?:arrested|detained)|(?:the )?(?:son|daughter|husband|wife|brother|sister|partner|"
     r"father|mother|dad|mum) of (?:the|a) (?:well-known |local )?\w+|"
-    r"(?:his|her|their) (?:shop|business|pub|salon|garage|caf[eé]|restaurant|takeaway|studio|firm) (?:on|in|at)|"
+    r"(?:his|her|their) (?:shop|business|pub|salon|garage|caf[eé]|restaurant|takeaway|studio|firm) (?:on|in|"
+    r"at)|"
     r"(?:who|which) (?:he|she|they) (?:owns?|runs?|manages?))\b", re.I)
 
 ROLE = re.compile(r"\b(?:teacher|nurse|doctor|carer|coach|manager|paramedic|firefighter|police officer|"
-                  r"councillor|social worker|care worker|vicar|priest|imam|caretaker|headteacher|head teacher|"
+                  r"councillor|social worker|care worker|vicar|priest|imam|caretaker|headteacher|"
+                  r"head teacher|"
                   r"lecturer|dentist|pharmacist|instructor|youth worker|scout leader)\b", re.I)
-INSTITUTION = re.compile(r"\b(?:[A-Z][\w'’]+ ){1,4}(?:School|Academy|College|Hospital|Infirmary|Surgery|Practice|"
+INSTITUTION = re.compile(r"\b(?:[A-Z][\w'’]+ ){1,4}(?:School|Academy|College|Hospital|Infirmary|Surgery|"
+                         r"Practice|"
                          r"Council|Church|Club|Centre|Nursery|University)\b")
 
 
@@ -53,7 +60,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     out: list[Finding] = []
     # With no charge or result anywhere, every name in the post may be the person arrested (a post
     # about one arrest is about one person); otherwise only a name in the arrest's own sentence is.
-    reach = 0 if STAGE["charge"].search(post.text) or STAGE["concluded"].search(post.text) else len(post.sentences)
+    settled = STAGE["charge"].search(post.text) or STAGE["concluded"].search(post.text)
+    reach = 0 if settled else len(post.sentences)
     sentences = post.sentences
     for number, sentence in enumerate(sentences):
         if not (STAGE["arrest"].search(sentence.text) or UNDER_SUSPICION.search(sentence.text)) \

@@ -17,7 +17,8 @@ ACTION = ("Remove the name and identifying details until the incident records th
 DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bodies|fatal(?:ly)?|killed|"
                    r"passed away|lost (?:his|her|their) li(?:fe|ves)|pronounced dead|sadly died|"
                    r"tributes?|rip|rest in peace|loss of (?:his|her|their) life|lost (?:his|her|their) "
-                   r"(?:fight|battle)|killed instantly|no longer with us|life was lost|lives were lost)\b", re.I)
+                   r"(?:fight|battle)|killed instantly|no longer with us|life was lost|"
+                   r"lives were lost)\b", re.I)
 NAMED = re.compile(r"\b(?:(?:rip|r\.i\.p\.?|rest in peace|in memory of|remembering|tributes? (?:to|for)) "
                    r"(?:to )?(?:(?:our|my|the|dear|lovely|friend|mate|pal|big|little|young) )*[a-z]\w+|"
                    r"(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
@@ -25,10 +26,12 @@ NAMED = re.compile(r"\b(?:(?:rip|r\.i\.p\.?|rest in peace|in memory of|rememberi
 FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of kin|loved ones)"
                          r"(?: \w+){0,3} (?:ha(?:s|ve) been|were|was|are|is being) (?:informed|told|notified|"
                          r"made aware|supported|updated)|(?:family|families) (?:ha(?:s|ve) )?paid tribute|"
-                         r"tribute (?:from|by) (?:his|her|their) family|in a tribute,? (?:his|her|their) family|"
+                         r"tribute (?:from|by) (?:his|her|their) family|in a tribute,? (?:his|her|"
+                         r"their) family|"
                          r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,80}\b(?:paid tribute|"
                          r"(?:released|issued|shared) a tribute|asked for privacy|"
-                         r"(?:are|is|continues?|continue to be|being) (?:being )?supported|have been (?:informed|told)))\b", re.I)
+                         r"(?:are|is|continues?|continue to be|being) (?:being )?supported|"
+                         r"have been (?:informed|told)))\b", re.I)
 INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
 

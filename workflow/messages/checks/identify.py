@@ -8,7 +8,8 @@ import re
 
 from workflow.messages.checks.text import Post, Span
 
-ROLES = (r"teacher|teaching assistant|classroom assistant|nurse|doctor|gp|carer|coach|manager|landlord|landlady|"
+ROLES = (r"teacher|teaching assistant|classroom assistant|nurse|doctor|gp|carer|coach|manager|landlord|"
+         r"landlady|"
          r"licensee|owner|proprietor|head ?teacher|caretaker|vicar|priest|imam|rabbi|instructor|lecturer|"
          r"dentist|pharmacist|receptionist|chef|cleaner|postman|postwoman|shopkeeper|barber|hairdresser|"
          r"mechanic|scaffolder|builder|plumber|electrician|security guard|doorman|bouncer|volunteer|"
@@ -17,7 +18,8 @@ ROLES = (r"teacher|teaching assistant|classroom assistant|nurse|doctor|gp|carer|
          r"taxi driver|lorry driver|delivery driver|porter|steward|warden|governor")
 KINDS = [
     ("a job at a named place", re.compile(
-        rf"\b(?:{ROLES})s? (?:at|of|from|for|with|in) (?:the )?(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){{0,4}}",
+        rf"\b(?:{ROLES})s? (?:at|of|from|for|with|in) (?:the )?"
+        r"(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,4}",
         re.IGNORECASE)),
     ("where they live", re.compile(
         r"\b(?:who|which) (?:lives?|lived|is living|was living) (?:there|alone|next door|opposite|above|"
@@ -28,7 +30,8 @@ KINDS = [
         re.IGNORECASE)),
     ("a family tie", re.compile(
         r"\b(?:son|daughter|wife|husband|brother|sister|partner|nephew|niece|grandson|granddaughter|father|"
-        r"mother|dad|mum|widow) of (?:the|a|an|local|well-known) (?:[\w-]+ ){0,2}(?:[\w'’]+)", re.IGNORECASE)),
+        r"mother|dad|mum|widow) of (?:the|a|an|local|"
+        r"well-known) (?:[\w-]+ ){0,2}(?:[\w'’]+)", re.IGNORECASE)),
     ("a picture", re.compile(
         r"\b(?:(?:attached|above|below|this|these|our) )?(?:cctv |ring doorbell )?(?:image|photo(?:graph)?|"
         r"picture|pic|still|footage|video)s?\b(?= (?:of|above|below|shows?|has|we|attached))|\bpictured\b|"

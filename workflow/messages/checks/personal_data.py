@@ -31,23 +31,27 @@ REGISTRATION = re.compile(r"\b(?:[A-Z]{2}(?:0[1-9]|[1-9]\d) ?[A-Z]{3}|[A-HJ-PR-Y
                           r"[A-Z]{3} ?\d{1,3}[A-HJ-PR-Y])\b")
 NI_NUMBER = re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 BANK = re.compile(r"\b(?:sort code:?\s*\d{2}[- ]?\d{2}[- ]?\d{2}|\d{2}-\d{2}-\d{2}|"
-                  r"account (?:number|no\.?):?\s*\d{6,10}|(?:\d{4}[ -]?){3}\d{4}|card (?:number )?ending(?: in)? "
+                  r"account (?:number|no\.?):?\s*\d{6,10}|(?:\d{4}[ -]?){3}\d{4}|"
+                  r"card (?:number )?ending(?: in)? "
                   r"\d{4}|iban:?\s*[a-z]{2}\d{2}[a-z0-9 ]{10,30}|passport (?:number|no\.?):?\s*\w{8,9}|"
                   r"nhs (?:number|no\.?):?\s*\d{3} ?\d{3} ?\d{4})\b", re.I)
 HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic)|autis(?:m|tic)|"
                     r"schizophreni\w+|bipolar|psychosis|depression|hiv|aids|cancer|terminally ill|"
                     r"mental health (?:condition|problems|issues|crisis)|sectioned|(?:needs|without|takes) "
                     r"(?:his|her|their|vital )?medication|learning disabilit\w+|pregnant|miscarriage|"
-                    r"stroke|heart condition|addict\w*|heroin user|alcoholic|(?:registered |partially )?blind|deaf|"
+                    r"stroke|heart condition|addict\w*|heroin user|alcoholic|(?:registered |"
+                    r"partially )?blind|deaf|"
                     r"wheelchair|disabled|disability|parkinson'?s|multiple sclerosis|motor neurone|adhd|ptsd|"
                     r"anxiety|eating disorder|anorexi\w+|bulimi\w+|self-harm\w*|insulin|asthma\w*|seizures?|"
                     r"brain injury|learning difficult\w+|psychiatric|mental illness|mental health|"
-                    r"chemotherapy|dialysis|hiv positive|terminal(?:ly)? ill\w*|partially sighted|visually impaired|"
+                    r"chemotherapy|dialysis|hiv positive|terminal(?:ly)? ill\w*|partially sighted|"
+                    r"visually impaired|"
                     r"hearing impaired|sight loss|frail|housebound|bed-?bound)\b", re.I)
 # Someone a reader could pick out even unnamed: the driver of a described car, a resident of a house.
 IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) "
                         r"(?:\w+ ){0,2}\w+|(?:who|that) lives? (?:on|at|in) [A-Z]\w+|"
-                        r"(?:who|that) lives? (?:on|at|in) (?:[A-Z]\w+ ){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way))\b",
+                        r"(?:who|that) lives? (?:on|at|in) (?:[A-Z]\w+ ){1,3}(?:Road|Street|Avenue|Lane|"
+                        r"Close|Drive|Way))\b",
                         re.I)
 FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
 VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"

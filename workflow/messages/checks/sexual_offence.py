@@ -26,20 +26,27 @@ RELATION = re.compile(
     r"(?:step-?)?(?:daughter|son|niece|nephew|granddaughter|grandson|sister|brother|cousin|wife|husband|"
     r"partner|ex-partner|ex-wife|ex-girlfriend|girlfriend|boyfriend|pupil|student|patient|client|employee|"
     r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b|"
-    r"\b(?:his|her|their) (?:own |former |then |regular |private |personal |family |local |\w+ )?(?:instructor|"
-    r"teacher|tutor|coach|trainer|boss|manager|employer|landlord|landlady|doctor|gp|therapist|carer|priest|vicar|"
-    r"imam|stepfather|stepdad|step-father|step-dad|stepmother|uncle|grandfather|granddad|scout leader|youth worker|"
+    r"\b(?:his|her|their) (?:own |former |then |regular |private |personal |family |local |"
+    r"\w+ )?(?:instructor|"
+    r"teacher|tutor|coach|trainer|boss|manager|employer|landlord|landlady|doctor|gp|therapist|carer|priest|"
+    r"vicar|"
+    r"imam|stepfather|stepdad|step-father|step-dad|stepmother|uncle|grandfather|granddad|scout leader|"
+    r"youth worker|"
     r"physio|physiotherapist|masseur|dentist|driver|taxi driver|lecturer|supervisor|friend|date|ex)\b", re.I)
 PLACE_OF_LIFE = re.compile(
     r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?works? (?:at|for)|"
-    r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from|of) "
+    r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from|"
+    r"of) "
     r"(?:the |a )?\w+|where (?:she|he|they) (?:lives?|works?|studies|stud(?:y|ies)|goes to school)|"
-    r"(?:he|she) (?:shared|lived|lodged|stayed) (?:a \w+ |the \w+ )?with|(?:lived|lives) with (?:him|her)|(?:is|"
-    r"was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a |an )?\w+|(?:at|outside|near) (?:her|his|their) (?:home|"
+    r"(?:he|she) (?:shared|lived|lodged|stayed) (?:a \w+ |the \w+ )?with|(?:lived|lives) with (?:him|her)|"
+    r"(?:is|"
+    r"was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a |an )?\w+|(?:at|outside|near) (?:her|his|"
+    r"their) (?:home|"
     r"school|workplace|flat|house)"
     r"(?: (?:on|in) [A-Z][\w']+(?: [A-Z][\w']+){0,4})?|lives (?:on|in|at) [A-Z][\w']+(?: [A-Z][\w']+){0,4}|"
     r"(?:[A-Z][\w']+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|University)|"
-    r"(?i:(?:in|at|outside|near|from|to|inside) (?:her|his|their) (?:own )?(?:home|flat|house|school|workplace|office|"
+    r"(?i:(?:in|at|outside|near|from|to|inside) (?:her|his|their) (?:own )?(?:home|flat|house|school|"
+    r"workplace|office|"
     r"work|college|university|halls|bedroom|car|street|road|estate|caravan|hotel room|room))|"
     r"(?:above|below|next to|opposite|behind) the (?:[A-Z][\w'’-]+ ?){1,4}|"
     r"where (?:they|she|he|both) (?:both )?(?:work|worked|live|lived|stud(?:y|ied)|trained?)|"
@@ -48,7 +55,8 @@ PLACE_OF_LIFE = re.compile(
     r"tenant|lodger|employee|pupil|student|foster (?:child|daughter|son))s?)|"
     r"(?:at|in|outside) the (?:[A-Z][\w'’]+ ){1,3}(?i:(?:distribution |sorting )?(?:centre|depot|factory|"
     r"warehouse|office|store|shop|hotel|gym|club|surgery|practice|salon|pub|bar|restaurant|care home)))\b")
-VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|child)\b", re.I)
+VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|"
+                    r"child)\b", re.I)
 # Not "man": in these posts a man of a stated age from a town is far more often the accused.
 BIRTHDAY = re.compile(r"\b(?:her|his|their) \d{1,2}(?:st|nd|rd|th) birthday\b", re.I)
 HOME_TOWN = re.compile(r"\s+(?:woman|girl|boy|teenager|student|pupil)\s+from\s+[A-Z]")

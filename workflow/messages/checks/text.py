@@ -80,10 +80,12 @@ PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|alo
                           r"through|within|between|the|called|visit|contact)\s+$", re.I)
 STAGE_WORDS = {
     "arrest": r"arrested|under arrest|released on (?:police )?bail|bailed|released under investigation|"
-              r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|detained|"
+              r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|"
+              r"detained|"
               r"interviewed under caution|voluntary interview|(?:remains|is|was) under investigation|"
               r"released pending|"
-              r"assisting (?:police |officers )?with (?:their )?enquiries|into (?:police )?custody|on suspicion of|"
+              r"assisting (?:police |officers )?with (?:their )?enquiries|into (?:police )?custody|"
+              r"on suspicion of|"
               r"being questioned|held for questioning|picked up|in the cells|nabbed|collared|"
               r"handed (?:himself|herself|themselves) in|held (?:on suspicion|overnight|in custody)",
     "charge": r"charged|remanded|(?:will|is due to|are due to|due to) appear|appeared (?:at|before)|"
@@ -93,7 +95,8 @@ STAGE_WORDS = {
                  r"locked up|behind bars",
 }
 STAGE = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in STAGE_WORDS.items()}
-MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfare|safety)|concern (?:is )?(?:growing )?for|"
+MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfare|safety)|"
+                     r"concern (?:is )?(?:growing )?for|"
                      r"if you see (?:him|her|them)|last seen|whereabouts|"
                      r"found (?:safe|well)|been found|help us find|trace)\b", re.I)
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
@@ -109,7 +112,8 @@ AGE = re.compile(r"(?:\b(?:aged|(?:believed|thought) to be(?: aged)?)\s+(?:aroun
 HOUSE_ADDRESS = regex.compile(
     r"(?<![\p{L}\d£.,/:-])(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-zA-Z]?,?\s+"
     r"(?:\p{Lu}[\p{Ll}'’]+\s+){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|"
-    r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Rd|St|Ave)\b")
+    r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Rd|St|"
+    r"Ave)\b")
 
 
 WORD = regex.compile(r"(?<![\p{L}\d'’-])\p{L}[\p{L}'’]*(?![\p{L}])")
@@ -139,7 +143,8 @@ class Post:
     def sentences(self) -> list[Span]:
         """Sentences (and lines), with their place in the text."""
         out, start = [], 0
-        for match in re.finditer(r"(?<!\b[A-Z])(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bDr)[.!?]+(?=\s)|\n+", self.text):
+        for match in re.finditer(r"(?<!\b[A-Z])(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bDr)[.!?]+(?=\s)|"
+                                 r"\n+", self.text):
             out.append(Span(start, match.end(), self.text[start:match.end()]))
             start = match.end()
         if start < len(self.text):
@@ -190,12 +195,14 @@ class Post:
         opening = not before.strip() or before.rstrip()[-1] in ".!?:|\n\"“-" or "\n" in before[-3:]
         if capital and opening and not is_given(plain, capitalised=False) and not aged:
             return False  # "Will officers ...", "Mark your bike": an ordinary word opening a sentence
-        for other in (words[number - 1] if number else None, words[number + 1] if number + 1 < len(words) else None):
-            if other is None or not other.group()[0].isupper():
+        for other in words[max(0, number - 1):number] + words[number + 1:number + 2]:
+            if not other.group()[0].isupper():
                 continue
             gap = self.text[min(other.end(), end):max(other.start(), start)]
-            if gap.strip(" ") == "" and (_plain(other.group()) not in NOT_NAMES or _plain(other.group()) in PLACE_WORDS):
-                return False  # part of a longer proper noun ("King's Lynn", "Graham Street", "PC Sarah Whitfield")
+            # Part of a longer proper noun ("King's Lynn", "Graham Street", "PC Sarah Whitfield").
+            plain_other = _plain(other.group())
+            if gap.strip(" ") == "" and (plain_other not in NOT_NAMES or plain_other in PLACE_WORDS):
+                return False
         if OFFICIAL.search(before) or re.search(r"\b(?:PD|PC|DC|DS|Sgt|Insp)\s+$", before):
             return False
         return not (PLACE_BEFORE.search(before) and not aged)

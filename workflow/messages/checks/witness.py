@@ -19,21 +19,27 @@ RESTRICTION_WHY = ("A court order restricts what may be reported about this case
                    "covers is a contempt of court, whoever publishes them.")
 RESTRICTION_ACTION = ("Check the exact terms of the order with the officer in the case or the CPS and publish "
                       "only what it allows.")
-WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|heard|called (?:us|"
+WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|heard|"
+                           r"called (?:us|"
                            r"police|999)|who (?:filmed|called 999|"
                            r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
                            r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
                            r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
-                           r"came to the aid of|stopped to help|called (?:us|police))|came forward|testified|gave evidence|"
-                           r"dash-?cam footage (?:from|sent by|provided by)|(?:first|one) on the scene|filmed|"
-                           r"helped (?:police|officers|us) (?:to )?identify|pointed (?:out|officers)|described|"
-                           r"took (?:a )?(?:photos?|pictures?|video)|caught (?:it|the) on|told (?:us|officers|police) "
+                           r"came to the aid of|stopped to help|called (?:us|police))|came forward|"
+                           r"testified|gave evidence|"
+                           r"dash-?cam footage (?:from|sent by|provided by)|(?:first|one) on the scene|"
+                           r"filmed|"
+                           r"helped (?:police|officers|us) (?:to )?identify|pointed (?:out|officers)|"
+                           r"described|"
+                           r"took (?:a )?(?:photos?|pictures?|video)|caught (?:it|the) on|told (?:us|"
+                           r"officers|police) "
                            r"what (?:she|he|they) saw|(?:who|that) (?:was|were) with (?:him|her|"
                            r"them) (?:at the time|when))\b",
                            re.I)
 GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
 WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
-                       r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|in|"
+                       r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|"
+                       r"in|"
                        r"above|opposite|next to)|"
     r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+|"
     r"(?:shopkeeper|shop owner|owner|manager|assistant|cashier|staff|landlord|landlady|security guard|"
@@ -52,13 +58,19 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"(?:subject to|under|because of|breach of) (?:a|an|the) (?:\w+ )?(?:court )?order|"
                    r"(?:court|judge|magistrates?|youth court|coroner) (?:has |have )?(?:made|imposed|granted|"
                    r"issued|placed) (?:a|an) (?:\w+ )?(?:order|restriction|ban)|order protecting|"
-                   r"protect(?:ing|s)? (?:his|her|their) (?:identity|anonymity)|anonymity (?:order|direction)|"
+                   r"protect(?:ing|s)? (?:his|her|their) (?:identity|anonymity)|anonymity (?:order|"
+                   r"direction)|"
                    r"granted anonymity|nothing (?:beyond|more than|else)\b[^.]{0,60}\b(?:may|can|could) be "
-                   r"(?:published|reported|said)|(?:can't|cannot|can not|unable to) (?:say|share|report) (?:any ?"
-                   r"more|anything (?:more|further|else)) (?:about|on) (?:the|this) (?:case|teenager|trial|boy|girl|"
-                   r"defendant|man|woman)|legal restrictions?|(?:reporting|publicity) ban|prohibit\w* (?:the )?"
-                   r"publication|(?:judge|court|magistrates?) (?:has |have )?(?:prohibited|banned|barred|forbidden|"
-                   r"ordered that|directed that)|(?:must|may) not be (?:published|reported|identified))\b", re.I)
+                   r"(?:published|reported|said)|(?:can't|cannot|can not|unable to) (?:say|share|"
+                   r"report) (?:any ?"
+                   r"more|anything (?:more|further|else)) (?:about|on) (?:the|this) (?:case|teenager|trial|"
+                   r"boy|girl|"
+                   r"defendant|man|woman)|legal restrictions?|(?:reporting|publicity) ban|"
+                   r"prohibit\w* (?:the )?"
+                   r"publication|(?:judge|court|magistrates?) (?:has |have )?(?:prohibited|banned|barred|"
+                   r"forbidden|"
+                   r"ordered that|directed that)|(?:must|may) not be (?:published|reported|"
+                   r"identified))\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 
 
@@ -81,7 +93,8 @@ def check_witness(post: Post, context: Context, contacts: Contacts) -> list[Find
         for span, kind in identifying(post):
             if sentence.start <= span.start < sentence.end and kind != "a picture":
                 out.append(finding(WITNESS, SERIOUS, span.start, span.end, post.text,
-                                   f"“{span.text}” ({kind}) may identify a witness", WITNESS_WHY, WITNESS_ACTION))
+                                   f"“{span.text}” ({kind}) may identify a witness",
+                                   WITNESS_WHY, WITNESS_ACTION))
         for match in WORKPLACE.finditer(sentence.text):
             start = sentence.start + match.start()
             out.append(finding(WITNESS, SERIOUS, start, sentence.start + match.end(), post.text,

@@ -17,7 +17,8 @@ ACTION = ("Remove the name, school, exact address and any photograph; describe t
           "“a 15-year-old boy from <town>”. A missing-child appeal is the one exception.")
 YOUNG = re.compile(r"\b(?:boy|girl|teenager|teen|schoolboy|schoolgirl|pupil|youth|youngster|juvenile|"
                    r"child|children|kids?|son|daughter|student|year \d+)s?\b", re.I)
-SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|Infants|Juniors)"
+SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|Infants|"
+                    r"Juniors)"
                     r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?){1,4}")
 # "... is 16 and lives locally": an age stated on its own.
 STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$)")
@@ -25,22 +26,32 @@ PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolc
                     r"teenagers?|youngsters?|kids|children|lads|juveniles?|under-?(?:1[0-8])s?|"
                     r"year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
 CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*|attack\w*|robb\w+|stabb\w*|"
-                  r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|injur\w+|"
-                  r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|"
-                  r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*|break[- ]?ins?|"
+                  r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|"
+                  r"injur\w+|"
+                  r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|"
+                  r"crash|died|"
+                  r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*|"
+                  r"break[- ]?ins?|"
                   r"breaking|broke|burglar\w*|graffiti|bail\w*|custody|saw|spotted|description|court|"
-                  r"hospital|questioned|interviewed|shoplift\w*|fire|arson|throw\w*|thrown|threw|firework\w*|nuisance|"
+                  r"hospital|questioned|interviewed|shoplift\w*|fire|arson|throw\w*|thrown|threw|"
+                  r"firework\w*|nuisance|"
                   r"speak to|identify|recogni[sz]e|know (?:them|him|her|who)|drugs?|weapon)\b", re.I)
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
-                         r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
+                         r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|"
+                         r"Walk|"
                          r"Mews)\b")
-RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )?(?:brother|sister|mother|father|"
+RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )?(?:brother|sister|mother|"
+                      r"father|"
                       r"mum|dad|parents?|uncle|aunt|grandparents?|grandmother|grandfather)\b|"
-                      r"\b(?:(?:one|two|both) of (?:them|the \w+) (?:is|are) )?(?:the )?(?:son|daughter|sons|daughters|"
-                      r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|well-known) \w+", re.I)
-PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|video|still)s?\b", re.I)
+                      r"\b(?:(?:one|two|both) of (?:them|the \w+) (?:is|are) )?(?:the )?(?:son|daughter|"
+                      r"sons|daughters|"
+                      r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|"
+                      r"well-known) \w+", re.I)
+PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|video|"
+                   r"still)s?\b", re.I)
 # "about 12-13", "aged 14 to 16": a range of ages under 18.
-AGE_RANGE = re.compile(r"\b(?:1[0-7]|[5-9]) ?(?:-|–|to|or) ?(?:1[0-7]|[5-9])\b(?! ?(?:am|pm|mph|miles|minutes|hours|years? ago))")
+AGE_RANGE = re.compile(r"\b(?:1[0-7]|[5-9]) ?(?:-|–|to|or) ?(?:1[0-7]|[5-9])\b(?! ?(?:am|pm|mph|miles|"
+                       r"minutes|hours|years? ago))")
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
