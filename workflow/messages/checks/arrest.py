@@ -63,12 +63,26 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     settled = STAGE["charge"].search(post.text) or STAGE["concluded"].search(post.text)
     reach = 0 if settled else len(post.sentences)
     sentences = post.sentences
+    windows: list[tuple[int, int]] = []
     for number, sentence in enumerate(sentences):
         if not (STAGE["arrest"].search(sentence.text) or UNDER_SUSPICION.search(sentence.text)) \
                 or _charged_or_done(post, sentence):
             continue
         nearby = sentences[max(0, number - reach):number + reach + 1]
         low, high = nearby[0].start, nearby[-1].end
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(high, windows[-1][1]))  # one pass over overlapping windows
+        else:
+            windows.append((low, high))
+        role, place = ROLE.search(sentence.text), INSTITUTION.search(sentence.text)
+        if role and place:
+            out.append(finding(CODE, SERIOUS, sentence.start + role.start(), sentence.start + role.end(), post.text,
+                               f"“{role.group()}” with “{place.group()}” may identify someone arrested", WHY, ACTION))
+        for match in IDENTIFIED.finditer(sentence.text):
+            start = sentence.start + match.start()
+            out.append(finding(CODE, SERIOUS, start, sentence.start + match.end(), post.text,
+                               f"“{match.group()}” may identify someone arrested", WHY, ACTION))
+    for low, high in windows:
         for name in post.people:
             if low <= name.start < high:
                 out.append(finding(CODE, SERIOUS, name.start, name.end, post.text,
@@ -81,14 +95,6 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             if low <= span.start < high:
                 out.append(finding(CODE, SERIOUS, span.start, span.end, post.text,
                                    f"“{span.text}” ({kind}) may identify someone arrested", WHY, ACTION))
-        role, place = ROLE.search(sentence.text), INSTITUTION.search(sentence.text)
-        if role and place:
-            out.append(finding(CODE, SERIOUS, sentence.start + role.start(), sentence.start + role.end(), post.text,
-                               f"“{role.group()}” with “{place.group()}” may identify someone arrested", WHY, ACTION))
-        for match in IDENTIFIED.finditer(sentence.text):
-            start = sentence.start + match.start()
-            out.append(finding(CODE, SERIOUS, start, sentence.start + match.end(), post.text,
-                               f"“{match.group()}” may identify someone arrested", WHY, ACTION))
     return out
 
 

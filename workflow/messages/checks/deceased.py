@@ -16,7 +16,8 @@ ACTION = ("Remove the name and identifying details until the incident records th
           "informed and the formal identification is done, or confirm both with the senior officer.")
 DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bodies|fatal(?:ly)?|killed|"
                    r"passed away|lost (?:his|her|their) li(?:fe|ves)|pronounced dead|sadly died|"
-                   r"tributes?|rip|rest in peace|loss of (?:his|her|their) life|lost (?:his|her|their) "
+                   r"tributes?|rip|rest in peace|tragic(?:ally)?|pulled from the (?:water|river|sea|canal)|"
+                   r"loss of (?:his|her|their) life|lost (?:his|her|their) "
                    r"(?:fight|battle)|killed instantly|no longer with us|life was lost|"
                    r"lives were lost)\b", re.I)
 NAMED = re.compile(r"\b(?:(?:rip|r\.i\.p\.?|rest in peace|in memory of|remembering|tributes? (?:to|for)) "

@@ -8,7 +8,8 @@ import re
 
 from workflow.messages.checks.text import Post, Span
 
-ROLES = (r"teacher|teaching assistant|classroom assistant|nurse|doctor|gp|carer|coach|manager|landlord|"
+ROLES = (r"soldier|serviceman|servicewoman|officer cadet|teacher|teaching assistant|classroom assistant|"
+         r"nurse|doctor|gp|carer|coach|manager|landlord|"
          r"landlady|"
          r"licensee|owner|proprietor|head ?teacher|caretaker|vicar|priest|imam|rabbi|instructor|lecturer|"
          r"dentist|pharmacist|receptionist|chef|cleaner|postman|postwoman|shopkeeper|barber|hairdresser|"
@@ -18,7 +19,8 @@ ROLES = (r"teacher|teaching assistant|classroom assistant|nurse|doctor|gp|carer|
          r"taxi driver|lorry driver|delivery driver|porter|steward|warden|governor")
 KINDS = [
     ("a job at a named place", re.compile(
-        rf"\b(?:{ROLES})s? (?:at|of|from|for|with|in) (?:the )?"
+        rf"\b(?:{ROLES})s? (?:(?:based|stationed|working|employed|serving) )?"
+        r"(?:at|of|from|for|with|in) (?:the )?"
         r"(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,4}",
         re.IGNORECASE)),
     ("where they live", re.compile(

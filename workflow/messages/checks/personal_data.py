@@ -46,7 +46,10 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"brain injury|learning difficult\w+|psychiatric|mental illness|mental health|"
                     r"chemotherapy|dialysis|hiv positive|terminal(?:ly)? ill\w*|partially sighted|"
                     r"visually impaired|"
-                    r"hearing impaired|sight loss|frail|housebound|bed-?bound)\b", re.I)
+                    r"hearing impaired|sight loss|frail|housebound|bed-?bound|recovering from (?:\w+ ){0,2}"
+                    r"(?:surgery|an operation|illness|cancer|a stroke|treatment)|diagnosed with|suffer(?:s|"
+                    r"ing) from|"
+                    r"(?:heart|brain|hip|knee|back) surgery|undergoing treatment|terminal illness)\b", re.I)
 # Someone a reader could pick out even unnamed: the driver of a described car, a resident of a house.
 IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) "
                         r"(?:\w+ ){0,2}\w+|(?:who|that) lives? (?:on|at|in) [A-Z]\w+|"

@@ -113,7 +113,13 @@ _KINDS.append(
      r"speeding)|"
      r"footage (?:shows|showed|leaves|captured|clearly)|(?:no|little) (?:room for )?doubt|beyond doubt|proof|"
      r"remorse|laughed|smirk\w*|showed no|cold-blooded|calculated|premeditated|planned (?:the|it|this)|"
-     r"deliberate(?:ly)?|motive|jealous\w*|revenge|reoffend\w*|(?:a )?danger to|menace"))
+     r"deliberate(?:ly)?|motive|jealous\w*|revenge|reoffend\w*|(?:a )?danger to|menace|"
+     r"confident (?:we|that|of)|(?:the )?right (?:man|woman|person|people|suspect)|"
+     r"(?:had been|was|were|has been) (?:warned|told|cautioned|spoken to) (?:about|before|previously|over)|"
+     r"(?:not|wasn't) the first time|repeat(?:ed)? offend\w*|for the (?:second|third|fourth|\w+th) time|"
+     r"(?:punched|stabbed|attacked|hit|kicked|assaulted|robbed|raped|abused|threatened|targeted|killed|"
+     r"beaten|conned|defrauded)(?: \w+)? by (?:him|her|them|the (?:man|woman|accused|defendant|suspect)|"
+     r"(?-i:[A-Z])[\w'’]+)|we know (?:who|he|she|they)|no question"))
 KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
 ACTIVE = re.compile(r"\b(?:arrest|arrested|under arrest|questioned|interviewed|on bail|bailed|"
                     r"released under investigation|in custody|"

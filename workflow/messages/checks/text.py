@@ -76,6 +76,8 @@ NAME = regex.compile(
     r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
     r"(?:\s+(?:(?:Mc|Mac|O'|O’)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)){1,2}(?![\p{L}])")
 TITLED = regex.compile(r"(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?")
+NAME_CUE = re.compile(r"(?:\b(?:was|is|named|called|known as|nicknamed|aka|arrested|detained|questioned|"
+                      r"interviewed|supporting|victim|friend|pal|mate)\s+['‘\"“]?)$", re.I)
 PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
                           r"through|within|between|the|called|visit|contact)\s+$", re.I)
 STAGE_WORDS = {
@@ -128,6 +130,14 @@ class Span:
     text: str
 
 
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Whether a word is part of an e-mail or web address ("jane" in jane.doe@gmail.com)."""
+    left = text.rfind(" ", 0, start) + 1
+    right = text.find(" ", end)
+    token = text[left:len(text) if right < 0 else right]
+    return "@" in token or "://" in token or token.lower().startswith("www.")
+
+
 def _plain(word: str) -> str:
     return re.sub(r"['’]s$", "", word.lower()).strip("'’.,")
 
@@ -170,10 +180,11 @@ class Post:
         """Full names, and single given names or nicknames ("arrested jason", "thanks to Gary",
         "is Graham, 67"), which a full-name pattern misses."""
         found = list(self.names)
+        covered = {i for s in found for i in range(s.start, s.end)}
         words = list(WORD.finditer(self.text))
         for number, match in enumerate(words):
             word, start = match.group(), match.start()
-            if any(s.start <= start < s.end for s in found) or (len(word) > 1 and word.isupper()):
+            if start in covered or (len(word) > 1 and word.isupper()) or _in_address(self.text, start, match.end()):
                 continue
             if self._single_name(words, number):
                 found.append(Span(start, match.end(), word))
@@ -182,6 +193,7 @@ class Post:
                     and self.text[words[number - 1].end():start] == " ":
                 first = words[number - 1].start()
                 found.append(Span(first, match.end(), self.text[first:match.end()]))
+                covered.update(range(first, match.end()))
         return sorted(found, key=lambda s: s.start)
 
     def _single_name(self, words: list, number: int) -> bool:
@@ -189,9 +201,12 @@ class Post:
         word, start, end = match.group(), match.start(), match.end()
         capital, plain = word[0].isupper(), _plain(word)
         aged = capital and AGE_AFTER.match(self.text[end:end + 12]) is not None
-        if plain in NOT_NAMES or plain in RANKS or not (is_given(plain, capitalised=capital) or aged):
-            return False
         before = self.text[max(0, start - 40):start]
+        # "the man pulled from the water was Marcin", "known as 'Titch'": a capitalised word after
+        # a naming cue is a name even when it is not on the list.
+        cued = capital and bool(NAME_CUE.search(before))
+        if plain in NOT_NAMES or plain in RANKS or not (is_given(plain, capitalised=capital) or aged or cued):
+            return False
         opening = not before.strip() or before.rstrip()[-1] in ".!?:|\n\"“-" or "\n" in before[-3:]
         if capital and opening and not is_given(plain, capitalised=False) and not aged:
             return False  # "Will officers ...", "Mark your bike": an ordinary word opening a sentence

@@ -67,10 +67,11 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     if not (young_ages or pupils or context.child_involved):
         return []
     out: list[Finding] = []
+    in_case = bool(CASE.search(post.text))
     for name in post.people:
         age = post.age_after(name)
         # A name with no age of its own, in a case about someone under 18, may well be theirs.
-        unaged = age is None and (bool(young_ages) and bool(CASE.search(post.text)) or pupils
+        unaged = age is None and (bool(young_ages) and in_case or pupils
                                   or bool(context.child_involved))
         if (age is not None and age < 18) or unaged:
             out.append(_finding(post, name.start, name.end, "names someone under 18"))
