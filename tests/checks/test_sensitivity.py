@@ -86,3 +86,25 @@ def test_wider_wording_is_flagged(text, code):
 ])
 def test_routine_posts_stay_quiet(text):
     assert codes(text) == set()
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Drugs warrant executed at the Royal Oak pub in Selby. The licensee was arrested and is in custody.",
+     "legal.arrested_named"),
+    ("We've arrested a man after the assault at Leeds station. He's a regular on the 07:10 to Harrogate.",
+     "legal.arrested_named"),
+    ("fifteen-year-old jack, who was stabbed at the bus station, is stable in hospital", "legal.youth"),
+    ("The cyclist who filmed the incident, local vicar Rev Paul Shaw, has handed the footage to police.",
+     "legal.witness"),
+    ("Remanded: Carl Jones, 44, charged with GBH. Witnesses describe him as the aggressor.", "legal.prejudicial"),
+])
+def test_roles_regulars_ages_and_clergy(text, code):
+    assert code in codes(text)
+
+
+def test_a_word_in_an_email_address_is_not_a_name_and_nested_marks_are_merged():
+    text = ("Officers have arrested John Smith, 34. He remains in custody and has previous convictions for "
+            "burglary. E-mail jane.doe1984@gmail.com.")
+    found = [(f.code, text[f.start:f.end]) for f in run(text)]
+    assert ("legal.arrested_named", "jane") not in found
+    assert [c for c, _ in found].count("legal.prejudicial") == 1

@@ -42,7 +42,13 @@ IDENTIFIED = re.compile(
     r"father|mother|dad|mum) of (?:the|a) (?:well-known |local )?\w+|"
     r"(?:his|her|their) (?:shop|business|pub|salon|garage|caf[eé]|restaurant|takeaway|studio|firm) (?:on|in|"
     r"at)|"
-    r"(?:who|which) (?:he|she|they) (?:owns?|runs?|manages?))\b", re.I)
+    r"(?:who|which) (?:he|she|they) (?:owns?|runs?|manages?)|well[- ]known (?:at|in|to|around|on)|"
+    r"familiar (?:face )?to|(?:will|may|might|would) recogni[sz]e (?:him|her|them)|a regular (?:at|on|in)|"
+    r"known to (?:many|everyone|parents|locals|customers|regulars)|(?:the|its) (?:licensee|landlord|landlady|"
+    r"proprietor|owner|manager|head ?teacher|caretaker|vicar|priest|imam|director|chairman|treasurer|"
+    r"secretary|coach|lollipop (?:man|lady)|postman|postwoman|headmaster|headmistress)\b(?! of (?:a|"
+    r"an)\b))\b",
+    re.I)
 
 ROLE = re.compile(r"\b(?:teacher|nurse|doctor|carer|coach|manager|paramedic|firefighter|police officer|"
                   r"councillor|social worker|care worker|vicar|priest|imam|caretaker|headteacher|"
@@ -78,11 +84,10 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         if role and place:
             out.append(finding(CODE, SERIOUS, sentence.start + role.start(), sentence.start + role.end(), post.text,
                                f"“{role.group()}” with “{place.group()}” may identify someone arrested", WHY, ACTION))
-        for match in IDENTIFIED.finditer(sentence.text):
-            start = sentence.start + match.start()
-            out.append(finding(CODE, SERIOUS, start, sentence.start + match.end(), post.text,
-                               f"“{match.group()}” may identify someone arrested", WHY, ACTION))
     for low, high in windows:
+        for match in IDENTIFIED.finditer(post.text, low, high):
+            out.append(finding(CODE, SERIOUS, match.start(), match.end(), post.text,
+                               f"“{match.group()}” may identify someone arrested", WHY, ACTION))
         for name in post.people:
             if low <= name.start < high:
                 out.append(finding(CODE, SERIOUS, name.start, name.end, post.text,

@@ -8,7 +8,8 @@ import re
 
 from workflow.messages.checks.text import Post, Span
 
-ROLES = (r"soldier|serviceman|servicewoman|officer cadet|teacher|teaching assistant|classroom assistant|"
+ROLES = (r"apprentice|trainee|player|soldier|serviceman|servicewoman|officer cadet|teacher|"
+         r"teaching assistant|classroom assistant|"
          r"nurse|doctor|gp|carer|coach|manager|landlord|"
          r"landlady|"
          r"licensee|owner|proprietor|head ?teacher|caretaker|vicar|priest|imam|rabbi|instructor|lecturer|"

@@ -52,7 +52,8 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"(?:heart|brain|hip|knee|back) surgery|undergoing treatment|terminal illness)\b", re.I)
 # Someone a reader could pick out even unnamed: the driver of a described car, a resident of a house.
 IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) "
-                        r"(?:\w+ ){0,2}\w+|(?:who|that) lives? (?:on|at|in) [A-Z]\w+|"
+                        r"(?:\w+ ){0,2}\w+|(?:who|that|and) lives? (?:alone |on (?:his|her|"
+                        r"their) own )?(?:on|at|in) [A-Z]\w+|"
                         r"(?:who|that) lives? (?:on|at|in) (?:[A-Z]\w+ ){1,3}(?:Road|Street|Avenue|Lane|"
                         r"Close|Drive|Way))\b",
                         re.I)

@@ -59,7 +59,7 @@ _KINDS = [
      r"(?:has|have|had) (?:previously |already )?been (?:jailed|convicted|to prison|inside|in prison)|"
      r"(?:notorious|infamous) (?:for|in)|caught on (?:camera|cctv|video) (?:stealing|attacking|hitting|"
      r"punching|kicking|robbing|breaking|assaulting|stabbing|setting)|"
-     r"the (?:man|woman|person|men|women|pair|driver|teenager|youths?) who (?:attacked|stabbed|killed|"
+     r"(?:the|a) (?:man|woman|person|men|women|pair|driver|teenager|youths?) who (?:attacked|stabbed|killed|"
      r"murdered|robbed|"
      r"raped|sexually assaulted|assaulted|hit|punched|kicked|burgled|mugged|conned|scammed|defrauded|abused)|"
      r"(?:who|that)(?:'s| has| have) been (?:targeting|terrorising|preying on|plaguing)|"
@@ -119,7 +119,9 @@ _KINDS.append(
      r"(?:not|wasn't) the first time|repeat(?:ed)? offend\w*|for the (?:second|third|fourth|\w+th) time|"
      r"(?:punched|stabbed|attacked|hit|kicked|assaulted|robbed|raped|abused|threatened|targeted|killed|"
      r"beaten|conned|defrauded)(?: \w+)? by (?:him|her|them|the (?:man|woman|accused|defendant|suspect)|"
-     r"(?-i:[A-Z])[\w'’]+)|we know (?:who|he|she|they)|no question"))
+     r"(?-i:[A-Z])[\w'’]+)|we know (?:who|he|she|they)|no question|known to (?:our )?(?:officers|us)|"
+     r"well[- ]known faces?|familiar faces? to|witnesses (?:describe|described|say|said|have told|told)|"
+     r"(?:the )?(?:aggressor|instigator|ringleader)"))
 KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
 ACTIVE = re.compile(r"\b(?:arrest|arrested|under arrest|questioned|interviewed|on bail|bailed|"
                     r"released under investigation|in custody|"

@@ -60,7 +60,7 @@ SURNAMES = frozenset("hall green hill wood lane park field bridge church house s
 RANKS = frozenset("""
 pc dc ds di dci dsi dsu dcs ps sgt sergeant insp inspector supt superintendent ch chief det detective
 constable officer commander commissioner acc dcc pcso sio judge recorder justice assistant deputy
-community support special cllr councillor mayor sir dame professor prof rev reverend father imam
+community support special cllr councillor mayor sir dame professor prof
 """.split())
 
 # Ranks, roles and titles before a name that make it an officer, judge or
@@ -68,7 +68,7 @@ community support special cllr councillor mayor sir dame professor prof rev reve
 OFFICIAL = re.compile(
     r"(?:\b(?:PC|DC|DS|DI|DCI|DSI|DSU|DCS|PS|Sgt|Sergeant|Insp|Inspector|Supt|Superintendent|Ch|Chief|Det|"
     r"Detective|Constable|Officer|Commander|Commissioner|ACC|DCC|PCSO|SIO|Judge|Recorder|Justice|Honour|"
-    r"Lord|Lady|Cllr|Councillor|Mayor|Sir|Dame|Professor|Prof|Rev|Reverend|Father|Imam)\.?\s+"
+    r"Lord|Lady|Cllr|Councillor|Mayor|Sir|Dame|Professor|Prof)\.?\s+"
     r"(?:[A-Z][a-z]+\s+){0,2}$)")
 
 NAME = regex.compile(
@@ -76,6 +76,17 @@ NAME = regex.compile(
     r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
     r"(?:\s+(?:(?:Mc|Mac|O'|O’)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)){1,2}(?![\p{L}])")
 TITLED = regex.compile(r"(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?")
+# "fifteen-year-old jack, who was stabbed": a word after an age that is not a noun is a name.
+AFTER_AGE = re.compile(r"\b(?:\d{1,3}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+                       r"nineteen|twenty)[- ]years?[- ]old ([A-Za-z][a-z'’-]+)(?=,| who\b| from\b| was\b|"
+                       r" is\b| has\b)",
+                       re.I)
+COMMON_NOUNS = frozenset("""
+man woman boy girl child teenager teen youth pupil student driver rider cyclist pedestrian motorcyclist
+passenger victim suspect defendant resident son daughter mother father person male female lad lass youngster
+baby toddler grandmother grandfather mum dad worker walker jogger runner customer shopper tenant neighbour
+local schoolboy schoolgirl apprentice nurse pensioner widow widower
+""".split())
 NAME_CUE = re.compile(r"(?:\b(?:was|is|named|called|known as|nicknamed|aka|arrested|detained|questioned|"
                       r"interviewed|supporting|victim|friend|pal|mate)\s+['‘\"“]?)$", re.I)
 PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
@@ -175,16 +186,26 @@ class Post:
                 found.append(Span(match.start(), match.end(), match.group()))
         return sorted(found, key=lambda s: s.start)
 
+    def _after_age(self) -> list[Span]:
+        out = []
+        for match in AFTER_AGE.finditer(self.text):
+            word = match.group(1)
+            if word.lower() not in COMMON_NOUNS and _plain(word) not in NOT_NAMES:
+                out.append(Span(match.start(1), match.end(1), word))
+        return out
+
     @cached_property
     def people(self) -> list[Span]:
         """Full names, and single given names or nicknames ("arrested jason", "thanks to Gary",
         "is Graham, 67"), which a full-name pattern misses."""
-        found = list(self.names)
+        found = list(self.names) + [s for s in self._after_age() if not any(
+            n.start <= s.start < n.end for n in self.names)]
         covered = {i for s in found for i in range(s.start, s.end)}
         words = list(WORD.finditer(self.text))
         for number, match in enumerate(words):
             word, start = match.group(), match.start()
-            if start in covered or (len(word) > 1 and word.isupper()) or _in_address(self.text, start, match.end()):
+            if start in covered or (len(word) > 1 and word.isupper()) \
+                    or _in_address(self.text, start, match.end()):
                 continue
             if self._single_name(words, number):
                 found.append(Span(start, match.end(), word))
