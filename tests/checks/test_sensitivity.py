@@ -96,7 +96,8 @@ def test_routine_posts_stay_quiet(text):
     ("fifteen-year-old jack, who was stabbed at the bus station, is stable in hospital", "legal.youth"),
     ("The cyclist who filmed the incident, local vicar Rev Paul Shaw, has handed the footage to police.",
      "legal.witness"),
-    ("Remanded: Carl Jones, 44, charged with GBH. Witnesses describe him as the aggressor.", "legal.prejudicial"),
+    ("Remanded: Carl Jones, 44, charged with GBH. Witnesses describe him as the aggressor.",
+     "legal.prejudicial"),
 ])
 def test_roles_regulars_ages_and_clergy(text, code):
     assert code in codes(text)
