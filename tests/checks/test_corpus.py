@@ -21,10 +21,10 @@ def test_the_corpus_is_big_enough_and_covers_every_code():
     cases = SEEN + HELD_OUT
     risky = [c for c in cases if c.codes]
     clean = [c for c in cases if not c.codes]
-    assert len(cases) >= 200 and len(risky) >= 100 and len(clean) >= 100
+    assert len(cases) >= 700 and len(risky) >= 350 and len(clean) >= 350
     for code in CODES:
-        assert sum(code in c.codes for c in risky) >= 5, code
-    assert len(HELD_OUT) >= 50
+        assert sum(code in c.codes for c in risky) >= 20, code
+    assert len(HELD_OUT) >= 600
     assert len({c.text for c in cases}) == len(cases), "every text is written once"
 
 
@@ -32,5 +32,7 @@ def test_the_corpus_is_big_enough_and_covers_every_code():
 def test_the_goal_is_met(name, cases):
     report = measure(cases, report_module.CONTACTS)
     print("\n" + "\n".join(report.lines(name)))
-    assert report.risky_recall >= 0.96, report.misses
-    assert report.false_alarm_rate <= 0.10, report.misses
+    # The goal is 29 of 30 risky texts flagged and at most 3 of 30 clean ones; on texts it has been
+    # tuned on, the engine must do better than that, so a rule that stops firing shows here.
+    assert report.risky_recall >= 0.99, report.misses
+    assert report.false_alarm_rate <= 0.03, report.misses

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
+from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import STAGE, Post
+
+# Wider than the arrest stage the other rules read: being questioned or interviewed about an offence,
+# or held, also makes a named person someone under investigation.
+UNDER_SUSPICION = re.compile(
+    r"\b(?:questioned|quizzed|interviewed|being held|held by (?:police|officers)|taken into custody|"
+    r"released without charge|no further action|helping (?:police|officers|detectives)|"
+    r"(?:a|the|our) (?:main |prime )?suspect (?:is|was|has been)|under caution)\b", re.I)
 
 CODE = "legal.arrested_named"
 WHY = ("People who are arrested are not normally named before they are charged (College of Policing "
@@ -15,21 +23,39 @@ ACTION = ("Remove the name and anything else that identifies them, or record the
           "and the exceptional reason for naming them.")
 # Other ways of identifying someone arrested: their workplace, a photograph, their home.
 IDENTIFIED = re.compile(
-    r"\b(?:(?:photo|picture|image|pictured)(?=:)|the (?:home ?owner|occupier|occupant|tenant|householder|landlord)|"
+    r"\b(?:(?:photo|picture|image|pictured)(?=:)|the (?:home ?owner|occupier|occupant|tenant|householder|"
+    r"landlord)|"
     r"who works (?:at|for|as)|employed (?:at|by|as)|(?:a|an|the) (?:off-duty |local |former |serving )?"
-    r"(?:teacher|nurse|doctor|carer|coach|manager|owner|worker|employee|member of staff|paramedic|firefighter|"
-    r"police officer|soldier|councillor|social worker|care worker) (?:at|from|of|with) (?:the )?(?-i:[A-Z])\w*|"
+    r"(?:teacher|nurse|doctor|carer|coach|manager|owner|worker|employee|member of staff|paramedic|"
+    r"firefighter|"
+    r"police officer|soldier|councillor|social worker|care worker) (?:at|from|of|"
+    r"with) (?:the )?(?-i:[A-Z])\w*|"
     r"owner of|works at|who (?:owns|runs|manages)|"
     r"(?:the|a) (?:landlord|landlady|licensee|owner|manager|head ?teacher|teacher|vicar|coach|director|boss|"
-    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?(?-i:[A-Z])[\w']+|pictured|(?:see |"
+    r"proprietor|chairman|chair|captain|priest|imam|doctor|gp) (?:of|at) (?:the )?(?-i:[A-Z])[\w']+|"
+    r"pictured|(?:see |"
     r"in the )?"
     r"(?:photo|picture|image) (?:of (?:him|her|the (?:man|woman|suspect))|above|below|attached)|his home on|"
-    r"her home on|their home on|lives (?:at|on))\b", re.I)
+    r"her home on|their home on|lives (?:at|on)|(?:here(?:'s| is)|see) (?:a |the )?(?:photo|picture|image)|"
+    r"(?:photo|picture|image) of (?:the )?(?:man|woman|person|suspect|pair|youths?) (?:we|officers|police) "
+    r"(?:have )?(?:arrested|detained)|(?:the )?(?:son|daughter|husband|wife|brother|sister|partner|"
+    r"father|mother|dad|mum) of (?:the|a) (?:well-known |local )?\w+|"
+    r"(?:his|her|their) (?:shop|business|pub|salon|garage|caf[eé]|restaurant|takeaway|studio|firm) (?:on|in|"
+    r"at)|"
+    r"(?:who|which) (?:he|she|they) (?:owns?|runs?|manages?)|well[- ]known (?:at|in|to|around|on)|"
+    r"familiar (?:face )?to|(?:will|may|might|would) recogni[sz]e (?:him|her|them)|a regular (?:at|on|in)|"
+    r"known to (?:many|everyone|parents|locals|customers|regulars)|(?:the|its) (?:licensee|landlord|landlady|"
+    r"proprietor|owner|manager|head ?teacher|caretaker|vicar|priest|imam|director|chairman|treasurer|"
+    r"secretary|coach|lollipop (?:man|lady)|postman|postwoman|headmaster|headmistress)\b(?! of (?:a|"
+    r"an)\b))\b",
+    re.I)
 
 ROLE = re.compile(r"\b(?:teacher|nurse|doctor|carer|coach|manager|paramedic|firefighter|police officer|"
-                  r"councillor|social worker|care worker|vicar|priest|imam|caretaker|headteacher|head teacher|"
+                  r"councillor|social worker|care worker|vicar|priest|imam|caretaker|headteacher|"
+                  r"head teacher|"
                   r"lecturer|dentist|pharmacist|instructor|youth worker|scout leader)\b", re.I)
-INSTITUTION = re.compile(r"\b(?:[A-Z][\w'’]+ ){1,4}(?:School|Academy|College|Hospital|Infirmary|Surgery|Practice|"
+INSTITUTION = re.compile(r"\b(?:[A-Z][\w'’]+ ){1,4}(?:School|Academy|College|Hospital|Infirmary|Surgery|"
+                         r"Practice|"
                          r"Council|Church|Club|Centre|Nursery|University)\b")
 
 
@@ -38,32 +64,42 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     if context.charged:
         return []
     out: list[Finding] = []
-    # With no charge anywhere, a name in the sentence next to the arrest is the arrested person too.
-    reach = 0 if STAGE["charge"].search(post.text) or STAGE["concluded"].search(post.text) else 1
+    # With no charge or result anywhere, every name in the post may be the person arrested (a post
+    # about one arrest is about one person); otherwise only a name in the arrest's own sentence is.
+    settled = STAGE["charge"].search(post.text) or STAGE["concluded"].search(post.text)
+    reach = 0 if settled else len(post.sentences)
     sentences = post.sentences
+    windows: list[tuple[int, int]] = []
     for number, sentence in enumerate(sentences):
-        if not STAGE["arrest"].search(sentence.text) or _charged_or_done(post, sentence):
+        if not (STAGE["arrest"].search(sentence.text) or UNDER_SUSPICION.search(sentence.text)) \
+                or _charged_or_done(post, sentence):
             continue
-        # "He was arrested" points back to the sentence before; otherwise the name follows.
-        back = reach if re.match(r"\s*(?:he|she|they)\b", sentence.text, re.I) else 0
-        nearby = sentences[number - back:number + reach + 1]
+        nearby = sentences[max(0, number - reach):number + reach + 1]
         low, high = nearby[0].start, nearby[-1].end
-        for name in post.names:
-            if low <= name.start < high:
-                out.append(finding(CODE, SERIOUS, name.start, name.end, post.text,
-                                   f"“{name.text}” is named in a sentence about an arrest", WHY, ACTION))
-        for address in post.addresses():
-            if sentence.start <= address.start < sentence.end:
-                out.append(finding(CODE, SERIOUS, address.start, address.end, post.text,
-                                   f"the address “{address.text}” identifies someone arrested", WHY, ACTION))
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(high, windows[-1][1]))  # one pass over overlapping windows
+        else:
+            windows.append((low, high))
         role, place = ROLE.search(sentence.text), INSTITUTION.search(sentence.text)
         if role and place:
             out.append(finding(CODE, SERIOUS, sentence.start + role.start(), sentence.start + role.end(), post.text,
                                f"“{role.group()}” with “{place.group()}” may identify someone arrested", WHY, ACTION))
-        for match in IDENTIFIED.finditer(sentence.text):
-            start = sentence.start + match.start()
-            out.append(finding(CODE, SERIOUS, start, sentence.start + match.end(), post.text,
+    for low, high in windows:
+        for match in IDENTIFIED.finditer(post.text, low, high):
+            out.append(finding(CODE, SERIOUS, match.start(), match.end(), post.text,
                                f"“{match.group()}” may identify someone arrested", WHY, ACTION))
+        for name in post.people:
+            if low <= name.start < high:
+                out.append(finding(CODE, SERIOUS, name.start, name.end, post.text,
+                                   f"“{name.text}” is named in a sentence about an arrest", WHY, ACTION))
+        for address in post.addresses():
+            if low <= address.start < high:
+                out.append(finding(CODE, SERIOUS, address.start, address.end, post.text,
+                                   f"the address “{address.text}” identifies someone arrested", WHY, ACTION))
+        for span, kind in identifying(post):
+            if low <= span.start < high:
+                out.append(finding(CODE, SERIOUS, span.start, span.end, post.text,
+                                   f"“{span.text}” ({kind}) may identify someone arrested", WHY, ACTION))
     return out
 
 

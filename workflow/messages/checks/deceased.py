@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, WARNING, Contacts, Context, Finding, finding
+from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import STAGE, Post
 
 CODE = "legal.deceased_unconfirmed"
@@ -15,16 +16,23 @@ ACTION = ("Remove the name and identifying details until the incident records th
           "informed and the formal identification is done, or confirm both with the senior officer.")
 DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bodies|fatal(?:ly)?|killed|"
                    r"passed away|lost (?:his|her|their) li(?:fe|ves)|pronounced dead|sadly died|"
-                   r"tributes?)\b", re.I)
-NAMED = re.compile(r"\b(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
-                   r"(?=\s+(?:local |\d+-year-old )*(?-i:[A-Z]))", re.I)
+                   r"tributes?|rip|rest in peace|tragic(?:ally)?|pulled from the (?:water|river|sea|canal)|"
+                   r"loss of (?:his|her|their) life|lost (?:his|her|their) "
+                   r"(?:fight|battle)|killed instantly|no longer with us|life was lost|"
+                   r"lives were lost)\b", re.I)
+NAMED = re.compile(r"\b(?:(?:rip|r\.i\.p\.?|rest in peace|in memory of|remembering|tributes? (?:to|for)) "
+                   r"(?:to )?(?:(?:our|my|the|dear|lovely|friend|mate|pal|big|little|young) )*[a-z]\w+|"
+                   r"(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
+                   r"(?=\s+(?:local |\d+-year-old )*(?-i:[A-Z])))", re.I)
 FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of kin|loved ones)"
                          r"(?: \w+){0,3} (?:ha(?:s|ve) been|were|was|are|is being) (?:informed|told|notified|"
                          r"made aware|supported|updated)|(?:family|families) (?:ha(?:s|ve) )?paid tribute|"
-                         r"tribute (?:from|by) (?:his|her|their) family|in a tribute,? (?:his|her|their) family|"
+                         r"tribute (?:from|by) (?:his|her|their) family|in a tribute,? (?:his|her|"
+                         r"their) family|"
                          r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,80}\b(?:paid tribute|"
                          r"(?:released|issued|shared) a tribute|asked for privacy|"
-                         r"are being supported|have been (?:informed|told)))\b", re.I)
+                         r"(?:are|is|continues?|continue to be|being) (?:being )?supported|"
+                         r"have been (?:informed|told)))\b", re.I)
 INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
 
@@ -45,12 +53,17 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         return []
     out: list[Finding] = []
     severity = SERIOUS if context.family_informed is False or not told else WARNING
-    for name in post.names:
+    for name in post.people:
         sentence = post.sentence_of(name.start)
         window = post.text[max(sentence.start - 200, 0):min(sentence.end + 200, len(post.text))]
         if DEATH.search(window) and not post.has("charge", sentence):
             out.append(finding(CODE, severity, name.start, name.end, post.text,
                                f"“{name.text}” may name someone who has died", WHY, ACTION))
+    for span, kind in identifying(post):
+        window = post.text[max(span.start - 200, 0):span.end + 200]
+        if DEATH.search(window):
+            out.append(finding(CODE, severity, span.start, span.end, post.text,
+                               f"“{span.text}” ({kind}) may identify someone who has died", WHY, ACTION))
     for match in NAMED.finditer(post.text):
         if not any(f.start >= match.end() and f.start - match.end() < 3 for f in out):
             out.append(finding(CODE, severity, match.start(), match.end(), post.text,

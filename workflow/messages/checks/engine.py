@@ -45,7 +45,23 @@ def run(text: str, context: Context | None = None, contacts: Contacts | None = N
             key = (item.code, item.start, item.end)
             if key not in seen or (item.severity == SERIOUS and seen[key].severity != SERIOUS):
                 seen[key] = item
-    return sorted(seen.values(), key=lambda f: (f.start, f.end, f.code))
+    return sorted(_outermost(seen.values()), key=lambda f: (f.start, f.end, f.code))
+
+
+def _outermost(findings) -> list[Finding]:
+    """Drops a finding that lies inside a longer one of the same code ("previous" inside "has previous
+    convictions for"), unless it is serious and the longer one is not: one mark per stretch of text is
+    what the verifier reads and acknowledges."""
+    kept: list[Finding] = []
+    reach: dict[tuple[str, bool], int] = {}
+    for item in sorted(findings, key=lambda f: (f.start, -f.end)):
+        serious = item.severity == SERIOUS
+        covered = max(reach.get((item.code, True), -1), -1 if serious else reach.get((item.code, False), -1))
+        if item.end <= covered:
+            continue
+        kept.append(item)
+        reach[(item.code, serious)] = max(reach.get((item.code, serious), -1), item.end)
+    return kept
 
 
 def codes_in(text: str, context: Context | None = None, contacts: Contacts | None = None) -> set[str]:

@@ -16,6 +16,9 @@ WHY = ("Personal data published without a lawful need breaches UK GDPR and the D
 ACTION = ("Remove it, or confirm that publishing it is necessary (for example a suspect vehicle in an "
           "appeal) and that the person concerned has agreed where they can.")
 # Numbers anyone may be given: emergency, non-emergency, NHS 111, Crimestoppers, Action Fraud.
+# Freephone, non-geographic and corporate ranges: charities, helplines and businesses, not people.
+ORGANISATION_RANGES = ("0800", "0808", "0300", "0330", "0333", "0343", "0344", "0345", "0370", "0371",
+                       "0800", "0845", "0870", "0871", "0872", "0873", "0843", "0844", "0500", "116")
 PUBLIC_NUMBERS = frozenset({"999", "101", "111", "112", "105", "116123", "0800555111", "03001232040"})
 # Public bodies' addresses (gov.uk: Action Fraud, the NCSC's report@phishing.gov.uk).
 PUBLIC_DOMAINS = ("gov.uk",)
@@ -28,13 +31,32 @@ REGISTRATION = re.compile(r"\b(?:[A-Z]{2}(?:0[1-9]|[1-9]\d) ?[A-Z]{3}|[A-HJ-PR-Y
                           r"[A-Z]{3} ?\d{1,3}[A-HJ-PR-Y])\b")
 NI_NUMBER = re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 BANK = re.compile(r"\b(?:sort code:?\s*\d{2}[- ]?\d{2}[- ]?\d{2}|\d{2}-\d{2}-\d{2}|"
-                  r"account (?:number|no\.?):?\s*\d{6,10}|(?:\d{4}[ -]?){3}\d{4})\b", re.I)
+                  r"account (?:number|no\.?):?\s*\d{6,10}|(?:\d{4}[ -]?){3}\d{4}|"
+                  r"card (?:number )?ending(?: in)? "
+                  r"\d{4}|iban:?\s*[a-z]{2}\d{2}[a-z0-9 ]{10,30}|passport (?:number|no\.?):?\s*\w{8,9}|"
+                  r"nhs (?:number|no\.?):?\s*\d{3} ?\d{3} ?\d{4})\b", re.I)
 HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic)|autis(?:m|tic)|"
                     r"schizophreni\w+|bipolar|psychosis|depression|hiv|aids|cancer|terminally ill|"
                     r"mental health (?:condition|problems|issues|crisis)|sectioned|(?:needs|without|takes) "
                     r"(?:his|her|their|vital )?medication|learning disabilit\w+|pregnant|miscarriage|"
-                    r"stroke|heart condition|addict\w*|heroin user|alcoholic|(?:registered |partially )?blind|deaf|"
-                    r"wheelchair|disabled|disability|parkinson'?s|multiple sclerosis|motor neurone)\b", re.I)
+                    r"stroke|heart condition|addict\w*|heroin user|alcoholic|(?:registered |"
+                    r"partially )?blind|deaf|"
+                    r"wheelchair|disabled|disability|parkinson'?s|multiple sclerosis|motor neurone|adhd|ptsd|"
+                    r"anxiety|eating disorder|anorexi\w+|bulimi\w+|self-harm\w*|insulin|asthma\w*|seizures?|"
+                    r"brain injury|learning difficult\w+|psychiatric|mental illness|mental health|"
+                    r"chemotherapy|dialysis|hiv positive|terminal(?:ly)? ill\w*|partially sighted|"
+                    r"visually impaired|"
+                    r"hearing impaired|sight loss|frail|housebound|bed-?bound|recovering from (?:\w+ ){0,2}"
+                    r"(?:surgery|an operation|illness|cancer|a stroke|treatment)|diagnosed with|suffer(?:s|"
+                    r"ing) from|"
+                    r"(?:heart|brain|hip|knee|back) surgery|undergoing treatment|terminal illness)\b", re.I)
+# Someone a reader could pick out even unnamed: the driver of a described car, a resident of a house.
+IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) "
+                        r"(?:\w+ ){0,2}\w+|(?:who|that|and) lives? (?:alone |on (?:his|her|"
+                        r"their) own )?(?:on|at|in) [A-Z]\w+|"
+                        r"(?:who|that) lives? (?:on|at|in) (?:[A-Z]\w+ ){1,3}(?:Road|Street|Avenue|Lane|"
+                        r"Close|Drive|Way))\b",
+                        re.I)
 FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
 VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"
                         r"failed to stop|seen driving|appeal|may be (?:driving|in))\b", re.I)
@@ -52,6 +74,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         if len(_digits(match.raw_string)) < 10:
             continue  # short codes and the like: not a person's number
         national = _digits(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL))
+        if national.startswith(ORGANISATION_RANGES):
+            continue
         if national not in PUBLIC_NUMBERS | own and _digits(match.raw_string) not in PUBLIC_NUMBERS | own:
             add(match.start, match.end, "a phone number")
     for match in EMAIL.finditer(text):
@@ -70,7 +94,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         if not (VEHICLE_OK.search(sentence.text) or post.is_missing_appeal):
             add(match.start(), match.end(), "a vehicle registration")
     # A missing-person appeal may say why someone is vulnerable; once they are found it need not.
-    if post.names and not (post.is_missing_appeal and not FOUND.search(text)):
+    identifiable = post.people or post.addresses() or REGISTRATION.search(text) or IDENTIFIES.search(text)
+    if identifiable and not (post.is_missing_appeal and not FOUND.search(text)):
         for match in HEALTH.finditer(text):
             add(match.start(), match.end(), "a health detail about someone who is named")
     return out

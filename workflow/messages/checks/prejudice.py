@@ -15,20 +15,53 @@ _KINDS = [
     ("confession", "reports a confession or admission",
      r"confess(?:ed|ion)|made (?:full |partial )?admissions?|admitted (?:to )?(?:the |his |her |their )?"
      r"(?:attack|killing|stabbing|assault|robbery|burglary|murder|crime|offences? to officers)|"
-     r"admitted (?:to (?:officers|police|detectives) )?(?:that )?(?:he|she|they) (?:had )?(?:started|did|killed|"
+     r"admitted (?:to (?:officers|police|detectives) )?(?:that )?(?:he|she|they) (?:had )?(?:started|did|"
+     r"killed|"
      r"stabbed|attacked|took|set|caused|stole|hit)|"
      r"told (?:officers|police|detectives|the arresting officers?)(?: at the scene| when (?:he|she|they) "
      r"(?:was|were) arrested| in interview)? (?:that )?(?:he|she|they)\b"),
+    ("confession", "reports what a suspect told officers, which is for the court",
+     r"(?:told|showed|led|took) (?:officers|police|detectives|us) (?:where|how|why|what|to the (?:spot|"
+     r"place))|"
+     r"(?:bragged|boasted) (?:about|that|to)|(?:has|have|had|he|she|they) admitted (?!to hospital)(?:to )?"
+     r"(?:\w+ing|the|his|her|their|it|that|being|carrying|stealing)\b"),
+    ("evidence", "reports forensic or other evidence, which is for the court",
+     r"(?:forensic\w*|dna|blood|fingerprints?|ballistic\w*|phone records|cell ?site|"
+     r"test results?)\b[^.]{0,60}?"
+     r"\b(?:belongs? to|match(?:es|ed)?|links?|linked|shows?|showed|proves?|proved|confirms?|confirmed|"
+     r"places?)"),
+    ("evidence", "weighs the evidence or a witness, which is for the court",
+     r"confident (?:of|that we will (?:get|secure)) (?:a )?(?:conviction|guilty verdict)|"
+     r"(?:picked|singled) (?:him|her|them) out|identified (?:him|her|them) (?:as|from)|"
+     r"(?:the )?scale of (?:his|her|their)|(?:his|her|their) "
+     r"(?:dealing|offending|crimes|criminal (?:activity|enterprise|business))|"
+     r"(?:was|were) (?:recovered|found|seized) (?:from|in|at) (?:his|her|their) (?:car|home|house|flat|van|"
+     r"bedroom|pockets?|possession|address|phone)|dna (?:matched|links|linked|evidence)|fingerprints? "
+     r"(?:matched|linked|on)|(?:cctv|footage|camera) (?:captured|caught|recorded|filmed) (?:him|her|them)|"
+     r"we (?:know|are sure|are certain) (?:he|she|they)|(?:the )?(?:man|woman|person) who (?:did|carried out|"
+     r"committed) (?:this|it)|(?:got|caught) (?:the|our) (?:culprit|offender|man|woman)"),
     ("guilt", "presumes the guilt of someone not yet convicted",
      r"(?:the|a|this|his|her) (?:killer|murderer|rapist|paedophile|predator|culprit|offender|thug|"
      r"monster|attacker|robber|burglar|thief|thieves|burglars|abuser|arsonist)s?|"
      r"(?:the |those )?(?:man|woman|person|people|men|youths?) responsible|"
      r"(?:carried out|committed|behind) (?:this|the|these) (?:horrific |vicious |cowardly |brutal )?"
      r"(?:attack|crime|offences?|murder|killing|robbery|assault)|(?<!not )(?<!found )(?<!pleaded )guilty|"
-     r"(?:(?:this|these|the|a) (?:dangerous|violent|ruthless|cruel)|vile|evil|sick|depraved|despicable|heartless|"
+     r"(?:(?:this|these|the|a) (?:dangerous|violent|ruthless|cruel)|vile|evil|sick|depraved|despicable|"
+     r"heartless|"
      r"callous|twisted|wicked) (?:individual|man|woman|"
      r"person|people|thugs?|criminals?|offenders?|predators?|monsters?|attack|crime)s?|preyed on|"
-     r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|off (?:our|the) streets|"
+     r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|"
+     r"(?:him|her|them|(?:this|the|a|these) (?:man|woman|men|thugs?|offenders?|criminals?)) off (?:our|"
+     r"the) streets|"
+     r"justice (?:will be|has been|is) (?:served|done)|(?:he|she|they)(?:'s|'re| is| are| was| were) off "
+     r"(?:our|the) streets|(?:clearly|obviously|undoubtedly|definitely) (?:guilty|responsible|to blame)|"
+     r"(?:he|she|they) (?:was|were|is|are) (?:solely )?(?:responsible|to blame) for|"
+     r"(?:has|have|had) (?:previously |already )?been (?:jailed|convicted|to prison|inside|in prison)|"
+     r"(?:notorious|infamous) (?:for|in)|caught on (?:camera|cctv|video) (?:stealing|attacking|hitting|"
+     r"punching|kicking|robbing|breaking|assaulting|stabbing|setting)|"
+     r"(?:the|a) (?:man|woman|person|men|women|pair|driver|teenager|youths?) who (?:attacked|stabbed|killed|"
+     r"murdered|robbed|"
+     r"raped|sexually assaulted|assaulted|hit|punched|kicked|burgled|mugged|conned|scammed|defrauded|abused)|"
      r"(?:who|that)(?:'s| has| have) been (?:targeting|terrorising|preying on|plaguing)|"
      r"answer for what (?:he|she|they) did|what (?:he|she|they) did to|for (?:his|her|their) crimes|"
      r"had (?:the )?stolen|(?:was|were) driving at|had been drinking|was (?:drunk|over the limit)|"
@@ -42,30 +75,62 @@ _KINDS = [
      r"broke into|set fire to|raped|abused|groomed|lured|preyed on|drove at|deliberately|knowingly)"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"
-     r"(?:the )?evidence (?:shows|proves|confirms)|(?:which|this|that) (?:proves|confirms|shows) (?:he|she|they|"
+     r"(?:the )?evidence (?:shows|proves|confirms)|(?:which|this|that) (?:proves|confirms|shows) (?:he|she|"
+     r"they|"
      r"his|her|their)\b|"
      r"evidence (?:against (?:him|her|them) )?(?:is|was) (?:overwhelming|strong|clear|damning|conclusive)|"
-     r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|video) (?:clearly )?shows (?:him|"
+     r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|"
+     r"video) (?:clearly )?shows (?:him|"
      r"her|them|the (?:man|woman|suspect))|"
      r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star|vital|crucial) witness|"
      r"witnesses (?:have )?(?:confirmed|"
      r"identified)"),
     ("character", "mentions previous convictions or bad character",
-     r"previous convictions?|(?:long |a )?criminal (?:record|past|history)|(?:well )?known to (?:the )?police|"
+     r"previous convictions?|(?:long |a )?criminal (?:record|past|history)|"
+     r"(?:well )?known to (?:the )?police|"
      r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
-     r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|prolific|"
-     r"serial (?:offender|burglar|thief|rapist|abuser|shoplifter|fraudster|stalker|conman|con man)|out on licence|"
+     r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|"
+     r"prolific|"
+     r"serial (?:offender|burglar|thief|rapist|abuser|shoplifter|fraudster|stalker|conman|con man)|"
+     r"out on licence|"
      r"recently released from prison|"
-     r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|crime group)|"
+     r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|"
+     r"crime group)|"
      r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
-     r"wanted (?:on warrant )?for other offences"),
+     r"wanted (?:on warrant )?for other offences|on bail (?:at the time|for (?:another|a separate|other))|"
+     r"banned from driving at the time|(?:has|had) form for|(?:a )?(?:yob|lout|scumbag|crook)s?|"
+     r"(?:string|list|history|catalogue|number|series|record) of (?:[\w-]+ ){0,3}?(?:convictions|offences|"
+     r"offending|"
+     r"crimes?|violence|carrying (?:knives|weapons))|"
+     r"convictions (?:for|including)"),
 ]
+_KINDS.append(
+    ("assertion", "adds a claim about the accused or the evidence beyond the bare facts of the case",
+     r"previous(?:ly)?|already (?:on|wanted|banned|known|serving|subject)|suspended sentence|on licence|"
+     r"recently released|(?:gang|ring) ?leader|ringleader|kingpin|mastermind|behind (?:a|the|this) (?:wave|"
+     r"spate|"
+     r"string|series|run)|(?:times|over) the (?:legal )?limit|(?:was|were) (?:drunk|high|intoxicated|"
+     r"speeding)|"
+     r"footage (?:shows|showed|leaves|captured|clearly)|(?:no|little) (?:room for )?doubt|beyond doubt|proof|"
+     r"remorse|laughed|smirk\w*|showed no|cold-blooded|calculated|premeditated|planned (?:the|it|this)|"
+     r"deliberate(?:ly)?|motive|jealous\w*|revenge|reoffend\w*|(?:a )?danger to|menace|"
+     r"confident (?:we|that|of)|(?:the )?right (?:man|woman|person|people|suspect)|"
+     r"(?:had been|was|were|has been) (?:warned|told|cautioned|spoken to) (?:about|before|previously|over)|"
+     r"(?:not|wasn't) the first time|repeat(?:ed)? offend\w*|for the (?:second|third|fourth|\w+th) time|"
+     r"(?:punched|stabbed|attacked|hit|kicked|assaulted|robbed|raped|abused|threatened|targeted|killed|"
+     r"beaten|conned|defrauded)(?: \w+)? by (?:him|her|them|the (?:man|woman|accused|defendant|suspect)|"
+     r"(?-i:[A-Z])[\w'’]+)|we know (?:who|he|she|they)|no question|known to (?:our )?(?:officers|us)|"
+     r"well[- ]known faces?|familiar faces? to|witnesses (?:describe|described|say|said|have told|told)|"
+     r"(?:the )?(?:aggressor|instigator|ringleader)"))
 KINDS = [(name, found, re.compile(rf"\b(?:{pattern})\b", re.I)) for name, found, pattern in _KINDS]
-ACTIVE = re.compile(r"\b(?:arrested|under arrest|on bail|bailed|released under investigation|in custody|"
+ACTIVE = re.compile(r"\b(?:arrest|arrested|under arrest|questioned|interviewed|on bail|bailed|"
+                    r"released under investigation|in custody|"
                     r"charged|remanded|(?:due to|will) appear|appeared (?:at|before)|stand trial|"
                     r"awaiting trial|trial|court|confess\w*)\b", re.I)
 CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted|found guilty|pleaded guilty|imprisoned|"
                        r"detention order|suspended sentence|community order|behind bars|locked up)\b", re.I)
+PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serving|on a|"
+                  r"under a)\b[^.]{0,30}$", re.I)
 ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
                      r"reports? that|believed)\b", re.I)
 SEARCHING = re.compile(r"\b(?:find|trace|identify|catch|locate|bring|track down|hunt for|looking for|"
@@ -79,6 +144,10 @@ WHY = {
              "assumes guilt can prejudice a trial and be a contempt of court.",
     "evidence": "Assessing evidence or a witness's reliability before trial is for the jury; published "
                 "comment can prejudice proceedings.",
+    "assertion": "Anything said about the accused beyond the charge, the court date and the bare facts "
+                 "(their past, their state of mind, how strong the evidence is) is for the court to hear, "
+                 "not the public; published now it can prejudice a trial (College of Policing media "
+                 "relations guidance).",
     "character": "Previous convictions and bad character are kept from a jury unless the judge admits "
                  "them; publishing them while proceedings are active risks a fair trial.",
 }
@@ -110,4 +179,7 @@ def _active(post: Post, context: Context) -> bool:
         return False
     if context.proceedings_active or context.arrest_made or context.charged:
         return True
-    return bool(ACTIVE.search(post.text)) and not CONCLUDED.search(post.text)
+    # "He was already on a suspended sentence": a past case, not this one's result.
+    concluded = any(not PAST.search(post.text[max(0, m.start() - 40):m.start()])
+                    for m in CONCLUDED.finditer(post.text))
+    return bool(ACTIVE.search(post.text)) and not concluded

@@ -16,23 +16,51 @@ ACTION = ("Remove the detail. Describe the complainant only in general terms (fo
 SEXUAL = re.compile(r"\b(?:rape[sd]?|raping|sexual(?:ly)? (?:assault\w*|offences?|abuse\w*|touching|activity|"
                     r"exploitation|communication)|indecent(?:ly)? (?:assault\w*|exposure|images?)|"
                     r"expos(?:ed|ing) (?:himself|herself|themselves)|grooming|groomed|voyeurism|upskirting|"
-                    r"sextortion|child sexual|incest)\b", re.I)
+                    r"sextortion|child sexual|incest|sex(?:ual)? attack\w*|sexually|indecen\w+|molest\w*|"
+                    r"touched (?:her|him|them) inappropriately|inappropriate(?:ly)? touch\w*|grop\w+|"
+                    r"assault by penetration|intimate (?:images?|photos?|pictures?)|revenge porn|voyeur\w*|"
+                    r"flash(?:ed|ing|er))\b", re.I)
 RELATION = re.compile(
     r"\b(?:his|her|their|the (?:man's|woman's|defendant's|suspect's|accused's))\s+(?:own\s+)?"
-    r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17)\s+)?"
+    r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17|next-door|[a-z]+)\s+)?"
     r"(?:step-?)?(?:daughter|son|niece|nephew|granddaughter|grandson|sister|brother|cousin|wife|husband|"
     r"partner|ex-partner|ex-wife|ex-girlfriend|girlfriend|boyfriend|pupil|student|patient|client|employee|"
-    r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b", re.I)
+    r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b|"
+    r"\b(?:his|her|their) (?:own |former |then |regular |private |personal |family |local |"
+    r"\w+ )?(?:instructor|"
+    r"teacher|tutor|coach|trainer|boss|manager|employer|landlord|landlady|doctor|gp|therapist|carer|priest|"
+    r"vicar|"
+    r"imam|stepfather|stepdad|step-father|step-dad|stepmother|uncle|grandfather|granddad|scout leader|"
+    r"youth worker|"
+    r"physio|physiotherapist|masseur|dentist|driver|taxi driver|lecturer|supervisor|friend|date|ex)\b", re.I)
 PLACE_OF_LIFE = re.compile(
     r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?works? (?:at|for)|"
-    r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from|of) "
+    r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from|"
+    r"of) "
     r"(?:the |a )?\w+|where (?:she|he|they) (?:lives?|works?|studies|stud(?:y|ies)|goes to school)|"
-    r"(?:he|she) (?:shared|lived|lodged|stayed) (?:a \w+ |the \w+ )?with|(?:lived|lives) with (?:him|her)|(?:is|"
-    r"was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a |an )?\w+|(?:at|outside|near) (?:her|his|their) (?:home|"
+    r"(?:he|she) (?:shared|lived|lodged|stayed) (?:a \w+ |the \w+ )?with|(?:lived|lives) with (?:him|her)|"
+    r"(?:is|"
+    r"was|as) an? (?:\w+ ){0,2}(?:at|in|for) (?:the |a |an )?\w+|(?:at|outside|near) (?:her|his|"
+    r"their) (?:home|"
     r"school|workplace|flat|house)"
     r"(?: (?:on|in) [A-Z][\w']+(?: [A-Z][\w']+){0,4})?|lives (?:on|in|at) [A-Z][\w']+(?: [A-Z][\w']+){0,4}|"
-    r"(?:[A-Z][\w']+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|University))\b")
-VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|child)\b", re.I)
+    r"(?:[A-Z][\w']+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|University)|"
+    r"(?i:(?:in|at|outside|near|from|to|inside) (?:her|his|their) (?:own )?(?:home|flat|house|school|"
+    r"workplace|office|"
+    r"work|college|university|halls|bedroom|car|street|road|estate|caravan|hotel room|room))|"
+    r"(?:above|below|next to|opposite|behind) the (?:[A-Z][\w'’-]+ ?){1,4}|"
+    r"(?i:(?:the )?(?:victim|complainant|survivor), an? (?:[\w-]+ ){1,3}(?:who|at|in|for|from|of|with)\b)|"
+    r"(?i:\b(?:a|an|the) (?:player|member|pupil|student|patient|client|customer|resident|parishioner|cadet|"
+    r"scout|athlete|swimmer|gymnast|dancer|trainee|apprentice)s? (?:in|at|of|with|from) (?:his|her|their|"
+    r"the)\b)|"
+    r"where (?:they|she|he|both) (?:both )?(?:work|worked|live|lived|stud(?:y|ied)|trained?)|"
+    r"(?i:(?:a|an|the|his|her|their) (?:female |male |young |teenage )?(?:colleague|co-worker|workmate|"
+    r"classmate|neighbour|flatmate|housemate|family member|relative|team-?mate|patient|client|"
+    r"tenant|lodger|employee|pupil|student|foster (?:child|daughter|son))s?)|"
+    r"(?:at|in|outside) the (?:[A-Z][\w'’]+ ){1,3}(?i:(?:distribution |sorting )?(?:centre|depot|factory|"
+    r"warehouse|office|store|shop|hotel|gym|club|surgery|practice|salon|pub|bar|restaurant|care home)))\b")
+VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|"
+                    r"child)\b", re.I)
 # Not "man": in these posts a man of a stated age from a town is far more often the accused.
 BIRTHDAY = re.compile(r"\b(?:her|his|their) \d{1,2}(?:st|nd|rd|th) birthday\b", re.I)
 HOME_TOWN = re.compile(r"\s+(?:woman|girl|boy|teenager|student|pupil)\s+from\s+[A-Z]")
@@ -49,7 +77,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
                            (PLACE_OF_LIFE, "names a place in the complainant's daily life")):
         for match in pattern.finditer(post.text):
             out.append(_finding(post, match.start(), match.end(), found))
-    for name in post.names:
+    for name in post.people:
         sentence = post.sentence_of(name.start)
         if not (post.has("charge", sentence) or post.has("concluded", sentence) or post.has("arrest", sentence)):
             out.append(_finding(post, name.start, name.end, "names someone in a text about a sexual offence"))
@@ -57,7 +85,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         out.append(_finding(post, address.start, address.end, "gives a house address"))
     for match in BIRTHDAY.finditer(post.text):
         out.append(_finding(post, match.start(), match.end(), "gives the complainant's exact age"))
-    named_ages = {name.end for name in post.names if post.age_after(name) is not None}
+    named_ages = {name.end for name in post.people if post.age_after(name) is not None}
     exact = [(age, span) for age, span in post.ages() if span.start not in named_ages
              and VICTIM.search(post.text[max(0, span.start - 40):span.end + 30])]
     streets = list(STREET.finditer(post.text))

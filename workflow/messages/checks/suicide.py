@@ -15,29 +15,59 @@ ACTION = ("Remove the method and the precise location; say only that a person ha
           "is not being treated as suspicious, and consider adding where to find support (Samaritans, 116 123).")
 MAY_BE_SUICIDE = re.compile(
     r"\b(?:suicid\w*|took (?:his|her|their) own li(?:fe|ves)|tak(?:e|ing) (?:his|her|their) own li(?:fe|ves)|"
-    r"end(?:ed)? (?:his|her|their) li(?:fe|ves)|not (?:being )?(?:treated|believed|thought|considered|regarded)?"
+    r"end(?:ed)? (?:his|her|their) li(?:fe|ves)|not (?:being )?(?:treated|believed|thought|considered|"
+    r"regarded)?"
     r"(?: to be| as)? ?suspicious|not treating (?:the|his|her|their|this) death as suspicious|"
     r"no (?:third[- ]party|suspicious circumstances)|non-suspicious|in crisis|"
     r"concern for (?:the )?(?:welfare|safety) of (?:a|the) (?:man|woman|person)|"
-    r"threatening to jump|on the (?:edge|wrong side) of)\b", re.I)
+    r"threatening to jump|on the (?:edge|wrong side) of|(?:not|no(?:t)? (?:thought|believed)) (?:that )?"
+    r"(?:anyone|anybody|any other person) else (?:was |is |had been )?involved|no(?: ?one|"
+    r" other person) else "
+    r"(?:was |is )?involved|no other person (?:was |is )?involved|unexplained)\b", re.I)
 # Method words that point to a suicide wherever someone has died ...
 METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?\w+|hanged|found hanging|"
                     r"hung (?:himself|herself|themselves)|ligature|noose|"
                     r"jump(?:ed|ing)? (?:from|off|in front of)|shot (?:himself|herself|themselves)|"
-                    r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?)\b", re.I)
+                    r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?|"
+                    r"f[ae]ll(?:ing|en|s)? (?:from|off) (?:[\w'’-]+ ){0,6}?(?:bridge|viaduct|car park|"
+                    r"cliffs?|"
+                    r"multi-?storey|tower block|block of flats|balcony|rooftop|roof of)|"
+                    r"(?:struck|hit|killed) by a (?:train|tram)|(?:on|onto) the (?:railway )?(?:tracks|line)|"
+                    r"level crossing|(?:entered|went into|walked into) the (?:water|river|sea|canal|"
+                    r"reservoir)|"
+                    r"(?:fell|fallen|falling|jumped) from (?:a )?height|(?:person|casualty|fatality) on the "
+                    r"(?:line|tracks|railway)|trespass(?:er)? (?:incident|on the (?:line|railway))|(?:took|"
+                    r"taken|taking|swallowed|swallowing) (?:an? )?(?:large |excessive |"
+                    r"quantity of |amount of |number of |lot of )+(?:\w+ ){0,3}(?:medication|pills|tablets|"
+                    r"drugs)|"
+                    r"(?:at|to) the (?:foot|bottom|base) of (?:the |a )?(?:[\w'’-]+ ){0,2}"
+                    r"(?:cliffs?|quarry|car park|bridge|building|tower|flats))\b", re.I)
 # ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).
 MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swallowed|swallowing) (?:an? )?"
                           r"(?:quantity of |large number of |number of )?(?:pills|tablets|paracetamol)|"
-                          r"f[ae]ll(?:ing|en)? (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|viaduct|building|"
+                          r"f[ae]ll(?:ing|en)? (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|viaduct|"
+                          r"building|"
                           r"car park|cliffs?|"
-                          r"tower|roof|balcony|window|\w+ floor|block of flats)|struck by a train|hit by a train|"
+                          r"tower|roof|balcony|window|\w+ floor|block of flats)|struck by a train|"
+                          r"hit by a train|"
                           r"in front of a train|slit|poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|"
                           r"asphyxia\w*|(?:suicide )?note)\b", re.I)
-DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|their) life)\b", re.I)
-PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|Reservoir|Quarry|"
+DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|"
+                  r"their) life)\b", re.I)
+PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|"
+                   r"Reservoir|Quarry|"
                    r"Head)|"
-                   r"multi-?storey car park|railway (?:line|bridge|crossing)|(?:the )?(?:top|edge) of (?:the|a) "
-                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?<=suicide )(?:at|on|in|"
+                   r"multi-?storey car park|railway (?:line|bridge|crossing)|(?:the )?(?:top|"
+                   r"edge) of (?:the|a) "
+                   r"(?:bridge|building|car park|cliffs?)|level \d+ of|(?i:(?:on|from|off|under|below|above|"
+                   r"near) the "
+                   r"(?:\w+ )?(?:bridge|viaduct|footbridge|overpass|flyover|cliffs?|roof|railway|tracks|"
+                   r"platform|"
+                   r"carriageway|car park|multi-storey|tower block|quarry|weir|pier|harbour wall))|(?:in|"
+                   r"from) the (?:river|canal|sea|reservoir|"
+                   r"quarry|lake|docks?|estuary) (?:at|near|by|in|off) [A-Z][\w']+|(?:top|upper|highest|"
+                   r"\w+th|\w+st) "
+                   r"(?:level|floor|deck|storey) of|railway line|the tracks|(?<=suicide )(?:at|on|in|"
                    r"near) [A-Z][\w']+(?: [A-Z][\w']+){0,4})")
 
 

@@ -8,6 +8,9 @@ from functools import cached_property
 
 import regex
 
+from workflow.messages.checks.given_names import SURNAMES as FAMILY_NAMES
+from workflow.messages.checks.given_names import is_given
+
 # Words that start with a capital but are not people: places, organisations,
 # streets, days, months, and words that open a sentence (imperatives, function words).
 NOT_NAMES = frozenset("""
@@ -19,7 +22,8 @@ road street avenue lane close drive way crescent grove place terrace gardens cou
 walk mews rise hill row square parade view park green estate centre center station
 school academy college university primary high grammar infant junior nursery hospital
 church mosque temple surgery library museum stadium arena hall house farm bridge
-market retail shopping industrial business precinct roundabout junction motorway
+market retail shopping industrial business precinct roundabout junction motorway interchange
+quay wharf marina promenade seafront pier beach docks airport depot baths arcade plaza mall leisure
 crown magistrates magistrates' youth county family coroner's coroners inquest court
 council borough city town village county district ward forest moor common valley
 north south east west northern southern eastern western upper lower greater central
@@ -46,7 +50,8 @@ PLACE_WORDS = frozenset("""
 road street avenue lane close drive way crescent grove place terrace gardens court walk mews rise hill row
 square parade view park green estate centre center station school academy college university primary high
 grammar hospital church mosque temple surgery library museum stadium arena hall house farm bridge market
-retail roundabout junction motorway council borough forest moor valley reservoir tower
+retail roundabout junction motorway council borough forest moor valley reservoir tower interchange quay wharf
+marina promenade seafront pier beach docks airport depot baths arcade plaza mall leisure
 """.split())
 # Place words that are also common surnames.
 SURNAMES = frozenset("hall green hill wood lane park field bridge church house street moor mount north "
@@ -55,7 +60,7 @@ SURNAMES = frozenset("hall green hill wood lane park field bridge church house s
 RANKS = frozenset("""
 pc dc ds di dci dsi dsu dcs ps sgt sergeant insp inspector supt superintendent ch chief det detective
 constable officer commander commissioner acc dcc pcso sio judge recorder justice assistant deputy
-community support special cllr councillor mayor sir dame professor prof rev reverend father imam
+community support special cllr councillor mayor sir dame professor prof
 """.split())
 
 # Ranks, roles and titles before a name that make it an officer, judge or
@@ -63,7 +68,7 @@ community support special cllr councillor mayor sir dame professor prof rev reve
 OFFICIAL = re.compile(
     r"(?:\b(?:PC|DC|DS|DI|DCI|DSI|DSU|DCS|PS|Sgt|Sergeant|Insp|Inspector|Supt|Superintendent|Ch|Chief|Det|"
     r"Detective|Constable|Officer|Commander|Commissioner|ACC|DCC|PCSO|SIO|Judge|Recorder|Justice|Honour|"
-    r"Lord|Lady|Cllr|Councillor|Mayor|Sir|Dame|Professor|Prof|Rev|Reverend|Father|Imam)\.?\s+"
+    r"Lord|Lady|Cllr|Councillor|Mayor|Sir|Dame|Professor|Prof)\.?\s+"
     r"(?:[A-Z][a-z]+\s+){0,2}$)")
 
 NAME = regex.compile(
@@ -71,14 +76,29 @@ NAME = regex.compile(
     r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
     r"(?:\s+(?:(?:Mc|Mac|O'|O’)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)){1,2}(?![\p{L}])")
 TITLED = regex.compile(r"(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?")
+# "fifteen-year-old jack, who was stabbed": a word after an age that is not a noun is a name.
+AFTER_AGE = re.compile(r"\b(?:\d{1,3}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+                       r"nineteen|twenty)[- ]years?[- ]old ([A-Za-z][a-z'’-]+)(?=,| who\b| from\b| was\b|"
+                       r" is\b| has\b)",
+                       re.I)
+COMMON_NOUNS = frozenset("""
+man woman boy girl child teenager teen youth pupil student driver rider cyclist pedestrian motorcyclist
+passenger victim suspect defendant resident son daughter mother father person male female lad lass youngster
+baby toddler grandmother grandfather mum dad worker walker jogger runner customer shopper tenant neighbour
+local schoolboy schoolgirl apprentice nurse pensioner widow widower
+""".split())
+NAME_CUE = re.compile(r"(?:\b(?:was|is|named|called|known as|nicknamed|aka|arrested|detained|questioned|"
+                      r"interviewed|supporting|victim|friend|pal|mate)\s+['‘\"“]?)$", re.I)
 PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
                           r"through|within|between|the|called|visit|contact)\s+$", re.I)
 STAGE_WORDS = {
     "arrest": r"arrested|under arrest|released on (?:police )?bail|bailed|released under investigation|"
-              r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|detained|"
+              r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|"
+              r"detained|"
               r"interviewed under caution|voluntary interview|(?:remains|is|was) under investigation|"
               r"released pending|"
-              r"assisting (?:police |officers )?with (?:their )?enquiries|into (?:police )?custody|on suspicion of|"
+              r"assisting (?:police |officers )?with (?:their )?enquiries|into (?:police )?custody|"
+              r"on suspicion of|"
               r"being questioned|held for questioning|picked up|in the cells|nabbed|collared|"
               r"handed (?:himself|herself|themselves) in|held (?:on suspicion|overnight|in custody)",
     "charge": r"charged|remanded|(?:will|is due to|are due to|due to) appear|appeared (?:at|before)|"
@@ -89,17 +109,27 @@ STAGE_WORDS = {
 }
 STAGE = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in STAGE_WORDS.items()}
 MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfare|safety)|"
+                     r"concern (?:is )?(?:growing )?for|"
+                     r"if you see (?:him|her|them)|last seen|whereabouts|"
                      r"found (?:safe|well)|been found|help us find|trace)\b", re.I)
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
                    r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)
 AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged\s+)?|\(|\s+aged\s+)(\d{1,3})\b")
+WORD_AGES = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+             "sixteen": 16, "seventeen": 17}
+WORD_AGE = re.compile(r"\b(ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)[- ]years?[- ]old\b|"
+                      r"\b(1[0-7]|[5-9])\s?(?:yo|y/o|yrs? old|yr-old|yrs?-old)\b", re.I)
 AGE = re.compile(r"(?:\b(?:aged|(?:believed|thought) to be(?: aged)?)\s+(?:around\s+|about\s+|"
                  r"between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|"
                  r"\((\d{1,2})\)|,\s*(\d{1,2})\s*(?:,|[.;:](?:\s|$)|$))", re.I)
 HOUSE_ADDRESS = regex.compile(
     r"(?<![\p{L}\d£.,/:-])(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-zA-Z]?,?\s+"
     r"(?:\p{Lu}[\p{Ll}'’]+\s+){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|"
-    r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Rd|St|Ave)\b")
+    r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Rd|St|"
+    r"Ave)\b")
+
+
+WORD = regex.compile(r"(?<![\p{L}\d'’-])\p{L}[\p{L}'’]*(?![\p{L}])")
 
 
 @dataclass(frozen=True)
@@ -109,6 +139,14 @@ class Span:
     start: int
     end: int
     text: str
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Whether a word is part of an e-mail or web address ("jane" in jane.doe@gmail.com)."""
+    left = text.rfind(" ", 0, start) + 1
+    right = text.find(" ", end)
+    token = text[left:len(text) if right < 0 else right]
+    return "@" in token or "://" in token or token.lower().startswith("www.")
 
 
 def _plain(word: str) -> str:
@@ -126,7 +164,8 @@ class Post:
     def sentences(self) -> list[Span]:
         """Sentences (and lines), with their place in the text."""
         out, start = [], 0
-        for match in re.finditer(r"(?<!\b[A-Z])(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bDr)[.!?]+(?=\s)|\n+", self.text):
+        for match in re.finditer(r"(?<!\b[A-Z])(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bDr)[.!?]+(?=\s)|"
+                                 r"\n+", self.text):
             out.append(Span(start, match.end(), self.text[start:match.end()]))
             start = match.end()
         if start < len(self.text):
@@ -146,6 +185,63 @@ class Post:
                     self.text[max(0, match.start() - 40):match.start()]):
                 found.append(Span(match.start(), match.end(), match.group()))
         return sorted(found, key=lambda s: s.start)
+
+    def _after_age(self) -> list[Span]:
+        out = []
+        for match in AFTER_AGE.finditer(self.text):
+            word = match.group(1)
+            if word.lower() not in COMMON_NOUNS and _plain(word) not in NOT_NAMES:
+                out.append(Span(match.start(1), match.end(1), word))
+        return out
+
+    @cached_property
+    def people(self) -> list[Span]:
+        """Full names, and single given names or nicknames ("arrested jason", "thanks to Gary",
+        "is Graham, 67"), which a full-name pattern misses."""
+        found = list(self.names) + [s for s in self._after_age() if not any(
+            n.start <= s.start < n.end for n in self.names)]
+        covered = {i for s in found for i in range(s.start, s.end)}
+        words = list(WORD.finditer(self.text))
+        for number, match in enumerate(words):
+            word, start = match.group(), match.start()
+            if start in covered or (len(word) > 1 and word.isupper()) \
+                    or _in_address(self.text, start, match.end()):
+                continue
+            if self._single_name(words, number):
+                found.append(Span(start, match.end(), word))
+            elif number and word.islower() and word in FAMILY_NAMES and words[number - 1].group().islower() \
+                    and _plain(words[number - 1].group()) not in NOT_NAMES \
+                    and self.text[words[number - 1].end():start] == " ":
+                first = words[number - 1].start()
+                found.append(Span(first, match.end(), self.text[first:match.end()]))
+                covered.update(range(first, match.end()))
+        return sorted(found, key=lambda s: s.start)
+
+    def _single_name(self, words: list, number: int) -> bool:
+        match = words[number]
+        word, start, end = match.group(), match.start(), match.end()
+        capital, plain = word[0].isupper(), _plain(word)
+        aged = capital and AGE_AFTER.match(self.text[end:end + 12]) is not None
+        before = self.text[max(0, start - 40):start]
+        # "the man pulled from the water was Marcin", "known as 'Titch'": a capitalised word after
+        # a naming cue is a name even when it is not on the list.
+        cued = capital and bool(NAME_CUE.search(before))
+        if plain in NOT_NAMES or plain in RANKS or not (is_given(plain, capitalised=capital) or aged or cued):
+            return False
+        opening = not before.strip() or before.rstrip()[-1] in ".!?:|\n\"“-" or "\n" in before[-3:]
+        if capital and opening and not is_given(plain, capitalised=False) and not aged:
+            return False  # "Will officers ...", "Mark your bike": an ordinary word opening a sentence
+        for other in words[max(0, number - 1):number] + words[number + 1:number + 2]:
+            if not other.group()[0].isupper():
+                continue
+            gap = self.text[min(other.end(), end):max(other.start(), start)]
+            # Part of a longer proper noun ("King's Lynn", "Graham Street", "PC Sarah Whitfield").
+            plain_other = _plain(other.group())
+            if gap.strip(" ") == "" and (plain_other not in NOT_NAMES or plain_other in PLACE_WORDS):
+                return False
+        if OFFICIAL.search(before) or re.search(r"\b(?:PD|PC|DC|DS|Sgt|Insp)\s+$", before):
+            return False
+        return not (PLACE_BEFORE.search(before) and not aged)
 
     def _as_person(self, start: int, words: str) -> Span | None:
         tokens = [(start + m.start(), m.group()) for m in re.finditer(r"\S+", words)]
@@ -181,6 +277,9 @@ class Post:
         for match in AGE.finditer(self.text):
             value = next(g for g in match.groups() if g)
             out.append((int(value), Span(match.start(), match.end(), match.group())))
+        for match in WORD_AGE.finditer(self.text):
+            value = WORD_AGES[match.group(1).lower()] if match.group(1) else int(match.group(2))
+            out.append((value, Span(match.start(), match.end(), match.group())))
         return out
 
     def sentence_of(self, position: int) -> Span:

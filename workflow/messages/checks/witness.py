@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, WARNING, Contacts, Context, Finding, finding
+from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import Post
 
 WITNESS = "legal.witness"
@@ -18,26 +19,58 @@ RESTRICTION_WHY = ("A court order restricts what may be reported about this case
                    "covers is a contempt of court, whoever publishes them.")
 RESTRICTION_ACTION = ("Check the exact terms of the order with the officer in the case or the CPS and publish "
                       "only what it allows.")
-WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|heard|called (?:us|"
+WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|heard|"
+                           r"called (?:us|"
                            r"police|999)|who (?:filmed|called 999|"
                            r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
                            r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
                            r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
-                           r"came to the aid of|stopped to help|called (?:us|police)))\b",
+                           r"came to the aid of|stopped to help|called (?:us|police))|came forward|"
+                           r"testified|gave evidence|"
+                           r"dash-?cam footage (?:from|sent by|provided by)|(?:first|one) on the scene|"
+                           r"filmed|"
+                           r"helped (?:police|officers|us) (?:to )?identify|pointed (?:out|officers)|"
+                           r"described|"
+                           r"took (?:a )?(?:photos?|pictures?|video)|caught (?:it|the) on|told (?:us|"
+                           r"officers|police) "
+                           r"what (?:she|he|they) saw|(?:who|that) (?:was|were) with (?:him|her|"
+                           r"them) (?:at the time|when))\b",
                            re.I)
 GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
 WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
-                       r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|in|"
+                       r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|"
+                       r"in|"
                        r"above|opposite|next to)|"
-    r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+)\b",
+    r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+|"
+    r"(?:shopkeeper|shop owner|owner|manager|assistant|cashier|staff|landlord|landlady|security guard|"
+    r"doorman|bouncer|barman|barmaid|driver|postman|postwoman|cleaner|caretaker|receptionist|neighbour) "
+    r"(?:at|from|of|in) (?:the )?(?-i:[A-Z])[\w'’]+|(?:who )?lives? (?:next door|opposite|across the road)|"
+    r"(?:his|her|their) (?:neighbour|colleague|boss|workmate)s?)\b",
                        re.I)
-ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46)(?: order)?|"
+ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46|49)(?: order)?|"
+                   r"contempt of court act|lifelong anonymity|anonymity for life|"
                    r"anonymity order|postponement order|(?:must|cannot|can ?not|may not) be (?:named|"
                    r"identified|reported) (?:by order of|under|because of (?:a|an) (?:court )?order)|"
                    r"lifetime anonymity order|court order (?:prevents|prohibits|bans|restricts)|"
                    r"prevents? the publication|reporting (?:of|on) (?:this|the) (?:case|trial) is restricted|"
                    r"restricted by the court|restrictions? on (?:what (?:can|may) be )?report\w*|"
-                   r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must))\b", re.I)
+                   r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must)|"
+                   r"(?:subject to|under|because of|breach of) (?:a|an|the) (?:\w+ )?(?:court )?order|"
+                   r"(?:court|judge|magistrates?|youth court|coroner) (?:has |have )?(?:made|imposed|granted|"
+                   r"issued|placed) (?:a|an) (?:\w+ )?(?:order|restriction|ban)|order protecting|"
+                   r"protect(?:ing|s)? (?:his|her|their) (?:identity|anonymity)|anonymity (?:order|"
+                   r"direction)|"
+                   r"granted anonymity|nothing (?:beyond|more than|else)\b[^.]{0,60}\b(?:may|can|could) be "
+                   r"(?:published|reported|said)|(?:can't|cannot|can not|unable to) (?:say|share|"
+                   r"report) (?:any ?"
+                   r"more|anything (?:more|further|else)) (?:about|on) (?:the|this) (?:case|teenager|trial|"
+                   r"boy|girl|"
+                   r"defendant|man|woman)|legal restrictions?|(?:reporting|publicity) ban|"
+                   r"prohibit\w* (?:the )?"
+                   r"publication|(?:judge|court|magistrates?) (?:has |have )?(?:prohibited|banned|barred|"
+                   r"forbidden|"
+                   r"ordered that|directed that)|(?:must|may) not be (?:published|reported|"
+                   r"identified))\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 
 
@@ -49,12 +82,19 @@ def check_witness(post: Post, context: Context, contacts: Contacts) -> list[Find
     for sentence in post.sentences:
         if not WITNESS_WORDS.search(sentence.text):
             continue
-        for name in post.names:
-            if sentence.start <= name.start < sentence.end:
+        generic = bool(GENERIC.search(sentence.text))
+        for name in post.people:
+            # "Call Karen if you saw it": a first name in a general appeal is whom to call, not a witness.
+            if sentence.start <= name.start < sentence.end and not (generic and " " not in name.text):
                 out.append(finding(WITNESS, SERIOUS, name.start, name.end, post.text,
                                    f"“{name.text}” may identify a witness", WITNESS_WHY, WITNESS_ACTION))
-        if GENERIC.search(sentence.text):
+        if generic:
             continue
+        for span, kind in identifying(post):
+            if sentence.start <= span.start < sentence.end and kind != "a picture":
+                out.append(finding(WITNESS, SERIOUS, span.start, span.end, post.text,
+                                   f"“{span.text}” ({kind}) may identify a witness",
+                                   WITNESS_WHY, WITNESS_ACTION))
         for match in WORKPLACE.finditer(sentence.text):
             start = sentence.start + match.start()
             out.append(finding(WITNESS, SERIOUS, start, sentence.start + match.end(), post.text,

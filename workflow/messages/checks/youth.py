@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
+from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import Post, Span
 
 CODE = "legal.youth"
@@ -16,22 +17,41 @@ ACTION = ("Remove the name, school, exact address and any photograph; describe t
           "“a 15-year-old boy from <town>”. A missing-child appeal is the one exception.")
 YOUNG = re.compile(r"\b(?:boy|girl|teenager|teen|schoolboy|schoolgirl|pupil|youth|youngster|juvenile|"
                    r"child|children|kids?|son|daughter|student|year \d+)s?\b", re.I)
-SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|Infants|Juniors)"
+SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|Infants|"
+                    r"Juniors)"
                     r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?){1,4}")
 # "... is 16 and lives locally": an age stated on its own.
 STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$)")
-PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|"
+PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|teens?|"
+                    r"teenagers?|youngsters?|kids|children|lads|juveniles?|under-?(?:1[0-8])s?|"
                     r"year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
 CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*|attack\w*|robb\w+|stabb\w*|"
-                  r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|injur\w+|"
-                  r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|crash|died|"
-                  r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*)\b", re.I)
+                  r"theft|stole\w*|damage\w*|disorder|antisocial|anti-social|threat\w*|knife|fight\w*|"
+                  r"injur\w+|"
+                  r"smash\w*|vandal\w*|bull(?:y|ied|ying)|witness\w*|offence\w*|crime|hit by|collision|"
+                  r"crash|died|"
+                  r"killed|death|bitten|mauled|punch\w*|kick\w*|hurt|harm\w*|abuse\w*|exploit\w*|groom\w*|"
+                  r"break[- ]?ins?|"
+                  r"breaking|broke|burglar\w*|graffiti|bail\w*|custody|saw|spotted|description|court|"
+                  r"hospital|questioned|interviewed|shoplift\w*|fire|arson|throw\w*|thrown|threw|"
+                  r"firework\w*|nuisance|"
+                  r"speak to|identify|recogni[sz]e|know (?:them|him|her|who)|drugs?|weapon)\b", re.I)
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
-                         r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|Walk|"
+                         r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|"
+                         r"Walk|"
                          r"Mews)\b")
-RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )?(?:brother|sister|mother|father|"
-                      r"mum|dad|parents?|uncle|aunt|grandparents?|grandmother|grandfather)\b", re.I)
-PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image)s?\b", re.I)
+RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )?(?:brother|sister|mother|"
+                      r"father|"
+                      r"mum|dad|parents?|uncle|aunt|grandparents?|grandmother|grandfather)\b|"
+                      r"\b(?:(?:one|two|both) of (?:them|the \w+) (?:is|are) )?(?:the )?(?:son|daughter|"
+                      r"sons|daughters|"
+                      r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|"
+                      r"well-known) \w+", re.I)
+PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|video|"
+                   r"still)s?\b", re.I)
+# "about 12-13", "aged 14 to 16": a range of ages under 18.
+AGE_RANGE = re.compile(r"\b(?:1[0-7]|[5-9]) ?(?:-|–|to|or) ?(?:1[0-7]|[5-9])\b(?! ?(?:am|pm|mph|miles|"
+                       r"minutes|hours|years? ago))")
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
@@ -42,13 +62,16 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     # Pupils in a case (no age given) are children too: "Year 10 pupils from Hindley High School".
     pupils = bool((PUPILS.search(post.text) or STATED_AGE.search(post.text)) and CASE.search(post.text))
     young_ages += [Span(m.start(), m.end(), m.group()) for m in STATED_AGE.finditer(post.text)]
+    if PUPILS.search(post.text):
+        young_ages += [Span(m.start(), m.end(), m.group()) for m in AGE_RANGE.finditer(post.text)]
     if not (young_ages or pupils or context.child_involved):
         return []
     out: list[Finding] = []
-    for name in post.names:
+    in_case = bool(CASE.search(post.text))
+    for name in post.people:
         age = post.age_after(name)
         # A name with no age of its own, in a case about someone under 18, may well be theirs.
-        unaged = age is None and (bool(young_ages) and bool(CASE.search(post.text)) or pupils
+        unaged = age is None and (bool(young_ages) and in_case or pupils
                                   or bool(context.child_involved))
         if (age is not None and age < 18) or unaged:
             out.append(_finding(post, name.start, name.end, "names someone under 18"))
@@ -56,6 +79,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         out.append(_finding(post, match.start(), match.end(), "names the school of someone under 18"))
     for address in post.addresses():
         out.append(_finding(post, address.start, address.end, "gives the address of someone under 18"))
+    for span, kind in identifying(post):
+        out.append(_finding(post, span.start, span.end, f"({kind}) may identify someone under 18"))
     for match in RELATIVE.finditer(post.text):
         out.append(_finding(post, match.start(), match.end(), "points to the family of someone under 18"))
     for match in HOME_STREET.finditer(post.text):

@@ -1,0 +1,55 @@
+"""Details other than a name that point to one person: a job at a named place,
+"the man who lives there", "number 27", a family tie, a photograph. Rules
+that protect someone (arrested, dead, a child, a witness) flag these near the
+case as they flag a name."""
+from __future__ import annotations
+
+import re
+
+from workflow.messages.checks.text import Post, Span
+
+ROLES = (r"apprentice|trainee|player|soldier|serviceman|servicewoman|officer cadet|teacher|"
+         r"teaching assistant|classroom assistant|"
+         r"nurse|doctor|gp|carer|coach|manager|landlord|"
+         r"landlady|"
+         r"licensee|owner|proprietor|head ?teacher|caretaker|vicar|priest|imam|rabbi|instructor|lecturer|"
+         r"dentist|pharmacist|receptionist|chef|cleaner|postman|postwoman|shopkeeper|barber|hairdresser|"
+         r"mechanic|scaffolder|builder|plumber|electrician|security guard|doorman|bouncer|volunteer|"
+         r"member of staff|employee|worker|councillor|soldier|firefighter|paramedic|director|boss|chairman|"
+         r"captain|player|scout leader|youth worker|social worker|care worker|childminder|bus driver|"
+         r"taxi driver|lorry driver|delivery driver|porter|steward|warden|governor")
+KINDS = [
+    ("a job at a named place", re.compile(
+        rf"\b(?:{ROLES})s? (?:(?:based|stationed|working|employed|serving) )?"
+        r"(?:at|of|from|for|with|in) (?:the )?"
+        r"(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,4}",
+        re.IGNORECASE)),
+    ("where they live", re.compile(
+        r"\b(?:who|which) (?:lives?|lived|is living|was living) (?:there|alone|next door|opposite|above|"
+        r"(?:at|on|in) (?:number \d+|(?-i:[A-Z])[\w'’]+))|\b(?:at|lived at|lives at) number \d+\b|"
+        r"\b(?:his|her|their) (?:home|flat|house|address|bungalow) (?:on|in|at) (?-i:[A-Z])[\w'’]+|"
+        r"\blives? with (?:his|her|their) \w+(?: (?:on|in|at) (?:the )?(?-i:[A-Z])[\w'’]+)?|"
+        r"\bon the (?-i:[A-Z])[\w'’]+ (?:estate|site|park)\b",
+        re.IGNORECASE)),
+    ("a family tie", re.compile(
+        r"\b(?:son|daughter|wife|husband|brother|sister|partner|nephew|niece|grandson|granddaughter|father|"
+        r"mother|dad|mum|widow) of (?:the|a|an|local|"
+        r"well-known) (?:[\w-]+ ){0,2}(?:[\w'’]+)", re.IGNORECASE)),
+    ("a picture", re.compile(
+        r"\b(?:(?:attached|above|below|this|these|our) )?(?:cctv |ring doorbell )?(?:image|photo(?:graph)?|"
+        r"picture|pic|still|footage|video)s?\b(?= (?:of|above|below|shows?|has|we|attached))|\bpictured\b|"
+        r"\b(?:the|a) (?:man|woman|person|people|men|women|youths?|lads|boys?|girls?) in (?:the|this|our) "
+        r"(?:attached )?(?:cctv )?(?:image|photo|picture|pic|footage|video)s?\b", re.IGNORECASE)),
+    ("a street", re.compile(
+        r"\b(?:from|at|of) the [a-z]+(?: [a-z]+)? on [a-z]+ (?:st|street|road|rd|lane|ave|avenue)\b")),
+]
+
+
+def identifying(post: Post) -> list[tuple[Span, str]]:
+    """Each detail in the post that may identify someone, with what kind it is."""
+    cached = getattr(post, "_identifying", None)
+    if cached is None:
+        cached = [(Span(m.start(), m.end(), m.group()), kind) for kind, pattern in KINDS
+                  for m in pattern.finditer(post.text)]
+        post._identifying = cached
+    return cached
