@@ -6,14 +6,17 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import func, select
 
 from channels.simulators.population import from_locations
 from tests.api.conftest import conforms
 from tests.conftest import make_account
 from tests.insights.conftest import add_facebook, add_x, published
+from workflow.core.database import utcnow
 from workflow.insights import collection, passes
 from workflow.insights.gazetteer import DEMO_GAZETTEER
 from workflow.insights.matching import place_key
+from workflow.insights.models import AudienceCollection
 
 #: Locations no place name contains: if any reaches the database, a raw location was stored.
 MARKERS = [
@@ -101,7 +104,7 @@ def test_a_database_dump_after_collections_holds_no_follower(
     first = passes.collect(runtime)
     assert first.count("waiting") == 1  # the force's scan stopped mid-way, its cursor stored
     x_sim.audience.limits["followers"] = (15, 900.0)
-    time.sleep(1.5)  # past X's reset
+    _wait_for_the_stored_reset(runtime)
     assert passes.collect(runtime).count("complete") == 1
     assert passes.collect(runtime, fresh=True).count("complete") == 3
     dump = database_dump()
@@ -126,3 +129,12 @@ def test_a_database_dump_after_collections_holds_no_follower(
     assert leaked == []
     for marker in MARKERS:
         assert marker not in dump and "Zanzibar" not in dump and "Quokka" not in dump
+
+
+def _wait_for_the_stored_reset(runtime) -> None:
+    """Sleep until the waiting scan's stored resume time (X's reset, whole seconds) has passed."""
+    with runtime.session() as s:
+        resume_at = s.execute(select(func.max(AudienceCollection.resume_at))).scalar_one()
+    assert resume_at is not None
+    time.sleep(max(0.0, (resume_at - utcnow()).total_seconds()) + 0.2)
+
