@@ -23,3 +23,9 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Never log the Authorization header or cookies.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss "%(a)s"'
+
+
+def post_worker_init(worker):
+    """Fit the checks' learnt reading as each worker starts, not at its first check."""
+    from workflow.messages.checks.learned import warm
+    warm()

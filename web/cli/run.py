@@ -22,6 +22,7 @@ from workflow.insights import gazetteer
 from workflow.media import demo as media_demo
 from workflow.messages import demo as messages_demo
 from workflow.messages import library
+from workflow.messages.checks import learned
 
 from .. import create_app
 
@@ -101,6 +102,7 @@ def run(host: str, port: int, x_port: int, graph_port: int, concurrency: int) ->
         # A CMS webhook of the demo may point at a receiver on this machine.
         os.environ.setdefault("CRIER_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1,localhost")
         app = create_app()
+        learned.warm()  # the checks' learnt reading, fitted while the demo is set up
         os.environ["CRIER_INSTANCE_PATH"] = app.instance_path
         crier = app.extensions["crier"]
         migrate_upgrade(crier.settings.database_url)

@@ -103,5 +103,12 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     return out
 
 
+def concerns(post: Post, context: Context) -> bool:
+    """Whether the post speaks of someone arrested, on bail or under investigation, not yet charged."""
+    return not context.charged and any(
+        (STAGE["arrest"].search(s.text) or UNDER_SUSPICION.search(s.text)) and not _charged_or_done(post, s)
+        for s in post.sentences)
+
+
 def _charged_or_done(post: Post, sentence) -> bool:
     return bool(STAGE["charge"].search(sentence.text) or STAGE["concluded"].search(sentence.text))

@@ -37,6 +37,20 @@ INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
 
 
+def concerns(post: Post, context: Context) -> bool:
+    """Whether the post speaks of a death not yet settled by the family being told and the
+    identification done (as the text or the recorded context says)."""
+    if context.death is False or not (context.death or DEATH.search(post.text)):
+        return False
+    if STAGE["concluded"].search(post.text):
+        return False
+    told = (context.family_informed if context.family_informed is not None
+            else bool(INQUEST.search(post.text) or FAMILY_TOLD.search(post.text)))
+    identified = (context.formally_identified if context.formally_identified is not None
+                  else bool(FORMAL.search(post.text)) or told)
+    return not (told and identified)
+
+
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     """Names near a death, unless the family has been told and identification is done."""
     if context.death is False or not (context.death or DEATH.search(post.text)):

@@ -6,6 +6,7 @@ from typing import Callable
 from workflow.messages.checks import (
     arrest,
     deceased,
+    learned,
     personal_data,
     prejudice,
     sexual_offence,
@@ -35,8 +36,13 @@ CODES = tuple(RULES)
 MAX_CHARS = 20000
 
 
-def run(text: str, context: Context | None = None, contacts: Contacts | None = None) -> list[Finding]:
-    """The findings on ``text``, one per code and span, sorted by where they start."""
+def run(text: str, context: Context | None = None, contacts: Contacts | None = None,
+        reader: learned.Reader | bool = True) -> list[Finding]:
+    """The findings on ``text``, one per code and span, sorted by where they start.
+
+    ``reader`` is the learnt second reading: ``True`` for the one fitted on the shipped posts,
+    ``False`` for the rules alone, or a :class:`learned.Reader` fitted on other posts (to measure).
+    """
     post = Post((text or "")[:MAX_CHARS])
     context, contacts = context or Context(), contacts or Contacts()
     seen: dict[tuple[str, int, int], Finding] = {}
@@ -45,6 +51,10 @@ def run(text: str, context: Context | None = None, contacts: Contacts | None = N
             key = (item.code, item.start, item.end)
             if key not in seen or (item.severity == SERIOUS and seen[key].severity != SERIOUS):
                 seen[key] = item
+    if reader is not False:
+        reader = learned.shipped() if reader is True else reader
+        for item in reader.findings(post, context, {key[0] for key in seen}):
+            seen[(item.code, item.start, item.end)] = item
     return sorted(_outermost(seen.values()), key=lambda f: (f.start, f.end, f.code))
 
 
@@ -64,6 +74,7 @@ def _outermost(findings) -> list[Finding]:
     return kept
 
 
-def codes_in(text: str, context: Context | None = None, contacts: Contacts | None = None) -> set[str]:
+def codes_in(text: str, context: Context | None = None, contacts: Contacts | None = None,
+             reader: learned.Reader | bool = True) -> set[str]:
     """Just the codes found in ``text`` (for measuring the engine)."""
-    return {f.code for f in run(text, context, contacts)}
+    return {f.code for f in run(text, context, contacts, reader)}

@@ -29,12 +29,26 @@ KINDS = [
         r"(?:at|on|in) (?:number \d+|(?-i:[A-Z])[\w'’]+))|\b(?:at|lived at|lives at) number \d+\b|"
         r"\b(?:his|her|their) (?:home|flat|house|address|bungalow) (?:on|in|at) (?-i:[A-Z])[\w'’]+|"
         r"\blives? with (?:his|her|their) \w+(?: (?:on|in|at) (?:the )?(?-i:[A-Z])[\w'’]+)?|"
-        r"\bon the (?-i:[A-Z])[\w'’]+ (?:estate|site|park)\b",
+        r"\bon the (?-i:[A-Z])[\w'’]+ (?:estate|site|park)\b|"
+        r"\b(?:his|her|their) (?:mum|mam|mother|dad|father|nan|nana|gran|grandma|grandad|parents|"
+        r"girlfriend|boyfriend|partner|mate|brother|sister|aunt|auntie|uncle)(?:'s|’s|s'|s’) "
+        r"(?:place|house|home|flat|address|caravan)\b(?: (?:on|in|at) (?-i:[A-Z])[\w'’]+)?",
         re.IGNORECASE)),
     ("a family tie", re.compile(
         r"\b(?:son|daughter|wife|husband|brother|sister|partner|nephew|niece|grandson|granddaughter|father|"
         r"mother|dad|mum|widow) of (?:the|a|an|local|"
-        r"well-known) (?:[\w-]+ ){0,2}(?:[\w'’]+)", re.IGNORECASE)),
+        r"well-known) (?:[\w-]+ ){0,2}(?:[\w'’]+)|"
+        r"\bwhose (?:mum|mother|dad|father|brother|sister|nan|gran|grandad|grandfather|grandmother|uncle|"
+        r"aunt|auntie|wife|husband|partner|son|daughter|family) (?:runs|owns|works|worked|ran|owned|is|was)\b"
+        r"(?: (?:at|in|on|the|a) (?:[\w'’]+ ){0,3}(?:on|in|at) (?-i:[A-Z])[\w'’]+)?", re.IGNORECASE)),
+    ("one of a known family", re.compile(
+        r"\b(?:one|eldest|youngest|oldest|middle one|another) of the (?-i:[A-Z])[\w'’]+ (?:boys|girls|"
+        r"brothers|sisters|family|lads|kids|twins|clan)\b", re.IGNORECASE)),
+    ("what people know them as", re.compile(
+        r"\b(?:(?:many|most|some|lots|plenty) of you (?:will |may |might )?(?:know|recognise|have met)|"
+        r"you (?:will|may|might) (?:know|recognise) (?:him|her|them)|you (?:all )?know who|"
+        r"(?:know|known) (?:him|her|them) as (?:the|that)|everyone (?:round here |here |locally )?knows "
+        r"(?:him|her|them|who))\b", re.IGNORECASE)),
     ("a picture", re.compile(
         r"\b(?:(?:attached|above|below|this|these|our) )?(?:cctv |ring doorbell )?(?:image|photo(?:graph)?|"
         r"picture|pic|still|footage|video)s?\b(?= (?:of|above|below|shows?|has|we|attached))|\bpictured\b|"

@@ -20,8 +20,9 @@ ACTION = ("Remove it, or confirm that publishing it is necessary (for example a 
 ORGANISATION_RANGES = ("0800", "0808", "0300", "0330", "0333", "0343", "0344", "0345", "0370", "0371",
                        "0800", "0845", "0870", "0871", "0872", "0873", "0843", "0844", "0500", "116")
 PUBLIC_NUMBERS = frozenset({"999", "101", "111", "112", "105", "116123", "0800555111", "03001232040"})
-# Public bodies' addresses (gov.uk: Action Fraud, the NCSC's report@phishing.gov.uk).
-PUBLIC_DOMAINS = ("gov.uk",)
+# Public bodies' addresses (gov.uk: Action Fraud, the NCSC's report@phishing.gov.uk; police.uk: every
+# UK force, which only police bodies are given).
+PUBLIC_DOMAINS = ("gov.uk", "police.uk")
 EMAIL = re.compile(r"\b[\w.+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b")
 BIRTH = re.compile(r"\b(?:d\.?o\.?b\.?|date of birth|born on|born)\s*:?\s*(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|"
                    r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
@@ -57,6 +58,12 @@ IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resid
                         r"(?:who|that) lives? (?:on|at|in) (?:[A-Z]\w+ ){1,3}(?:Road|Street|Avenue|Lane|"
                         r"Close|Drive|Way))\b",
                         re.I)
+# A police reference read out for the public to quote: "call 101 quoting ref 2400312847", "log 1234".
+REFERENCE = re.compile(r"\b(?:ref(?:erence)?|log|incident|occurrence|crime|case|crn|urn|quot(?:e|ing))"
+                       r"(?: (?:number|no))?\.?[\s:#]*$", re.I)
+# A health word inside an awareness day or a service's name is not about anybody ("World Mental Health Day").
+HEALTH_EVENT = re.compile(r"^\W*(?:day|week|month|awareness|services?|team|charity|support|hub|"
+                          r"nurses?|practitioners?|trust|first aid|champions?)\b", re.I)
 FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
 VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"
                         r"failed to stop|seen driving|appeal|may be (?:driving|in))\b", re.I)
@@ -73,6 +80,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
         if len(_digits(match.raw_string)) < 10:
             continue  # short codes and the like: not a person's number
+        if REFERENCE.search(text[max(0, match.start - 25):match.start]):
+            continue  # a crime or incident reference to quote, not a phone number
         national = _digits(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL))
         if national.startswith(ORGANISATION_RANGES):
             continue
@@ -97,6 +106,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     identifiable = post.people or post.addresses() or REGISTRATION.search(text) or IDENTIFIES.search(text)
     if identifiable and not (post.is_missing_appeal and not FOUND.search(text)):
         for match in HEALTH.finditer(text):
+            if HEALTH_EVENT.match(text[match.end():match.end() + 20]):
+                continue
             add(match.start(), match.end(), "a health detail about someone who is named")
     return out
 

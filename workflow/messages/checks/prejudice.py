@@ -15,6 +15,8 @@ _KINDS = [
     ("confession", "reports a confession or admission",
      r"confess(?:ed|ion)|made (?:full |partial )?admissions?|admitted (?:to )?(?:the |his |her |their )?"
      r"(?:attack|killing|stabbing|assault|robbery|burglary|murder|crime|offences? to officers)|"
+     r"admitted (?:to )?(?:starting|setting|stabbing|hitting|killing|attacking|taking|stealing|causing|"
+     r"punching|kicking|driving|dealing|selling|breaking|damaging|carrying|having|being)\b|"
      r"admitted (?:to (?:officers|police|detectives) )?(?:that )?(?:he|she|they) (?:had )?(?:started|did|"
      r"killed|"
      r"stabbed|attacked|took|set|caused|stole|hit)|"
@@ -30,6 +32,12 @@ _KINDS = [
      r"test results?)\b[^.]{0,60}?"
      r"\b(?:belongs? to|match(?:es|ed)?|links?|linked|shows?|showed|proves?|proved|confirms?|confirmed|"
      r"places?)"),
+    ("evidence", "reports what footage or evidence shows the accused doing, which is for the court",
+     r"(?:cctv|footage|video|film|images?|camera|dash-?cam|bodycam|body-worn)\b[^.]{0,30}?\b(?:clearly |"
+     r"plainly |quite clearly |definitely )?(?:shows?|showed|captures?|captured|proves?|caught)\b[^.]{0,20}?"
+     r"\b(?:him|her|them|the (?:accused|defendant|suspect|man|woman)|(?-i:[A-Z])[\w'’]+) "
+     r"(?:attacking|stabbing|hitting|punching|kicking|stealing|taking|driving|setting|throwing|"
+     r"carrying|breaking|assaulting|robbing|smashing|running|fleeing|committing)\b"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"confident (?:of|that we will (?:get|secure)) (?:a )?(?:conviction|guilty verdict)|"
      r"(?:picked|singled) (?:him|her|them) out|identified (?:him|her|them) (?:as|from)|"
@@ -72,7 +80,10 @@ _KINDS = [
     ("deed", "states as fact what someone arrested or charged did",
      r"(?:he|she|they|the (?:man|woman|suspect|defendant|accused|pair|men|women)) (?:then |had |has )?"
      r"(?:stole|attacked|stabbed|killed|murdered|punched|kicked|robbed|assaulted|threatened|targeted|"
-     r"broke into|set fire to|raped|abused|groomed|lured|preyed on|drove at|deliberately|knowingly)"),
+     r"broke into|set fire to|raped|abused|groomed|lured|preyed on|drove at|deliberately|knowingly)|"
+     r"(?:the|a) (?:lad|man|woman|bloke|guy|lass|pair|gang|youths?|lads|men) (?:who|that)(?:'s| has| have| had|"
+     r"’s) been (?:nicking|stealing|dealing|burgling|robbing|targeting|terrori[sz]ing|breaking into|"
+     r"pinching|selling|causing)\b|finally (?:in custody|caught|behind bars|nabbed|locked up|off the streets)"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"(?:overwhelming|strong|clear|damning|conclusive|compelling|irrefutable) evidence|"
      r"(?:the )?evidence (?:shows|proves|confirms)|(?:which|this|that) (?:proves|confirms|shows) (?:he|she|"
@@ -90,10 +101,14 @@ _KINDS = [
      r"(?:well )?known to (?:the )?police|"
      r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
      r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|"
-     r"prolific|"
+     r"prolific|(?:been )?(?:through|before|up before) the courts? (?:for|before|many|several|again)|"
+     r"no surprise to (?:us|our|the|anyone)|(?:regular|frequent|familiar) (?:face|visitor) (?:to|at|in) "
+     r"(?:our|the) (?:custody|cells|courts?)|"
      r"serial (?:offender|burglar|thief|rapist|abuser|shoplifter|fraudster|stalker|conman|con man)|"
      r"out on licence|"
-     r"recently released from prison|"
+     r"(?:recently |only just |just )?released from (?:prison|jail|custody)|"
+     r"serv(?:ed|ing) (?:a |his |her |their )?(?:\w+ )?(?:sentence|prison term|jail term|term) for|"
+     r"(?:a )?similar (?:attack|offence|crime|assault|incident)s? (?:in|before|last|previously)|"
      r"(?:a )?(?:known|violent|dangerous|notorious) (?:criminal|offender|drug dealer|gang member|gang|"
      r"crime group)|"
      r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
@@ -127,7 +142,10 @@ ACTIVE = re.compile(r"\b(?:arrest|arrested|under arrest|questioned|interviewed|o
                     r"released under investigation|in custody|"
                     r"charged|remanded|(?:due to|will) appear|appeared (?:at|before)|stand trial|"
                     r"awaiting trial|trial|court|confess\w*)\b", re.I)
-CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted|found guilty|pleaded guilty|imprisoned|"
+# "a convicted fraudster": the accused's past, not this case's result.
+CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted(?! (?:fraudster|criminal|burglar|drug dealer|sex "
+                       r"offender|killer|murderer|rapist|thief|paedophile|offender|conman|con man|robber|"
+                       r"dealer|abuser|stalker|shoplifter))|found guilty|pleaded guilty|imprisoned|"
                        r"detention order|suspended sentence|community order|behind bars|locked up)\b", re.I)
 PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serving|on a|"
                   r"under a)\b[^.]{0,30}$", re.I)
@@ -167,6 +185,11 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             out.append(finding(CODE, SERIOUS, match.start(), match.end(), post.text,
                                f"“{match.group()}” {found}", WHY[kind], ACTION))
     return out
+
+
+def concerns(post: Post, context: Context) -> bool:
+    """Whether proceedings are, or may be, active: only then can wording prejudice them."""
+    return _active(post, context)
 
 
 def _alleged(post: Post, position: int) -> bool:

@@ -54,6 +54,13 @@ PLACE_OF_LIFE = re.compile(
     r"scout|athlete|swimmer|gymnast|dancer|trainee|apprentice)s? (?:in|at|of|with|from) (?:his|her|their|"
     r"the)\b)|"
     r"where (?:they|she|he|both) (?:both )?(?:work|worked|live|lived|stud(?:y|ied)|trained?)|"
+    r"(?i:where the (?:victim|complainant|survivor|woman|girl|boy|teenager|man) (?:works|worked|lives|lived|"
+    r"studies|studied|trains|volunteers|teaches))|"
+    r"(?i:(?:while |when |as )?(?:she|he|they) (?:was |were )?(?:working|lives?|lived|living|works?|worked)"
+    r"(?: (?:a|an|her|his|their) (?:late |night |early |day )?shift)? (?:in|at|on) the (?:[\w'’-]+ ){0,3}?"
+    r"(?:on|in|at|off) )(?-i:[A-Z])[\w'’]+|"
+    r"(?i:working (?:a |an |her |his |their )?(?:late |night |early |day )?shift at the (?:[\w'’-]+ ){0,3}?"
+    r"(?:on|in|at|off) )(?-i:[A-Z])[\w'’]+|"
     r"(?i:(?:a|an|the|his|her|their) (?:female |male |young |teenage )?(?:colleague|co-worker|workmate|"
     r"classmate|neighbour|flatmate|housemate|family member|relative|team-?mate|patient|client|"
     r"tenant|lodger|employee|pupil|student|foster (?:child|daughter|son))s?)|"
@@ -64,8 +71,17 @@ VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|m
 # Not "man": in these posts a man of a stated age from a town is far more often the accused.
 BIRTHDAY = re.compile(r"\b(?:her|his|their) \d{1,2}(?:st|nd|rd|th) birthday\b", re.I)
 HOME_TOWN = re.compile(r"\s+(?:woman|girl|boy|teenager|student|pupil)\s+from\s+[A-Z]")
+# "A 39-year-old man from Llanelli has been charged": the age is the accused's, not the complainant's.
+ACCUSED = re.compile(r"[\s-]*(?:man|woman|boy|girl|teenager|youth|male|female)\b[^.]{0,60}?\b(?:has|have|had|was|"
+                     r"were|is|is being)\s+(?:been\s+)?(?:charged|arrested|remanded|sentenced|jailed|convicted|"
+                     r"summonsed|bailed|detained|interviewed|questioned)\b", re.I)
 STREET = re.compile(r"\b(?:[A-Z][\w']+ ){1,4}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|"
                     r"Terrace|Gardens|Court|Walk|Mews|Rise|Square)\b")
+
+
+def concerns(post: Post, context: Context) -> bool:
+    """Whether the post is about a sexual offence."""
+    return context.sexual_offence is not False and bool(context.sexual_offence or SEXUAL.search(post.text))
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
@@ -87,6 +103,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         out.append(_finding(post, match.start(), match.end(), "gives the complainant's exact age"))
     named_ages = {name.end for name in post.people if post.age_after(name) is not None}
     exact = [(age, span) for age, span in post.ages() if span.start not in named_ages
+             and not ACCUSED.match(post.text, span.end)
              and VICTIM.search(post.text[max(0, span.start - 40):span.end + 30])]
     streets = list(STREET.finditer(post.text))
     strict = bool(context.sexual_offence)

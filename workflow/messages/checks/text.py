@@ -53,6 +53,11 @@ grammar hospital church mosque temple surgery library museum stadium arena hall 
 retail roundabout junction motorway council borough forest moor valley reservoir tower interchange quay wharf
 marina promenade seafront pier beach docks airport depot baths arcade plaza mall leisure
 """.split())
+# Words that follow a place's name in an institution's ("Preston Youth Court", "Bolton Council").
+INSTITUTION_WORDS = frozenset("""
+youth magistrates magistrates' crown county coroner's coroners family council borough city town district
+police fire constabulary university college hospital united rovers athletic wanderers albion city town
+""".split())
 # Place words that are also common surnames.
 SURNAMES = frozenset("hall green hill wood lane park field bridge church house street moor mount north "
                      "west east south little young new marsh brook farm".split())
@@ -124,9 +129,11 @@ AGE = re.compile(r"(?:\b(?:aged|(?:believed|thought) to be(?: aged)?)\s+(?:aroun
                  r"\((\d{1,2})\)|,\s*(\d{1,2})\s*(?:,|[.;:](?:\s|$)|$))", re.I)
 HOUSE_ADDRESS = regex.compile(
     r"(?<![\p{L}\d£.,/:-])(?:(?:[Ff]lat|[Aa]partment|[Uu]nit)\s+\d+[a-z]?,?\s+)?\d{1,4}[a-zA-Z]?,?\s+"
+    r"(?:(?:Heol|Ffordd|Stryd|Lôn|Lon|Rhodfa|Cae|Maes|Ty|Tŷ|Pant|Bryn|Cwrt)(?:\s+(?:y|yr))?"
+    r"(?:\s+\p{Lu}[\p{Ll}'’]+){1,2}(?![\p{L}])|"
     r"(?:\p{Lu}[\p{Ll}'’]+\s+){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|"
     r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Rd|St|"
-    r"Ave)\b")
+    r"Ave)\b)")
 
 
 WORD = regex.compile(r"(?<![\p{L}\d'’-])\p{L}[\p{L}'’]*(?![\p{L}])")
@@ -237,7 +244,8 @@ class Post:
             gap = self.text[min(other.end(), end):max(other.start(), start)]
             # Part of a longer proper noun ("King's Lynn", "Graham Street", "PC Sarah Whitfield").
             plain_other = _plain(other.group())
-            if gap.strip(" ") == "" and (plain_other not in NOT_NAMES or plain_other in PLACE_WORDS):
+            if gap.strip(" ") == "" and (plain_other not in NOT_NAMES or plain_other in PLACE_WORDS
+                                         or plain_other in INSTITUTION_WORDS):
                 return False
         if OFFICIAL.search(before) or re.search(r"\b(?:PD|PC|DC|DS|Sgt|Insp)\s+$", before):
             return False

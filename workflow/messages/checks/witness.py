@@ -19,7 +19,8 @@ RESTRICTION_WHY = ("A court order restricts what may be reported about this case
                    "covers is a contempt of court, whoever publishes them.")
 RESTRICTION_ACTION = ("Check the exact terms of the order with the officer in the case or the CPS and publish "
                       "only what it allows.")
-WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed)?|eye-?witness(?:es)?|saw|spotted|noticed|heard|"
+WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed|ing)?|gave (?:us|police|officers|detectives) (?:a )?"
+                           r"(?:statement|evidence|details|information)|eye-?witness(?:es)?|saw|spotted|noticed|heard|"
                            r"called (?:us|"
                            r"police|999)|who (?:filmed|called 999|"
                            r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
@@ -43,7 +44,8 @@ WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of s
                        r"above|opposite|next to)|"
     r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+|"
     r"(?:shopkeeper|shop owner|owner|manager|assistant|cashier|staff|landlord|landlady|security guard|"
-    r"doorman|bouncer|barman|barmaid|driver|postman|postwoman|cleaner|caretaker|receptionist|neighbour) "
+    r"doorman|bouncer|barman|barmaid|driver|postman|postwoman|cleaner|caretaker|receptionist|neighbour|"
+    r"lads|lasses|guys|girls|team|crew|workers|staff|folks|mechanics?|builders?|owners?) "
     r"(?:at|from|of|in) (?:the )?(?-i:[A-Z])[\w'’]+|(?:who )?lives? (?:next door|opposite|across the road)|"
     r"(?:his|her|their) (?:neighbour|colleague|boss|workmate)s?)\b",
                        re.I)
@@ -72,6 +74,12 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"ordered that|directed that)|(?:must|may) not be (?:published|reported|"
                    r"identified))\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
+
+
+def concerns_witness(post: Post, context: Context) -> bool:
+    """Whether the post speaks of a particular witness, not only appeals to anyone who saw something."""
+    return not post.is_missing_appeal and any(
+        WITNESS_WORDS.search(s.text) and not GENERIC.search(s.text) for s in post.sentences)
 
 
 def check_witness(post: Post, context: Context, contacts: Contacts) -> list[Finding]:

@@ -35,7 +35,9 @@ CASE = re.compile(r"\b(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*
                   r"breaking|broke|burglar\w*|graffiti|bail\w*|custody|saw|spotted|description|court|"
                   r"hospital|questioned|interviewed|shoplift\w*|fire|arson|throw\w*|thrown|threw|"
                   r"firework\w*|nuisance|"
-                  r"speak to|identify|recogni[sz]e|know (?:them|him|her|who)|drugs?|weapon)\b", re.I)
+                  r"speak to|identify|recogni[sz]e|know (?:them|him|her|who)|drugs?|weapon|hit[- ]and[- ]run|"
+                  r"failed to stop|knocked (?:off|down|over)|broken (?:leg|arm|wrist|ankle|jaw|nose)|"
+                  r"fractur\w+)\b", re.I)
 HOME_STREET = re.compile(r"\b(?:(?:his|her|their) homes? |lives? |living )(?:on|in) (?:[A-Z][\w']+ ){1,4}"
                          r"(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|Gardens|"
                          r"Walk|"

@@ -1,0 +1,49 @@
+"""Crier's labelled posts: realistic texts, each with the codes a careful verifier
+expects (none for a clean one). The tests and the benchmark measure the checks on
+them, and the learnt reading (``learned.py``) learns from them.
+
+They are in ``corpus/`` as YAML lists, one file per batch, in the order they were
+written: each batch after the first two was written blind and measured once before
+the rules were changed because of it (docs/checks.md has those first figures).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+#: The first corpus: tuned on, except every fourth text.
+FIRST = ("corpus_risky.yaml", "corpus_clean.yaml")
+#: The blind batches, in the order they were written.
+BLIND = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_fifth.yaml",
+         "corpus_sixth.yaml", "corpus_seventh.yaml", "corpus_eighth.yaml", "corpus_ninth.yaml",
+         "corpus_tenth.yaml", "corpus_eleventh.yaml", "corpus_twelfth.yaml", "corpus_thirteenth.yaml",
+         "corpus_fourteenth.yaml", "corpus_fifteenth.yaml", "corpus_sixteenth.yaml",
+         "corpus_seventeenth.yaml", "corpus_eighteenth.yaml", "corpus_nineteenth.yaml")
+BATCHES = FIRST + BLIND
+
+
+@dataclass(frozen=True)
+class Case:
+    """A labelled text: the codes a careful verifier expects (none for a clean text)."""
+
+    text: str
+    codes: frozenset[str] = frozenset()
+    batch: str = ""
+
+
+@cache
+def batch(name: str) -> tuple[Case, ...]:
+    """One batch's cases, in the file's order (none for a batch not shipped)."""
+    if not (CORPUS / name).exists():
+        return ()
+    entries = yaml.safe_load((CORPUS / name).read_text(encoding="utf-8")) or []
+    return tuple(Case(entry["text"], frozenset(entry.get("codes") or ()), name) for entry in entries)
+
+
+def cases(names: tuple[str, ...] = BATCHES) -> list[Case]:
+    """Every case of the named batches, batch by batch."""
+    return [case for name in names for case in batch(name)]
