@@ -4,6 +4,8 @@ not about what their risk looks like, and what the recorded legal context settle
 it is the same every time it is fitted."""
 from __future__ import annotations
 
+import pytest
+
 from workflow.messages.checks import Context, run
 from workflow.messages.checks.learned import GUIDANCE, PREMISES, THRESHOLD, Reader, shape, shipped
 from workflow.messages.checks.text import Post
@@ -32,6 +34,19 @@ def test_a_risky_post_no_rule_matches_gets_a_warning_from_the_reading():
     # The mark is one whole sentence of the post, trimmed.
     marked = UNRULED[item.start:item.end]
     assert marked == marked.strip() and marked in UNRULED and len(marked) < len(UNRULED)
+
+
+@pytest.mark.parametrize("text", [
+    "Detectives in Leigh have arrested a 41-year-old man on suspicion of burglary. He remains in custody.",
+    "A woman aged 52 has been arrested on suspicion of theft from her employer in Wigan and has been released "
+    "on bail.",
+    "We have arrested a 23-year-old man in connection with the assault in Bury town centre on Saturday night.",
+    "A man has died after a collision on the M62 near Rochdale. His family have been informed and are being "
+    "supported.",
+])
+def test_plain_everyday_posts_on_alarming_topics_stay_quiet(text):
+    # The posts a desk writes most days: an arrest with only an age and a town, a death with the family told.
+    assert run(text) == []
 
 
 def test_routine_posts_stay_quiet():

@@ -27,7 +27,9 @@ KINDS = [
     ("where they live", re.compile(
         r"\b(?:who|which) (?:lives?|lived|is living|was living) (?:there|alone|next door|opposite|above|"
         r"(?:at|on|in) (?:number \d+|(?-i:[A-Z])[\w'’]+))|\b(?:at|lived at|lives at) number \d+\b|"
-        r"\b(?:his|her|their) (?:home|flat|house|address|bungalow) (?:on|in|at) (?-i:[A-Z])[\w'’]+|"
+        r"\b(?:his|her|their) (?:home|flat|house|address|bungalow) (?:(?:on|at) (?-i:[A-Z])[\w'’]+|"
+        r"in (?:(?-i:[A-Z])[\w'’]+ ){1,3}(?-i:Road|Street|Avenue|Lane|Close|Drive|Way|Court|Gardens|"
+        r"Crescent|Grove|Terrace|Place)\b)|"
         r"\blives? with (?:his|her|their) \w+(?: (?:on|in|at) (?:the )?(?-i:[A-Z])[\w'’]+)?|"
         r"\bon the (?-i:[A-Z])[\w'’]+ (?:estate|site|park)\b|"
         r"\b(?:his|her|their) (?:mum|mam|mother|dad|father|nan|nana|gran|grandma|grandad|parents|"
@@ -51,7 +53,8 @@ KINDS = [
         r"(?:him|her|them|who))\b", re.IGNORECASE)),
     ("a picture", re.compile(
         r"\b(?:(?:attached|above|below|this|these|our) )?(?:cctv |ring doorbell )?(?:image|photo(?:graph)?|"
-        r"picture|pic|still|footage|video)s?\b(?= (?:of|above|below|shows?|has|we|attached))|\bpictured\b|"
+        r"picture|pic|still|footage|video)s?\b(?= (?:of|above|below|shows?|has|we|attached))(?<!indecent images)"
+        r"(?<!indecent image)(?<!indecent photographs)|\bpictured\b|"
         r"\b(?:the|a) (?:man|woman|person|people|men|women|youths?|lads|boys?|girls?) in (?:the|this|our) "
         r"(?:attached )?(?:cctv )?(?:image|photo|picture|pic|footage|video)s?\b", re.IGNORECASE)),
     ("a street", re.compile(

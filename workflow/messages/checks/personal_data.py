@@ -55,6 +55,7 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
 IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) "
                         r"(?:\w+ ){0,2}\w+|(?:who|that|and) lives? (?:alone |on (?:his|her|"
                         r"their) own )?(?:on|at|in) [A-Z]\w+|"
+                        r"(?:his|her|their) (?:flat|home|house|bungalow) (?:on|in|at) (?-i:[A-Z])\w+|"
                         r"(?:who|that) lives? (?:on|at|in) (?:[A-Z]\w+ ){1,3}(?:Road|Street|Avenue|Lane|"
                         r"Close|Drive|Way))\b",
                         re.I)

@@ -33,7 +33,7 @@ january february march april may june july august september october november dec
 christmas easter halloween bonfire eid diwali ramadan bank holiday
 uk england scotland wales britain british english welsh scottish irish london
 constabulary force service services fire rescue ambulance nhs trust crimestoppers
-action fraud neighbourhood neighbourhoods team teams unit command department
+action fraud neighbourhood neighbourhoods team teams unit command department rail railway enquiries
 national regional roads policing operation op specialist major investigation
 court's ltd limited plc bank shop store supermarket pub bar restaurant cafe club
 hmp prison cps crown prosecution nca dvla rspca charity
@@ -95,7 +95,8 @@ local schoolboy schoolgirl apprentice nurse pensioner widow widower
 NAME_CUE = re.compile(r"(?:\b(?:was|is|named|called|known as|nicknamed|aka|arrested|detained|questioned|"
                       r"interviewed|supporting|victim|friend|pal|mate)\s+['‘\"“]?)$", re.I)
 PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
-                          r"through|within|between|the|called|visit|contact)\s+$", re.I)
+                          r"through|within|between|the|called|visit|contact)\s+$|"
+                          r"\b(?:between|from) [A-Z][\w'’-]+ (?:and|to)\s+$", re.I)
 STAGE_WORDS = {
     "arrest": r"arrested|under arrest|released on (?:police )?bail|bailed|released under investigation|"
               r"helping (?:police |officers |us )?with (?:their |our )?enquiries|in (?:police )?custody|"

@@ -73,6 +73,10 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"forbidden|"
                    r"ordered that|directed that)|(?:must|may) not be (?:published|reported|"
                    r"identified))\b", re.I)
+# "Reporting restrictions ... were lifted by the judge": no longer a restriction.
+LIFTED = re.compile(r"\b(?:lift(?:ed|s|ing)?|removed|discharged|no longer (?:in place|applies?|apply))\b", re.I)
+# "... lifted and the teenage defendant can now be named": the verifier checks what may now be said.
+NOW_NAMED = re.compile(r"\bcan (?:now )?be (?:named|identified|reported)\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 
 
@@ -114,6 +118,13 @@ def check_witness(post: Post, context: Context, contacts: Contacts) -> list[Find
     return out
 
 
+def concerns_restriction(post: Post, context: Context) -> bool:
+    """Whether a restriction may be at stake that the rule has not read: none recorded as not applying,
+    and no order the text speaks of (one it speaks of, the rule has already weighed: lifted, or "cannot
+    be named for legal reasons")."""
+    return context.reporting_restriction is not False and not ORDER.search(post.text)
+
+
 def check_restriction(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     """A reporting restriction recorded on the case, or mentioned in the text."""
     if context.reporting_restriction:
@@ -125,4 +136,6 @@ def check_restriction(post: Post, context: Context, contacts: Contacts) -> list[
         return []
     return [finding(RESTRICTION, WARNING, m.start(), m.end(), post.text,
                     f"“{m.group()}”: the text speaks of a reporting restriction", RESTRICTION_WHY, RESTRICTION_ACTION)
-            for m in ORDER.finditer(post.text) if not ANONYMOUS_OK.search(post.text[m.start():m.end()])]
+            for m in ORDER.finditer(post.text) if not ANONYMOUS_OK.search(post.text[m.start():m.end()])
+            and not (LIFTED.search(post.text[max(0, m.start() - 30):m.end() + 40])
+                     and not NOW_NAMED.search(post.text[m.end():m.end() + 120]))]
