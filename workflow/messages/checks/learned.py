@@ -119,9 +119,10 @@ class Reader:
         nothing."""
         if found or len(WORDS.findall(post.text)) < MIN_WORDS:
             return []
-        if self.risk.predict_proba([shape(post)])[0, 1] < THRESHOLD:
+        shaped = shape(post)
+        if self.risk.predict_proba([shaped])[0, 1] < THRESHOLD:
             return []
-        likely = self.kind.decision_function([shape(post)])[0]
+        likely = self.kind.decision_function([shaped])[0]
         ranked = sorted(zip(self.kind.classes_, likely), key=lambda pair: -pair[1])
         code = str(ranked[0][0])
         if not PREMISES[code](post, context):
