@@ -19,7 +19,9 @@ DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bo
                    r"tributes?|rip|rest in peace|tragic(?:ally)?|pulled from the (?:water|river|sea|canal)|"
                    r"loss of (?:his|her|their) life|lost (?:his|her|their) "
                    r"(?:fight|battle)|killed instantly|no longer with us|life was lost|"
-                   r"lives were lost)\b", re.I)
+                   r"lives were lost|sadly,? (?:the|a) (?:\w+ ){0,2}?(?:found|recovered|discovered)|"
+                   r"formal identification (?:has not|hasn't|has yet|is yet|is still|will|is awaited)|"
+                   r"(?:yet|still) to be formally identified|not (?:yet )?(?:been )?formally identified)\b", re.I)
 NAMED = re.compile(r"\b(?:(?:rip|r\.i\.p\.?|rest in peace|in memory of|remembering|tributes? (?:to|for)) "
                    r"(?:to )?(?:(?:our|my|the|dear|lovely|friend|mate|pal|big|little|young) )*[a-z]\w+|"
                    r"(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
@@ -35,6 +37,9 @@ FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of
                          r"have been (?:informed|told)))\b", re.I)
 INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
+# "Formal identification has not yet taken place": the opposite of done.
+PENDING = re.compile(r"\b(?:formal identification (?:has not|hasn't|has yet|is yet|is still|will|is awaited)|"
+                     r"(?:yet|still) to be formally identified|not (?:yet )?(?:been )?formally identified)\b", re.I)
 
 
 def concerns(post: Post, context: Context) -> bool:
@@ -47,7 +52,7 @@ def concerns(post: Post, context: Context) -> bool:
     told = (context.family_informed if context.family_informed is not None
             else bool(INQUEST.search(post.text) or FAMILY_TOLD.search(post.text)))
     identified = (context.formally_identified if context.formally_identified is not None
-                  else bool(FORMAL.search(post.text)) or told)
+                  else bool(FORMAL.search(post.text)) and not PENDING.search(post.text) or told)
     return not (told and identified)
 
 
@@ -62,7 +67,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     told = (context.family_informed if context.family_informed is not None
             else inquest or bool(FAMILY_TOLD.search(post.text)))
     identified = (context.formally_identified if context.formally_identified is not None
-                  else bool(FORMAL.search(post.text)) or told)
+                  else bool(FORMAL.search(post.text)) and not PENDING.search(post.text) or told)
     if told and identified:
         return []
     out: list[Finding] = []

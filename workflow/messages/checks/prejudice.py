@@ -156,6 +156,8 @@ PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serv
                   r"under a)\b[^.]{0,30}$", re.I)
 ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
                      r"reports? that|believed)\b", re.I)
+BECAUSE = re.compile(r"\b(?:after|because|when|since)\s+$", re.I)
+CLAIMED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|claims?|reports? that|believed)\b", re.I)
 SEARCHING = re.compile(r"\b(?:find|trace|identify|catch|locate|bring|track down|hunt for|looking for|"
                        r"search for|other|second|third)\b[\w\s]{0,12}$", re.I)
 WHY = {
@@ -199,7 +201,11 @@ def concerns(post: Post, context: Context) -> bool:
 
 def _alleged(post: Post, position: int) -> bool:
     sentence = post.sentence_of(position)
-    return bool(ALLEGED.search(post.text[sentence.start:position]))
+    before = post.text[sentence.start:position]
+    if BECAUSE.search(before):
+        # "charged with ABH after he punched a man": the deed is given as the reason, as fact.
+        return bool(CLAIMED.search(before))
+    return bool(ALLEGED.search(before))
 
 
 def _active(post: Post, context: Context) -> bool:

@@ -27,7 +27,9 @@ MAY_BE_SUICIDE = re.compile(
 # Method words that point to a suicide wherever someone has died ...
 METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?\w+|hanged|found hanging|"
                     r"hung (?:himself|herself|themselves)|ligature|noose|"
-                    r"jump(?:ed|ing)? (?:from|off|in front of)|shot (?:himself|herself|themselves)|"
+                    r"jump(?:ed|ing)? (?:from|off|in front of)|(?:stepped|walked|ran|lay down|threw (?:himself|"
+                    r"herself|themselves)) (?:out )?in front of (?:a|an|the) (?:[\w-]+ ){0,3}?(?:train|service|"
+                    r"tram|lorry|bus|vehicle)|shot (?:himself|herself|themselves)|"
                     r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?|"
                     r"f[ae]ll(?:ing|en|s)? (?:from|off) (?:[\w'’-]+ ){0,6}?(?:bridge|viaduct|car park|"
                     r"cliffs?|"
@@ -57,7 +59,7 @@ MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swall
                           r"in front of a train|slit|poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|"
                           r"asphyxia\w*|(?:suicide )?note)\b", re.I)
 DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|"
-                  r"their) life)\b", re.I)
+                  r"their) life|formal(?:ly)? identif\w+)\b", re.I)
 PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|"
                    r"Reservoir|Quarry|"
                    r"Head)|"

@@ -58,6 +58,7 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"restricted by the court|restrictions? on (?:what (?:can|may) be )?report\w*|"
                    r"nothing (?:that could identify|identifying) (?:him|her|them|the \w+) (?:may|can|must)|"
                    r"(?:subject to|under|because of|breach of) (?:a|an|the) (?:\w+ )?(?:court )?order|"
+                   r"(?:remains?|stays?|still|kept) (?:under|subject to) (?:an? |the )?(?:\w+ )?order|"
                    r"(?:court|judge|magistrates?|youth court|coroner) (?:has |have )?(?:made|imposed|granted|"
                    r"issued|placed) (?:a|an) (?:\w+ )?(?:order|restriction|ban)|order protecting|"
                    r"protect(?:ing|s)? (?:his|her|their) (?:identity|anonymity)|anonymity (?:order|"
@@ -74,7 +75,8 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"ordered that|directed that)|(?:must|may) not be (?:published|reported|"
                    r"identified))\b", re.I)
 # "Reporting restrictions ... were lifted by the judge": no longer a restriction.
-LIFTED = re.compile(r"\b(?:lift(?:ed|s|ing)?|removed|discharged|no longer (?:in place|applies?|apply))\b", re.I)
+LIFTED = re.compile(r"\b(?<!partly )(?<!partially )(?:lift(?:ed|s|ing)?|removed|discharged|"
+                    r"no longer (?:in place|applies?|apply))\b(?! in part)", re.I)
 # "... lifted and the teenage defendant can now be named": the verifier checks what may now be said.
 NOW_NAMED = re.compile(r"\bcan (?:now )?be (?:named|identified|reported)\b", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
