@@ -41,7 +41,7 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"mental health (?:condition|problems|issues|crisis)|sectioned|(?:needs|without|takes) "
                     r"(?:his|her|their|vital )?medication|learning disabilit\w+|pregnant|miscarriage|"
                     r"stroke|heart condition|addict\w*|heroin user|alcoholic|(?:registered |"
-                    r"partially )?blind|deaf|"
+                    r"partially )?blind(?! (?:bend|corner|spot|summit|side|crest|junction|date|eye|panic|alley))|deaf(?! ear)|"
                     r"wheelchair|disabled|disability|parkinson'?s|multiple sclerosis|motor neurone|adhd|ptsd|"
                     r"anxiety|eating disorder|anorexi\w+|bulimi\w+|self-harm\w*|insulin|asthma\w*|seizures?|"
                     r"brain injury|learning difficult\w+|psychiatric|mental illness|mental health|"
@@ -68,6 +68,11 @@ HEALTH_EVENT = re.compile(r"^\W*(?:day|week|month|awareness|services?|team|chari
 FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
 VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"
                         r"failed to stop|seen driving|appeal|may be (?:driving|in))\b", re.I)
+
+# "The car is registered to an address in Exeter": the registration leads to a private keeper.
+KEEPER = re.compile(r"\b(?:registered (?:to|keeper|owner)|trace the (?:owner|keeper)|(?:its|the car's|the "
+                    r"vehicle's) owner)\b", re.I)
+STOLEN = re.compile(r"\bstolen\b", re.I)
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
@@ -99,9 +104,10 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
                           (BANK, "a bank or card number")):
         for match in pattern.finditer(text):
             add(match.start(), match.end(), what)
+    keeper = KEEPER.search(text) and not STOLEN.search(text)
     for match in REGISTRATION.finditer(text):
         sentence = post.sentence_of(match.start())
-        if not (VEHICLE_OK.search(sentence.text) or post.is_missing_appeal):
+        if keeper or not (VEHICLE_OK.search(sentence.text) or post.is_missing_appeal):
             add(match.start(), match.end(), "a vehicle registration")
     # A missing-person appeal may say why someone is vulnerable; once they are found it need not.
     identifiable = post.people or post.addresses() or REGISTRATION.search(text) or IDENTIFIES.search(text)

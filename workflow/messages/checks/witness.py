@@ -63,7 +63,7 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"issued|placed) (?:a|an) (?:\w+ )?(?:order|restriction|ban)|order protecting|"
                    r"protect(?:ing|s)? (?:his|her|their) (?:identity|anonymity)|anonymity (?:order|"
                    r"direction)|"
-                   r"granted anonymity|nothing (?:beyond|more than|else)\b[^.]{0,60}\b(?:may|can|could) be "
+                   r"granted (?:(?:the|a|an|his|her|their) \w+ )?anonymity|nothing (?:beyond|more than|else)\b[^.]{0,60}\b(?:may|can|could) be "
                    r"(?:published|reported|said)|(?:can't|cannot|can not|unable to) (?:say|share|"
                    r"report) (?:any ?"
                    r"more|anything (?:more|further|else)) (?:about|on) (?:the|this) (?:case|teenager|trial|"
