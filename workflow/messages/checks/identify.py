@@ -22,7 +22,9 @@ KINDS = [
     ("a job at a named place", re.compile(
         rf"\b(?:{ROLES})s? (?:(?:based|stationed|working|employed|serving) )?"
         r"(?:at|of|from|for|with|in) (?:the )?"
-        r"(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,4}",
+        r"(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,4}|"
+        r"\bwho (?:works|worked|is working|was working|had worked|has worked) (?:(?:shifts|nights) )?(?:at|for) "
+        r"(?:the )?(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,3}",
         re.IGNORECASE)),
     ("where they live", re.compile(
         r"\b(?:who|which) (?:lives?|lived|is living|was living) (?:there|alone|next door|opposite|above|"

@@ -83,6 +83,8 @@ _KINDS = [
      r"(?:spent|used|blew) the (?:money|cash|proceeds|stolen \w+) (?:on|to)|"
      r"brought to justice|his victims?|her victims?|their victims?|got (?:our|the) (?:man|woman)"),
     ("deed", "states as fact what someone arrested or charged did",
+     r"(?:won't|will not|wont) be (?:nicking|stealing|burgling|dealing|robbing|breaking into|pinching|"
+     r"selling|targeting) (?:any ?more|anything|again)|"
      r"(?:he|she|they|the (?:man|woman|suspect|defendant|accused|pair|men|women)) (?:then |had |has )?"
      r"(?:stole|attacked|stabbed|killed|murdered|punched|kicked|robbed|assaulted|threatened|targeted|"
      r"broke into|set fire to|raped|abused|groomed|lured|preyed on|drove at|deliberately|knowingly)|"
@@ -95,7 +97,7 @@ _KINDS = [
      r"they|"
      r"his|her|their)\b|"
      r"evidence (?:against (?:him|her|them) )?(?:is|was) (?:overwhelming|strong|clear|damning|conclusive)|"
-     r"caught (?:him |her |them )?(?:red[- ]handed|in the act)|(?:cctv|footage|"
+     r"caught (?:[\w'’]+ ){0,3}?(?:red[- ]handed|in the act)|(?:cctv|footage|"
      r"video) (?:clearly )?shows (?:him|"
      r"her|them|the (?:man|woman|suspect))|"
      r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star|vital|crucial) witness|"
@@ -118,7 +120,9 @@ _KINDS = [
      r"crime group)|"
      r"gang members?|(?:already|was|were) on bail for|breach(?:ed|ing)? (?:of )?(?:his|her|their) licence|"
      r"wanted (?:on warrant )?for other offences|on bail (?:at the time|for (?:another|a separate|other))|"
-     r"banned from driving at the time|(?:has|had) form for|(?:a )?(?:yob|lout|scumbag|crook)s?|"
+     r"banned from driving at the time|(?:has|had) form for|(?:a |this |that )?(?:yob|lout|scumbag|crook|scrote|"
+     r"toe-?rag|low-?life|wrong '?un)s?|(?:did|done|doing|served) (?:time|a stretch|bird)|not (?:his|her|their) "
+     r"first (?:rodeo|time|offence)|"
      r"(?:string|list|history|catalogue|number|series|record) of (?:[\w-]+ ){0,3}?(?:convictions|offences|"
      r"offending|"
      r"crimes?|violence|carrying (?:knives|weapons))|"
@@ -156,6 +160,7 @@ PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serv
                   r"under a)\b[^.]{0,30}$", re.I)
 ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
                      r"reports? that|believed)\b", re.I)
+SUSPECTED = re.compile(r"\b(?:suspicion of|suspected of|alleged(?:ly)?)\s+(?:\w+\s+){0,6}$", re.I)
 BECAUSE = re.compile(r"\b(?:after|because|when|since)\s+$", re.I)
 CLAIMED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|claims?|reports? that|believed)\b", re.I)
 SEARCHING = re.compile(r"\b(?:find|trace|identify|catch|locate|bring|track down|hunt for|looking for|"
@@ -187,6 +192,9 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         for match in pattern.finditer(post.text):
             if kind == "deed" and _alleged(post, match.start()):
                 continue  # "it is alleged that he ...": the charge, not a finding
+            if kind == "assertion" and SUSPECTED.search(post.text[post.sentence_of(match.start()).start:
+                                                                  match.start()]):
+                continue  # "arrested on suspicion of driving over the limit": the suspicion itself
             if kind == "guilt" and SEARCHING.search(post.text[max(0, match.start() - 30):match.start()]):
                 continue  # "to find those responsible": people not yet arrested
             out.append(finding(CODE, SERIOUS, match.start(), match.end(), post.text,

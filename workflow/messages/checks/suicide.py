@@ -20,7 +20,8 @@ MAY_BE_SUICIDE = re.compile(
     r"(?: to be| as)? ?suspicious|not treating (?:the|his|her|their|this) death as suspicious|"
     r"no (?:third[- ]party|suspicious circumstances)|non-suspicious|in crisis|"
     r"concern for (?:the )?(?:welfare|safety) of (?:a|the) (?:man|woman|person)|"
-    r"threatening to jump|on the (?:edge|wrong side) of|(?:not|no(?:t)? (?:thought|believed)) (?:that )?"
+    r"threatening to jump|on the (?:edge|wrong side) of|climb(?:ed|ing|s)? (?:over |onto |up )?"
+    r"(?:the |a )?(?:barrier|railings?|parapet|safety rail|ledge)|(?:not|no(?:t)? (?:thought|believed)) (?:that )?"
     r"(?:anyone|anybody|any other person) else (?:was |is |had been )?involved|no(?: ?one|"
     r" other person) else "
     r"(?:was |is )?involved|no other person (?:was |is )?involved|unexplained)\b", re.I)
@@ -40,8 +41,8 @@ METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?
                     r"(?:fell|fallen|falling|jumped) from (?:a )?height|(?:car |vehicle )?engine (?:still )?"
                     r"running|hose(?:pipe)? (?:fed|attached|running|leading|connected)|exhaust (?:pipe|fumes)|"
                     r"(?:empty|open|opened) (?:packets?|boxes|bottles?|blister packs?|containers?) of "
-                    r"(?:\w+ ){0,3}(?:medication|pills|tablets|painkillers|paracetamol|drugs)|climb(?:ed|ing)? (?:over|onto|"
-                    r"through) (?:the |a )?(?:railings?|parapet|barriers?|fence|safety rail|ledge)|(?:person|casualty|fatality) on the "
+                    r"(?:\w+ ){0,3}(?:medication|pills|tablets|painkillers|paracetamol|drugs)|climb(?:ed|ing|s)? (?:(?:over|onto|"
+                    r"through|up) )?(?:the |a )?(?:railings?|parapet|barriers?|fence|safety rail|ledge)|(?:person|casualty|fatality) on the "
                     r"(?:line|tracks|railway)|trespass(?:er)? (?:incident|on the (?:line|railway))|(?:took|"
                     r"taken|taking|swallowed|swallowing) (?:an? )?(?:large |excessive |"
                     r"quantity of |amount of |number of |lot of )+(?:\w+ ){0,3}(?:medication|pills|tablets|"
@@ -51,7 +52,7 @@ METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?
 # ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).
 MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swallowed|swallowing) (?:an? )?"
                           r"(?:quantity of |large number of |number of )?(?:pills|tablets|paracetamol)|"
-                          r"f[ae]ll(?:ing|en)? (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|viaduct|"
+                          r"f[ae]ll(?:ing|en)? (?:from|off) (?:the |a )?(?:[A-Z]\w+ )?(?:bridge|footbridge|viaduct|"
                           r"building|"
                           r"car park|cliffs?|"
                           r"tower|roof|balcony|window|\w+ floor|block of flats)|struck by a train|"
@@ -59,7 +60,8 @@ MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swall
                           r"in front of a train|slit|poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|"
                           r"asphyxia\w*|(?:suicide )?note)\b", re.I)
 DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|"
-                  r"their) life|formal(?:ly)? identif\w+)\b", re.I)
+                  r"their) life|formal(?:ly)? identif\w+|recovered (?:\w+ ){0,6}?from the (?:water|river|sea|"
+                  r"canal|reservoir|lake|harbour))\b", re.I)
 PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|"
                    r"Reservoir|Quarry|"
                    r"Head)|"

@@ -21,7 +21,7 @@ RESTRICTION_ACTION = ("Check the exact terms of the order with the officer in th
                       "only what it allows.")
 WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed|ing)?|gave (?:us|police|officers|detectives) (?:a )?"
                            r"(?:statement|evidence|details|information)|eye-?witness(?:es)?|saw|spotted|noticed|heard|"
-                           r"called (?:us|"
+                           r"(?:called|rang|phoned|dialled) (?:us|"
                            r"police|999)|who (?:filmed|called 999|"
                            r"raised the alarm|alerted)|gave (?:a statement|evidence)|passer-?by|bystander|"
                            r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
@@ -39,7 +39,8 @@ WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed|ing)?|gave (?:us|police|office
                            re.I)
 GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
 WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
-                       r"lives (?:at|on|in)|at number \d+|(?:his|her|their) (?:home|flat|house|shop) (?:on|"
+                       r"lives (?:at|on|in)|at number \d+|(?:in|from|at) the (?:flat|house|home|shop|bungalow) "
+                       r"(?:above|opposite|next to|behind|below|beside) the|(?:his|her|their) (?:home|flat|house|shop) (?:on|"
                        r"in|"
                        r"above|opposite|next to)|"
     r"(?:from|at|above|opposite|next to) the (?-i:[A-Z][\w']+(?: [A-Z][\w']+){0,4}) on (?-i:[A-Z])[\w']+|"
