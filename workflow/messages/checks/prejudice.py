@@ -126,7 +126,9 @@ _KINDS = [
      r"(?:string|list|history|catalogue|number|series|record) of (?:[\w-]+ ){0,3}?(?:convictions|offences|"
      r"offending|"
      r"crimes?|violence|carrying (?:knives|weapons))|"
-     r"convictions (?:for|including)"),
+     r"convictions (?:for|including)|(?:was|were|been) (?:jailed|convicted|imprisoned|sentenced|locked up) "
+     r"(?:\w+ ){0,3}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))|the same (?:man|woman|person) "
+     r"who (?:was|has been) (?:jailed|convicted|arrested|charged)"),
 ]
 _KINDS.append(
     ("assertion", "adds a claim about the accused or the evidence beyond the bare facts of the case",
@@ -157,7 +159,9 @@ CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted(?! (?:fraudster|crimina
                        r"dealer|abuser|stalker|shoplifter))|found guilty|pleaded guilty|imprisoned|"
                        r"detention order|suspended sentence|community order|behind bars|locked up)\b", re.I)
 PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serving|on a|"
-                  r"under a)\b[^.]{0,30}$", re.I)
+                  r"under a|the same (?:man|woman|person) who)\b[^.]{0,30}$", re.I)
+# "jailed in 2019", "convicted three years ago": an earlier case, not this one's result.
+PAST_AFTER = re.compile(r"^\W*(?:\w+ ){0,4}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))", re.I)
 ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
                      r"reports? that|believed)\b", re.I)
 SUSPECTED = re.compile(r"\b(?:suspicion of|suspected of|alleged(?:ly)?)\s+(?:\w+\s+){0,6}$", re.I)
@@ -223,5 +227,6 @@ def _active(post: Post, context: Context) -> bool:
         return True
     # "He was already on a suspended sentence": a past case, not this one's result.
     concluded = any(not PAST.search(post.text[max(0, m.start() - 40):m.start()])
+                    and not PAST_AFTER.match(post.text[m.end():m.end() + 40])
                     for m in CONCLUDED.finditer(post.text))
     return bool(ACTIVE.search(post.text)) and not concluded
