@@ -21,7 +21,7 @@ import time
 from workflow.messages.checks import Contacts
 from workflow.messages.checks.engine import run
 from workflow.messages.checks.labelled import BATCHES, BLIND, TEACHING, Case, batch
-from workflow.messages.checks.learned import THRESHOLD, Reader
+from workflow.messages.checks.learned import Reader
 from workflow.messages.checks.measure import Report, measure
 
 #: The corpus is measured as a force would run Crier: its own numbers and domain are allowed.
@@ -56,8 +56,7 @@ def learnt_as_it_came(names: list[str], with_rules: bool = True) -> Report:
             one = measure(batch(name), CONTACTS, reader)
         else:
             one = Report()
-            for case, risk in zip(batch(name), reader.risk_of([c.text for c in batch(name)])):
-                flagged = risk >= THRESHOLD
+            for case, flagged in zip(batch(name), reader.reads_risky([c.text for c in batch(name)])):
                 if case.codes:
                     one.risky, one.risky_flagged = one.risky + 1, one.risky_flagged + flagged
                 else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
+from workflow.messages.checks.deceased import DEATH
 from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import STAGE, Post
 
@@ -76,6 +77,9 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             continue
         nearby = sentences[max(0, number - reach):number + reach + 1]
         low, high = nearby[0].start, nearby[-1].end
+        item = post.item_of(sentence.start)
+        if item is not None:  # in a digest, an arrest is one item's news, not the next item's
+            low, high = max(low, item.start), min(high, item.end)
         if windows and low <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(high, windows[-1][1]))  # one pass over overlapping windows
         else:
@@ -89,7 +93,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             out.append(finding(CODE, SERIOUS, match.start(), match.end(), post.text,
                                f"“{match.group()}” may identify someone arrested", WHY, ACTION))
         for name in post.people:
-            if low <= name.start < high:
+            if low <= name.start < high and not _the_victim(post, name.start):
                 out.append(finding(CODE, SERIOUS, name.start, name.end, post.text,
                                    f"“{name.text}” is named in a sentence about an arrest", WHY, ACTION))
         for address in post.addresses():
@@ -108,6 +112,39 @@ def concerns(post: Post, context: Context) -> bool:
     return not context.charged and any(
         (STAGE["arrest"].search(s.text) or UNDER_SUSPICION.search(s.text)) and not _charged_or_done(post, s)
         for s in post.sentences)
+
+
+# "He has been named as Ryan Gallacher", "the death of Paul Renshaw": the victim, not the person arrested.
+VICTIM_BEFORE = re.compile(r"(?:named (?:\w+ ){0,2}as|identified as|(?:the )?victim,?|death of|murder of|killing "
+                           r"of|tributes? to|family of)\s+$", re.I)
+
+
+def _the_victim(post: Post, position: int) -> bool:
+    """A name given as the victim's (or the dead person's), outside the sentence about the arrest."""
+    sentence = post.sentence_of(position)
+    if STAGE["arrest"].search(sentence.text) or UNDER_SUSPICION.search(sentence.text):
+        return False
+    if VICTIM_BEFORE.search(post.text[max(sentence.start, position - 40):position]):
+        return True
+    name = next(p for p in post.people if p.start == position)
+    return bool(set(_tokens(name.text)) & _the_dead(post))
+
+
+def _the_dead(post: Post) -> set[str]:
+    """Words of the names given in a sentence about a death and not about an arrest ("Thomas Grainger,
+    24, was found with stab wounds ... and died at the scene")."""
+    out: set[str] = set()
+    for person in post.people:
+        sentence = post.sentence_of(person.start)
+        if DEATH.search(sentence.text) and not (STAGE["arrest"].search(sentence.text)
+                                                or UNDER_SUSPICION.search(sentence.text)):
+            out.update(_tokens(person.text))
+    return out
+
+
+def _tokens(name: str) -> list[str]:
+    return [re.sub(r"(?:'s|’s)$", "", word).lower() for word in name.split()
+            if word.rstrip(".").lower() not in {"mr", "mrs", "ms", "miss", "dr"}]
 
 
 def _charged_or_done(post: Post, sentence) -> bool:

@@ -23,6 +23,8 @@ KINDS = [
         rf"\b(?:{ROLES})s? (?:(?:based|stationed|working|employed|serving) )?"
         r"(?:at|of|from|for|with|in) (?:the )?"
         r"(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,4}|"
+        rf"\b(?:{ROLES})s? (?:based|stationed|working|employed) (?:at|in) (?:the |a )?(?:[\w'’-]+ ){{0,3}}?"
+        r"(?:on|in|at|off) (?-i:[A-Z])[\w'’]+|"
         r"\bwho (?:works|worked|is working|was working|had worked|has worked) (?:(?:shifts|nights) )?(?:at|for) "
         r"(?:the )?(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,3}",
         re.IGNORECASE)),
@@ -51,11 +53,13 @@ KINDS = [
     ("what people know them as", re.compile(
         r"\b(?:(?:many|most|some|lots|plenty) of you (?:will |may |might )?(?:know|recognise|have met)|"
         r"you (?:will|may|might) (?:know|recognise) (?:him|her|them)|you (?:all )?know who|"
-        r"(?:know|known) (?:him|her|them) as (?:the|that)|everyone (?:round here |here |locally )?knows "
+        r"(?:know|known) (?:him|her|them) as (?:the|that)|known (?:locally |to (?:friends|everyone|many|"
+        r"locals) )?as ['‘\"“](?=\w)|everyone (?:round here |here |locally )?knows "
         r"(?:him|her|them|who))\b", re.IGNORECASE)),
     ("a picture", re.compile(
         r"\b(?:(?:attached|above|below|this|these|our) )?(?:cctv |ring doorbell )?(?:image|photo(?:graph)?|"
-        r"picture|pic|still|footage|video)s?\b(?= (?:of|above|below|shows?|has|we|attached))(?<!indecent images)"
+        r"picture|pic|still|footage|video)s?\b(?= (?:of|above|below|shows?|has|we|attached))"
+        r"(?! of (?:the |these |some )?(?:recovered|stolen|seized|lost|found|property|items)\b)(?<!indecent images)"
         r"(?<!indecent image)(?<!indecent photographs)|\bpictured\b|"
         r"\b(?:the|a) (?:man|woman|person|people|men|women|youths?|lads|boys?|girls?) in (?:the|this|our) "
         r"(?:attached )?(?:cctv )?(?:image|photo|picture|pic|footage|video)s?\b", re.IGNORECASE)),

@@ -17,7 +17,7 @@ import yaml
 CORPUS = Path(__file__).resolve().parent / "corpus"
 #: The first corpus: tuned on, except every fourth text.
 FIRST = ("corpus_risky.yaml", "corpus_clean.yaml")
-#: The blind batches, in the order they were written.
+#: The blind batches, in the order they were first measured.
 BLIND = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_fifth.yaml",
          "corpus_sixth.yaml", "corpus_seventh.yaml", "corpus_eighth.yaml", "corpus_ninth.yaml",
          "corpus_tenth.yaml", "corpus_eleventh.yaml", "corpus_twelfth.yaml", "corpus_thirteenth.yaml",
@@ -25,7 +25,8 @@ BLIND = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_f
          "corpus_seventeenth.yaml", "corpus_eighteenth.yaml", "corpus_nineteenth.yaml",
          "corpus_twentieth.yaml", "corpus_twentyfirst.yaml", "corpus_twentysecond.yaml",
          "corpus_pairs.yaml", "corpus_twentythird.yaml", "corpus_twentyfourth.yaml",
-         "corpus_twentyfifth.yaml", "corpus_twentyeighth.yaml")
+         "corpus_twentyfifth.yaml", "corpus_twentyeighth.yaml", "corpus_twentyseventh.yaml",
+         "corpus_twentyninth.yaml", "corpus_twentysixth.yaml", "corpus_thirtieth.yaml")
 #: Posts written to teach rather than to measure: plain everyday posts, all clean.
 TEACHING = ("corpus_plain.yaml",)
 BATCHES = FIRST + BLIND + TEACHING

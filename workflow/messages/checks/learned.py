@@ -41,7 +41,7 @@ from workflow.messages.checks import (
 )
 from workflow.messages.checks.findings import WARNING, Context, Finding, finding
 from workflow.messages.checks.labelled import Case, cases
-from workflow.messages.checks.text import Post
+from workflow.messages.checks.text import Post, Span
 
 #: A post reading as risky with at least this probability is flagged. Chosen on the blind batches,
 #: each read by a model fitted only on the batches written before it (bench/checks_report.py), and on
@@ -50,6 +50,13 @@ THRESHOLD = 0.8
 #: A post of fewer words than this is left to the rules: a few words ("Event at the park.") give the
 #: reading too little to tell topic from risk, and it would read the topic.
 MIN_WORDS = 10
+#: A long post whose risk sits in one or two sentences reads as a whole as mostly safe; so each run of
+#: WINDOW sentences is read too, and flags the post at WINDOW_THRESHOLD (stricter, as a short run of
+#: words gives less to go on). On the ten latest blind batches, each read by a reading fitted only on
+#: the posts written before it, this took the reading on its own from 131 to 179 of 300 risky posts,
+#: and from 4 to 6 of 330 clean ones (the long website releases and the digests gained most).
+WINDOW = 2
+WINDOW_THRESHOLD = 0.9
 #: Inverse regularisation strength of the risk regression.
 STRENGTH = 4.0
 
@@ -114,26 +121,46 @@ class Reader:
         """How risky each text reads (0 to 1)."""
         return list(self.risk.predict_proba([shape(Post(text)) for text in texts])[:, 1])
 
+    def reads_risky(self, texts: Sequence[str]) -> list[bool]:
+        """Whether each text reads as risky, as a whole or in its riskiest run of sentences."""
+        return [risk >= THRESHOLD or self._risky_window(Post(text)) is not None
+                for text, risk in zip(texts, self.risk_of(texts))]
+
     def findings(self, post: Post, context: Context, found: set[str]) -> list[Finding]:
         """A warning on the riskiest sentence when the post reads as risky and the rules ``found``
         nothing."""
         if found or len(WORDS.findall(post.text)) < MIN_WORDS:
             return []
         shaped = shape(post)
+        span = None
         if self.risk.predict_proba([shaped])[0, 1] < THRESHOLD:
-            return []
+            span = self._risky_window(post)
+            if span is None:
+                return []
+            shaped = shape(Post(span.text))
         likely = self.kind.decision_function([shaped])[0]
         ranked = sorted(zip(self.kind.classes_, likely), key=lambda pair: -pair[1])
         code = str(ranked[0][0])
         if not PREMISES[code](post, context):
             return []  # what the post most looks like, it is not about (or the recorded facts settle it)
-        sentence = self._riskiest(post)
+        sentence = span or self._riskiest(post)
         start = sentence.start + len(sentence.text) - len(sentence.text.lstrip())
         end = sentence.end - (len(sentence.text) - len(sentence.text.rstrip()))
         what, why, action = GUIDANCE[code]
         return [finding(code, WARNING, start, end, post.text,
                         f"Crier's learnt reading finds that this {what}; no rule matched the wording, "
                         f"so read it with care", why, action)]
+
+    def _risky_window(self, post: Post) -> Span | None:
+        """The riskiest run of WINDOW sentences of a longer post, if it reads as risky on its own."""
+        sentences = post.sentences
+        if len(sentences) <= WINDOW:
+            return None
+        runs = [Span(first.start, last.end, post.text[first.start:last.end])
+                for first, last in zip(sentences, sentences[WINDOW - 1:])]
+        scores = self.risk.predict_proba([shape(Post(run.text)) for run in runs])[:, 1]
+        best = max(range(len(runs)), key=lambda i: scores[i])
+        return runs[best] if scores[best] >= WINDOW_THRESHOLD else None
 
     def _riskiest(self, post: Post):
         sentences = post.sentences

@@ -65,6 +65,9 @@ REFERENCE = re.compile(r"\b(?:ref(?:erence)?|log|incident|occurrence|crime|case|
 # A health word inside an awareness day or a service's name is not about anybody ("World Mental Health Day").
 HEALTH_EVENT = re.compile(r"^\W*(?:day|week|month|awareness|services?|team|charity|support|hub|"
                           r"nurses?|practitioners?|trust|first aid|champions?)\b", re.I)
+# "four pregnant ewes": livestock, not a person.
+ANIMAL = re.compile(r"\s+(?:ewes?|sheep|lambs?|cows?|cattle|heifers?|mares?|horses?|ponies|pony|dogs?|bitch|"
+                    r"cats?|animals?|livestock|pigs?|sows?|goats?)\b", re.I)
 FOUND = re.compile(r"\b(?:found (?:safe|well)|been found|welcome back|is back (?:home|with))\b", re.I)
 VEHICLE_OK = re.compile(r"\b(?:stolen|suspect|sought|wanted|fled|made off|involved in|dashcam|"
                         r"failed to stop|seen driving|appeal|may be (?:driving|in))\b", re.I)
@@ -113,7 +116,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     identifiable = post.people or post.addresses() or REGISTRATION.search(text) or IDENTIFIES.search(text)
     if identifiable and not (post.is_missing_appeal and not FOUND.search(text)):
         for match in HEALTH.finditer(text):
-            if HEALTH_EVENT.match(text[match.end():match.end() + 20]):
+            if HEALTH_EVENT.match(text[match.end():match.end() + 20]) or ANIMAL.match(text, match.end()):
                 continue
             add(match.start(), match.end(), "a health detail about someone who is named")
     return out

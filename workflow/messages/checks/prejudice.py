@@ -20,6 +20,9 @@ _KINDS = [
      r"admitted (?:to (?:officers|police|detectives) )?(?:that )?(?:he|she|they) (?:had )?(?:started|did|"
      r"killed|"
      r"stabbed|attacked|took|set|caused|stole|hit)|"
+     r"admitted (?:to (?:officers|police|detectives|us) )?that (?:he|she|they)\b|"
+     r"after admitting (?:to )?(?:the |his |her |their |it|that)|admitt(?:ed|ing) (?:to )?(?:the |his |her |their )?"
+     r"[\w-]+ (?:when|while|during|in) (?:interviewed|interview|questioned|questioning)|"
      r"told (?:officers|police|detectives|the arresting officers?)(?: at the scene| when (?:he|she|they) "
      r"(?:was|were) arrested| in interview)? (?:that )?(?:he|she|they)\b"),
     ("confession", "reports what a suspect told officers, which is for the court",
@@ -40,7 +43,7 @@ _KINDS = [
      r"carrying|breaking|assaulting|robbing|smashing|running|fleeing|committing)\b"),
     ("evidence", "weighs the evidence or a witness, which is for the court",
      r"confident (?:of|that we will (?:get|secure)) (?:a )?(?:conviction|guilty verdict)|"
-     r"(?:picked|singled) (?:him|her|them) out|identified (?:him|her|them) (?:as|from)|"
+     r"(?:pick|picked|picking|singled) (?:him|her|them) out|identified (?:him|her|them) (?:as|from)|"
      r"(?:the )?scale of (?:his|her|their)|(?:his|her|their) "
      r"(?:dealing|offending|crimes|criminal (?:activity|enterprise|business))|"
      r"(?:was|were) (?:recovered|found|seized) (?:from|in|at) (?:his|her|their) (?:car|home|house|flat|van|"
@@ -101,6 +104,9 @@ _KINDS = [
      r"video) (?:clearly )?shows (?:him|"
      r"her|them|the (?:man|woman|suspect))|"
      r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star|vital|crucial) witness|"
+     r"evidence\b[^.]{0,30}?\b(?:is|was|are|were) (?:overwhelming|strong|compelling|damning|conclusive|clear|"
+     r"watertight)|(?:completely|totally|entirely|very|highly) (?:credible|reliable|believable|truthful)|"
+     r"confident (?:this|it|that|the case) (?:will|'ll|’ll) (?:end in|lead to|result in|secure|get)|"
      r"witnesses (?:have )?(?:confirmed|"
      r"identified)"),
     ("character", "mentions previous convictions or bad character",
@@ -137,7 +143,8 @@ _KINDS.append(
      r"spate|"
      r"string|series|run)|(?:times|over) the (?:legal )?limit|(?:was|were) (?:drunk|high|intoxicated|"
      r"speeding)|"
-     r"footage (?:shows|showed|leaves|captured|clearly)|(?:no|little) (?:room for )?doubt|beyond doubt|proof|"
+     r"footage (?:shows|showed|leaves|captured|clearly)|(?:no|little) (?:room for )?doubt|beyond doubt|proof(?! of (?:ownership|purchase|identity|address|age|"
+     r"insurance))|"
      r"remorse|laughed|smirk\w*|showed no|cold-blooded|calculated|premeditated|planned (?:the|it|this)|"
      r"deliberate(?:ly)?|motive|jealous\w*|revenge|reoffend\w*|(?:a )?danger to|menace|"
      r"confident (?:we|that|of)|(?:the )?right (?:man|woman|person|people|suspect)|"

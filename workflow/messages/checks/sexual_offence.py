@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
-from workflow.messages.checks.text import Post
+from workflow.messages.checks.text import Post, Span
 
 CODE = "legal.sexual_offence_complainant"
 WHY = ("Complainants of sexual offences have anonymity for life (Sexual Offences (Amendment) Act 1992). "
@@ -65,7 +65,8 @@ PLACE_OF_LIFE = re.compile(
     r"(?i:(?:while |when |as )?(?:she|he|they) (?:was |were )?(?:working|lives?|lived|living|works?|worked)"
     r"(?: (?:a|an|her|his|their) (?:late |night |early |day )?shift)? (?:in|at|on) the (?:[\w'’-]+ ){0,3}?"
     r"(?:on|in|at|off) )(?-i:[A-Z])[\w'’]+|"
-    r"(?i:working (?:a |an |her |his |their )?(?:late |night |early |day )?shift at the (?:[\w'’-]+ ){0,3}?"
+    r"(?i:working (?:a |an |her |his |their |the )?(?:late |night |early |day )?shift (?:alone |on (?:her|his|their) "
+    r"own )?at the (?:[\w'’-]+ ){0,3}?"
     r"(?:on|in|at|off) )(?-i:[A-Z])[\w'’]+|"
     r"(?i:(?:a|an|the|his|her|their) (?:female |male |young |teenage )?(?:colleague|co-worker|workmate|"
     r"classmate|neighbour|flatmate|housemate|family member|relative|team-?mate|patient|client|"
@@ -95,21 +96,29 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     if context.sexual_offence is False or not (context.sexual_offence or SEXUAL.search(post.text)):
         return []
     out: list[Finding] = []
+    scopes = post.scope(SEXUAL) if not context.sexual_offence else [Span(0, len(post.text), post.text)]
+
+    def within(position: int) -> bool:
+        return any(scope.start <= position < scope.end for scope in scopes)
+
     for pattern, found in ((RELATION, "says how the complainant is related to or knows the accused"),
                            (PLACE_OF_LIFE, "names a place in the complainant's daily life")):
         for match in pattern.finditer(post.text):
-            out.append(_finding(post, match.start(), match.end(), found))
+            if within(match.start()):
+                out.append(_finding(post, match.start(), match.end(), found))
     for name in post.people:
         sentence = post.sentence_of(name.start)
-        if not (post.has("charge", sentence) or post.has("concluded", sentence) or post.has("arrest", sentence)):
+        settled = post.has("charge", sentence) or post.has("concluded", sentence) or post.has("arrest", sentence)
+        if within(name.start) and not settled:
             out.append(_finding(post, name.start, name.end, "names someone in a text about a sexual offence"))
     for address in post.addresses():
-        out.append(_finding(post, address.start, address.end, "gives a house address"))
+        if within(address.start):
+            out.append(_finding(post, address.start, address.end, "gives a house address"))
     for match in BIRTHDAY.finditer(post.text):
         out.append(_finding(post, match.start(), match.end(), "gives the complainant's exact age"))
     named_ages = {name.end for name in post.people if post.age_after(name) is not None}
     exact = [(age, span) for age, span in post.ages() if span.start not in named_ages
-             and not ACCUSED.match(post.text, span.end)
+             and within(span.start) and not ACCUSED.match(post.text, span.end)
              and VICTIM.search(post.text[max(0, span.start - 40):span.end + 30])]
     streets = list(STREET.finditer(post.text))
     strict = bool(context.sexual_offence)

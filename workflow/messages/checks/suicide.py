@@ -28,7 +28,8 @@ MAY_BE_SUICIDE = re.compile(
 # Method words that point to a suicide wherever someone has died ...
 METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?\w+|hanged|found hanging|"
                     r"hung (?:himself|herself|themselves)|ligature|noose|"
-                    r"jump(?:ed|ing)? (?:from|off|in front of)|(?:stepped|walked|ran|lay down|threw (?:himself|"
+                    r"jump(?:ed|ing)? (?:from|off|in front of)|(?:walk|walked|walking|stepped|stepping) (?:off|onto) (?:the "
+                    r"(?:end|edge) of )?(?:the )?(?:platform|track|tracks|line|railway)|into the path of|(?:stepped|walked|ran|lay down|threw (?:himself|"
                     r"herself|themselves)) (?:out )?in front of (?:a|an|the) (?:[\w-]+ ){0,3}?(?:train|service|"
                     r"tram|lorry|bus|vehicle)|shot (?:himself|herself|themselves)|"
                     r"cut (?:his|her|their) (?:wrists|throat)|self-inflicted|helium|gas canisters?|"
@@ -46,7 +47,7 @@ METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?
                     r"(?:line|tracks|railway)|trespass(?:er)? (?:incident|on the (?:line|railway))|(?:took|"
                     r"taken|taking|swallowed|swallowing) (?:an? )?(?:large |excessive |"
                     r"quantity of |amount of |number of |lot of )+(?:\w+ ){0,3}(?:medication|pills|tablets|"
-                    r"drugs)|"
+                    r"drugs|painkillers|paracetamol|medicines?)|"
                     r"(?:at|to) the (?:foot|bottom|base) of (?:the |a )?(?:[\w'’-]+ ){0,2}"
                     r"(?:cliffs?|quarry|car park|bridge|building|tower|flats))\b", re.I)
 # ... and those that do only where the death may be a suicide (a drowning or an overdose may be an accident).

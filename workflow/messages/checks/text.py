@@ -37,20 +37,21 @@ action fraud neighbourhood neighbourhoods team teams unit command department rai
 national regional roads policing operation op specialist major investigation
 court's ltd limited plc bank shop store supermarket pub bar restaurant cafe club
 hmp prison cps crown prosecution nca dvla rspca charity
-mr mrs ms miss dr
+mr mrs ms miss dr your you my me us royal infirmary serious collision
 facebook twitter instagram whatsapp tiktok snapchat x website online email
 victim witness suspect defendant man woman boy girl teenager
 call contact email ring text phone visit report please help join follow share find see keep lock take stay
 watch look check do don't never always have can could would will is are was were did has had
 if for with and but or so as by on in at from to of not no yes why what where who how rip
 wanderers athletic united rovers albion rangers celtic hotspur fc afc rlfc warriors
-transit fiesta focus corsa astra mondeo qashqai juke octavia passat sprinter berlingo
+transit fiesta focus corsa astra mondeo qashqai juke octavia passat sprinter berlingo rover
+sexual harm prevention assault referral incident portal order register scheme programme partnership
 """.split())
 # Words that end the name of a place or building.
 PLACE_WORDS = frozenset("""
 road street avenue lane close drive way crescent grove place terrace gardens court walk mews rise hill row
 square parade view park green estate centre center station school academy college university primary high
-grammar hospital church mosque temple surgery library museum stadium arena hall house farm bridge market
+grammar hospital infirmary church mosque temple surgery library museum stadium arena hall house farm bridge market
 retail roundabout junction motorway council borough forest moor valley reservoir tower interchange quay wharf
 marina promenade seafront pier beach docks airport depot baths arcade plaza mall leisure
 """.split())
@@ -78,7 +79,7 @@ OFFICIAL = re.compile(
     r"(?:[A-Z][a-z]+\s+){0,2}$)")
 
 NAME = regex.compile(
-    r"(?<![\p{L}'’-])(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
+    r"(?<![\p{L}’-])(?<![\p{L}]')(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+)?"
     r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?"
     r"(?:\s+(?:(?:Mc|Mac|O'|O’)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?)){1,2}(?![\p{L}])")
 TITLED = regex.compile(r"(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)?")
@@ -98,6 +99,7 @@ NAME_CUE = re.compile(r"(?:\b(?:was|is|named|called|known (?:locally |to friends
 PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
                           r"through|within|between|the|called|visit|contact)\s+$|"
                           r"\b(?:between|from) [A-Z][\w'’-]+ (?:and|to)\s+$|"
+                          r"\b(?:borough|county|city|district|council|vale|isle) of [A-Z][\w'’-]+ and\s+$|"
                           # "Hartsholme Country Park, Lincoln": the town after a place's name.
                           r"\b(?-i:[A-Z])\w* (?:" + "|".join(sorted(PLACE_WORDS)) + r"),\s+$", re.I)
 STAGE_WORDS = {
@@ -113,7 +115,8 @@ STAGE_WORDS = {
     "charge": r"charged|remanded|(?:will|is due to|are due to|due to) appear|appeared (?:at|before)|"
               r"court on|in court|pleaded not guilty|stand trial",
     "concluded": r"sentenced|jailed|imprisoned|convicted|found guilty|pleaded guilty|admitted (?:the |\w+ )?"
-                 r"(?:offence|charge|counts?)|given a (?:suspended|community)|ordered to|detention order|"
+                 r"(?:offence|charge|counts?)|given a (?:[\w£-]+ ){0,3}?(?:suspended|community|custodial|prison|jail)|"
+                 r"suspended sentence|ordered to|detention order|"
                  r"locked up|behind bars",
 }
 STAGE = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in STAGE_WORDS.items()}
@@ -165,6 +168,10 @@ def _plain(word: str) -> str:
     return re.sub(r"['’]s$", "", word.lower()).strip("'’.,")
 
 
+# The start of a list item: a bullet, a dash, an emoji marker or a number at the start of a line.
+BULLET = regex.compile(r"(?m)^[ \t]*(?:[•·▪◾◽▫■□●○◆◇►▶➡→✅✔☑🔹🔸🔷🔶🔵🔴⚫⚪🟢🟡🟠🟣*-]|▪️|\d{1,2}[.)])[\uFE0F]?[ \t]+(?=\S)")
+
+
 class Post:
     """A post's text read once, for every rule."""
 
@@ -183,6 +190,34 @@ class Post:
         if start < len(self.text):
             out.append(Span(start, len(self.text), self.text[start:]))
         return [s for s in out if s.text.strip()]
+
+    @cached_property
+    def items(self) -> list[Span]:
+        """The items of a list or digest ("• Marcus Bell, 49, ...", "- A 19-year-old ..."), each with the
+        lines that follow it; none when the post is not a list of at least two items."""
+        starts = [m.start() for m in BULLET.finditer(self.text)]
+        if len(starts) < 2:
+            return []
+        out = []
+        for number, start in enumerate(starts):
+            end = starts[number + 1] if number + 1 < len(starts) else len(self.text)
+            blank = self.text.find("\n\n", start, end)  # a closing paragraph is not part of the last item
+            out.append(Span(start, end if blank < 0 else blank, self.text[start:end if blank < 0 else blank]))
+        return out
+
+    def scope(self, pattern: re.Pattern) -> list[Span]:
+        """Where a rule about what ``pattern`` finds should look: the whole post, or in a digest only the
+        items that speak of it (a sexual offence in one item says nothing about the next item's people)."""
+        whole = [Span(0, len(self.text), self.text)]
+        if not self.items:
+            return whole
+        inside = [item for item in self.items if pattern.search(item.text)]
+        outside = any(not any(i.start <= m.start() < i.end for i in self.items) for m in pattern.finditer(self.text))
+        return whole if outside or not inside else inside
+
+    def item_of(self, position: int) -> Span | None:
+        """The digest item holding a position, if any."""
+        return next((i for i in self.items if i.start <= position < i.end), None)
 
     @cached_property
     def names(self) -> list[Span]:

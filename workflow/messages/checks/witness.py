@@ -27,7 +27,9 @@ WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed|ing)?|gave (?:us|police|office
                            r"have come forward|who (?:tried to help|intervened|gave chase|chased)|(?:her|his|"
                            r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
                            r"came to the aid of|stopped to help|called (?:us|police))|came forward|"
-                           r"testified|gave evidence|"
+                           r"testified|gave evidence|give evidence|giving evidence|stopped to help|"
+                           r"(?:has |have |had )?given (?:us |police |officers |detectives )?(?:a )?(?:full )?"
+                           r"(?:statement|evidence|account)|"
                            r"dash-?cam footage (?:from|sent by|provided by)|(?:first|one) on the scene|"
                            r"filmed|"
                            r"helped (?:police|officers|us) (?:to )?identify|pointed (?:out|officers)|"
@@ -37,6 +39,7 @@ WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed|ing)?|gave (?:us|police|office
                            r"what (?:she|he|they) saw|(?:who|that) (?:was|were) with (?:him|her|"
                            r"them) (?:at the time|when))\b",
                            re.I)
+TOLD = re.compile(r"\b(?:alerted|told|informed|contacted|called|flagged down|waved down)\s+$", re.I)
 GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
 WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
                        r"lives (?:at|on|in)|at number \d+|(?:in|from|at) the (?:flat|house|home|shop|bungalow) "
@@ -73,7 +76,8 @@ ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|4
                    r"prohibit\w* (?:the )?"
                    r"publication|(?:judge|court|magistrates?) (?:has |have )?(?:prohibited|banned|barred|"
                    r"forbidden|"
-                   r"ordered that|directed that)|(?:must|may) not be (?:published|reported|"
+                   r"ordered that|directed that)(?! (?:he|she|they|the (?:man|woman|defendant)) (?:must )?(?:serve|"
+                   r"pay|be (?:jailed|detained|banned|disqualified|remanded)))|(?:must|may) not be (?:published|reported|"
                    r"identified))\b", re.I)
 # "Reporting restrictions ... were lifted by the judge": no longer a restriction.
 LIFTED = re.compile(r"\b(?<!partly )(?<!partially )(?:lift(?:ed|s|ing)?|removed|discharged|"
@@ -111,6 +115,8 @@ def check_witness(post: Post, context: Context, contacts: Contacts) -> list[Find
                                    f"“{span.text}” ({kind}) may identify a witness",
                                    WITNESS_WHY, WITNESS_ACTION))
         for match in WORKPLACE.finditer(sentence.text):
+            if TOLD.search(sentence.text, 0, match.start()):
+                continue  # "the passenger who alerted staff at Reading station": whom they told
             start = sentence.start + match.start()
             out.append(finding(WITNESS, SERIOUS, start, sentence.start + match.end(), post.text,
                                f"“{match.group()}” may locate a witness", WITNESS_WHY, WITNESS_ACTION))

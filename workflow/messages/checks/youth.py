@@ -55,6 +55,8 @@ PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|f
 AGE_RANGE = re.compile(r"\b(?:1[0-7]|[5-9]) ?(?:-|–|to|or) ?(?:1[0-7]|[5-9])\b(?! ?(?:am|pm|mph|miles|"
                        r"minutes|hours|years? ago))")
 
+APPEAL_FOR = re.compile(r"\b(?:anyone|anybody|if you (?:have|took|captured|recorded)|do you have)\b", re.I)
+
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     """Identifying details of someone under 18 in a case."""
@@ -90,6 +92,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     for match in PHOTO.finditer(post.text):
         if post.text[max(0, match.start() - 9):match.start()].lower() == "indecent ":
             continue  # "indecent images of children": the offence, not a photograph of anyone
+        if APPEAL_FOR.search(post.sentence_of(match.start()).text):
+            continue  # "anyone with dashcam footage ...": footage asked for, not a picture published
         if pupils or any(abs(span.start - match.start()) < 120 for span in young_ages):
             out.append(_finding(post, match.start(), match.end(), "may show someone under 18 in a photograph"))
     return out
