@@ -49,6 +49,23 @@ def test_plain_everyday_posts_on_alarming_topics_stay_quiet(text):
     assert run(text) == []
 
 
+# A round-up whose one risky item is two sentences among routine ones: as a whole it reads as safe.
+ROUND_UP = ("Neighbourhood update for Radcliffe and Whitefield. Bike marking will be at Radcliffe market on Saturday "
+            "from 10am to 2pm. " + UNRULED + " Thanks to everyone who came to our beat surgery at the library on "
+            "Tuesday. You can report non-urgent crime online or by calling 101, and in an emergency always call 999.")
+
+
+def test_a_long_post_is_also_read_two_sentences_at_a_time():
+    assert run(ROUND_UP, reader=False) == []
+    assert shipped().risk_of([ROUND_UP])[0] < THRESHOLD  # read only as a whole, it would pass
+    found = run(ROUND_UP)
+    assert [f.code for f in found] == ["legal.arrested_named"] and found[0].severity == "warning"
+    assert ROUND_UP[found[0].start:found[0].end] == UNRULED  # the risky run of sentences is what is marked
+    plain = ROUND_UP.replace(UNRULED, "A 34-year-old man from Radcliffe was arrested last night on suspicion of "
+                                      "burglary after a break-in at a chemist, and remains in custody.")
+    assert run(plain) == []
+
+
 def test_routine_posts_stay_quiet():
     assert shipped().risk_of([ROUTINE])[0] < THRESHOLD
     assert run(ROUTINE) == []
