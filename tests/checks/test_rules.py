@@ -270,3 +270,41 @@ def test_a_surname_like_hall_is_kept_when_an_age_follows():
 def test_stating_what_the_accused_did_is_prejudicial_but_the_allegation_is_not():
     assert "legal.prejudicial" in codes("A man has been charged with assault. He punched the driver twice.")
     assert codes("A man has been charged with assault. It is alleged that he punched a bus driver.") == set()
+
+
+# Who is a person, and where a rule looks
+
+@pytest.mark.parametrize("text, person", [
+    ("Officers were called to Newark Northgate station after a man was arrested.", None),
+    ("Our Serious Collision Investigation Unit wants to hear from anyone arrested nearby.", None),
+    ("The driver was taken to Perth Royal Infirmary and a man was arrested.", None),
+    ("A white Ford Transit was seized when a man was arrested.", None),
+    ("Farmer Gwyn Morgan was arrested at his farm on Tuesday.", "Gwyn Morgan"),
+    ("Neighbour Barry Knowles has been arrested.", "Barry Knowles"),
+    ("Mr Okonkwo-Beckett has been arrested.", "Mr Okonkwo-Beckett"),
+])
+def test_a_full_name_starts_with_a_first_name_or_a_title(text, person):
+    # Without a first name, a title, an age or a naming cue, two capitalised words are a place or a thing.
+    assert [p.text for p in Post(text).names] == ([person] if person else [])
+
+
+def test_a_digest_reads_each_item_apart():
+    digest = ("This week's court results:\n"
+              "• Marcus Bell, 49, of Yate, jailed for 11 years for sexual offences against two women.\n"
+              "• Chloe Winter, 31, of Bedminster, given a 2-year suspended sentence for taking £23,000 from her "
+              "employer.\n"
+              "• A 34-year-old man from Bucknall was arrested on suspicion of burglary.\n"
+              "• Come and meet us at Hanley Library, Thursday 2-4pm, with PCSO Amy Platt.")
+    assert codes(digest) == set()
+    # The same sexual offence item with the complainant's workplace is still flagged within its item.
+    slipped = digest.replace("against two women.", "against two women, both carers at the Laurels care home.")
+    assert codes(slipped) == {"legal.sexual_offence_complainant"}
+
+
+def test_the_victim_named_beside_an_arrest_is_not_taken_for_the_person_arrested():
+    text = ("Thomas Grainger, 24, was found with stab wounds on Queens Road and died at the scene. His family "
+            "have been informed and formal identification has taken place. A 19-year-old man from Coventry "
+            "has been arrested on suspicion of murder. Our thoughts are with Thomas's family.")
+    assert codes(text) == set()
+    assert spans(text.replace("A 19-year-old man from Coventry", "Jason Reid, 19, from Coventry"),
+                 "legal.arrested_named") == ["Jason Reid"]

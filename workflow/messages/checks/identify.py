@@ -28,6 +28,8 @@ KINDS = [
         r"\bwho (?:works|worked|is working|was working|had worked|has worked) (?:(?:shifts|nights) )?(?:at|for) "
         r"(?:the )?(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,3}",
         re.IGNORECASE)),
+    ("a named business", re.compile(
+        r"\b(?-i:[A-Z])[\w'’&-]+(?: (?-i:[A-Z])[\w'’&-]+){0,4} (?:Ltd|Limited|plc|PLC|LLP)\b")),
     ("where they live", re.compile(
         r"\b(?:who|which) (?:lives?|lived|is living|was living) (?:there|alone|next door|opposite|above|"
         r"(?:at|on|in) (?:number \d+|(?-i:[A-Z])[\w'’]+))|\b(?:at|lived at|lives at) number \d+\b|"

@@ -26,7 +26,8 @@ BLIND = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_f
          "corpus_twentieth.yaml", "corpus_twentyfirst.yaml", "corpus_twentysecond.yaml",
          "corpus_pairs.yaml", "corpus_twentythird.yaml", "corpus_twentyfourth.yaml",
          "corpus_twentyfifth.yaml", "corpus_twentyeighth.yaml", "corpus_twentyseventh.yaml",
-         "corpus_twentyninth.yaml", "corpus_twentysixth.yaml", "corpus_thirtieth.yaml")
+         "corpus_twentyninth.yaml", "corpus_twentysixth.yaml", "corpus_thirtieth.yaml",
+         "corpus_thirtythird.yaml")
 #: Posts written to teach rather than to measure: plain everyday posts, all clean.
 TEACHING = ("corpus_plain.yaml",)
 BATCHES = FIRST + BLIND + TEACHING

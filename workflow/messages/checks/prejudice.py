@@ -52,7 +52,8 @@ _KINDS = [
      r"we (?:know|are sure|are certain) (?:he|she|they)|(?:the )?(?:man|woman|person) who (?:did|carried out|"
      r"committed) (?:this|it)|(?:got|caught) (?:the|our) (?:culprit|offender|man|woman)"),
     ("guilt", "presumes the guilt of someone not yet convicted",
-     r"(?:the|a|this|his|her) (?:killer|murderer|rapist|paedophile|predator|culprit|offender|thug|"
+     r"(?:is|are|was|were) (?:now |finally )?off (?:our|the) streets|where (?:he|she|they) belongs?|"
+     r"(?:the|a|this|his|her) (?:killer|murderer|rapist|paedophile|predator|culprit|offender|thug|coward|"
      r"monster|attacker|robber|burglar|thief|thieves|burglars|abuser|arsonist)s?|"
      r"(?:the |those )?(?:man|woman|person|people|men|youths?) responsible|"
      r"(?:a |this )?(?:dangerous(?: and violent)?|violent(?: and dangerous)?) (?:man|woman|individual|"

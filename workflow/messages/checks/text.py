@@ -9,7 +9,7 @@ from functools import cached_property
 import regex
 
 from workflow.messages.checks.given_names import SURNAMES as FAMILY_NAMES
-from workflow.messages.checks.given_names import is_given
+from workflow.messages.checks.given_names import is_first_name, is_given
 
 # Words that start with a capital but are not people: places, organisations,
 # streets, days, months, and words that open a sentence (imperatives, function words).
@@ -306,8 +306,13 @@ class Post:
         inner = [t for _, t in tokens[1:-1]] + ([] if aged else [tokens[-1][1]] if tokens else [])
         if len(tokens) < 2 or _plain(tokens[0][1]) in RANKS or any(_plain(t) in NOT_NAMES for t in inner):
             return None
+        if len(tokens) > 2 and not titled and not is_first_name(_plain(tokens[0][1])) \
+                and is_first_name(_plain(tokens[1][1])):
+            tokens = tokens[1:]  # "Neighbour Barry Knowles", "Farmer Gwyn Morgan": a role before the name
         first, end = tokens[0][0], tokens[-1][0] + len(tokens[-1][1])
         before = self.text[max(0, first - 40):first]
+        if not (titled or aged or is_first_name(_plain(tokens[0][1])) or NAME_CUE.search(before)):
+            return None  # "Newark Northgate", "Serious Collision": no first name, so not a person
         if OFFICIAL.search(before):
             return None
         if not titled and PLACE_BEFORE.search(before) and not AGE_AFTER.match(self.text[end:end + 12]):
