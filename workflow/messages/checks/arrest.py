@@ -130,20 +130,28 @@ def _the_victim(post: Post, position: int) -> bool:
     return bool(set(_tokens(name.text)) & _the_dead(post))
 
 
+PRONOUN = re.compile(r"\s*(?:he|she|they|his|her|their)\b", re.I)
+
+
 def _the_dead(post: Post) -> set[str]:
     """Words of the names given in a sentence about a death and not about an arrest ("Thomas Grainger,
     24, was found with stab wounds ... and died at the scene")."""
     out: set[str] = set()
+    sentences = post.sentences
     for person in post.people:
         sentence = post.sentence_of(person.start)
-        if DEATH.search(sentence.text) and not (STAGE["arrest"].search(sentence.text)
-                                                or UNDER_SUSPICION.search(sentence.text)):
+        if STAGE["arrest"].search(sentence.text) or UNDER_SUSPICION.search(sentence.text):
+            continue
+        # "Peggy Hulme, 79, was crossing Newcastle Road when she was struck. She died on Wednesday."
+        after = next((s for s in sentences if s.start >= sentence.end), None)
+        told = sentence.text + (after.text if after and PRONOUN.match(after.text) else "")
+        if DEATH.search(told):
             out.update(_tokens(person.text))
     return out
 
 
 def _tokens(name: str) -> list[str]:
-    return [re.sub(r"(?:'s|’s)$", "", word).lower() for word in name.split()
+    return [re.sub(r"(?:'s|’s|')$", "", word.strip("'‘’\"“”")).lower() for word in name.split()
             if word.rstrip(".").lower() not in {"mr", "mrs", "ms", "miss", "dr"}]
 
 

@@ -27,7 +27,7 @@ BLIND = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_f
          "corpus_pairs.yaml", "corpus_twentythird.yaml", "corpus_twentyfourth.yaml",
          "corpus_twentyfifth.yaml", "corpus_twentyeighth.yaml", "corpus_twentyseventh.yaml",
          "corpus_twentyninth.yaml", "corpus_twentysixth.yaml", "corpus_thirtieth.yaml",
-         "corpus_thirtythird.yaml")
+         "corpus_thirtythird.yaml", "corpus_thirtyfirst.yaml", "corpus_thirtysecond.yaml")
 #: Posts written to teach rather than to measure: plain everyday posts, all clean.
 TEACHING = ("corpus_plain.yaml",)
 BATCHES = FIRST + BLIND + TEACHING
