@@ -308,3 +308,17 @@ def test_the_victim_named_beside_an_arrest_is_not_taken_for_the_person_arrested(
     assert codes(text) == set()
     assert spans(text.replace("A 19-year-old man from Coventry", "Jason Reid, 19, from Coventry"),
                  "legal.arrested_named") == ["Jason Reid"]
+
+
+def test_a_sentence_ends_at_a_closing_quote():
+    text = 'They said: "Dwayne lit up every room." Two men have been arrested.'
+    assert [s.text.strip() for s in Post(text).sentences] == ['They said: "Dwayne lit up every room."',
+                                                               "Two men have been arrested."]
+
+
+@pytest.mark.parametrize("text", [
+    "Top work by PD Bruno tracking two suspects from a stolen car. Men aged 19 and 22 in custody.",
+    "ANPR led officers to a stolen Transit on the M62 overnight. Driver, 30, arrested for theft.",
+])
+def test_a_plural_or_a_role_with_an_age_is_not_a_name(text):
+    assert codes(text) == set()

@@ -116,7 +116,7 @@ def concerns(post: Post, context: Context) -> bool:
 
 # "He has been named as Ryan Gallacher", "the death of Paul Renshaw": the victim, not the person arrested.
 VICTIM_BEFORE = re.compile(r"(?:named (?:\w+ ){0,2}as|identified as|(?:the )?victim,?|death of|murder of|killing "
-                           r"of|tributes? to|family of)\s+$", re.I)
+                           r"of|tributes? to|paid to|family of)\s+$", re.I)
 
 
 def _the_victim(post: Post, position: int) -> bool:

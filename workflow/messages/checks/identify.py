@@ -25,6 +25,8 @@ KINDS = [
         r"(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,4}|"
         rf"\b(?:{ROLES})s? (?:based|stationed|working|employed) (?:at|in) (?:the |a )?(?:[\w'’-]+ ){{0,3}}?"
         r"(?:on|in|at|off) (?-i:[A-Z])[\w'’]+|"
+        r"\bwho (?:works|worked|is working|was working|had worked|has worked) (?:part-time |full-time )?(?:at|for|in) "
+        r"(?:the |his |her |their |a )(?:[\w'’-]+ ){1,4}?(?:on|in|at) (?-i:[A-Z])[\w'’]+|"
         r"\bwho (?:works|worked|is working|was working|had worked|has worked) (?:(?:shifts|nights) )?(?:at|for) "
         r"(?:the )?(?-i:[A-Z])[\w'’]+(?: (?-i:[A-Z])[\w'’]+){0,3}",
         re.IGNORECASE)),

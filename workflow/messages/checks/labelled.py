@@ -23,11 +23,12 @@ BLIND = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_f
          "corpus_tenth.yaml", "corpus_eleventh.yaml", "corpus_twelfth.yaml", "corpus_thirteenth.yaml",
          "corpus_fourteenth.yaml", "corpus_fifteenth.yaml", "corpus_sixteenth.yaml",
          "corpus_seventeenth.yaml", "corpus_eighteenth.yaml", "corpus_nineteenth.yaml",
-         "corpus_twentieth.yaml", "corpus_twentyfirst.yaml", "corpus_twentysecond.yaml",
-         "corpus_pairs.yaml", "corpus_twentythird.yaml", "corpus_twentyfourth.yaml",
-         "corpus_twentyfifth.yaml", "corpus_twentyeighth.yaml", "corpus_twentyseventh.yaml",
-         "corpus_twentyninth.yaml", "corpus_twentysixth.yaml", "corpus_thirtieth.yaml",
-         "corpus_thirtythird.yaml", "corpus_thirtyfirst.yaml", "corpus_thirtysecond.yaml")
+         "corpus_twentieth.yaml", "corpus_twentyfirst.yaml", "corpus_twentysecond.yaml", "corpus_pairs.yaml",
+         "corpus_twentythird.yaml", "corpus_twentyfourth.yaml", "corpus_twentyfifth.yaml",
+         "corpus_twentyeighth.yaml", "corpus_twentyseventh.yaml", "corpus_twentyninth.yaml",
+         "corpus_twentysixth.yaml", "corpus_thirtieth.yaml", "corpus_thirtythird.yaml",
+         "corpus_thirtyfirst.yaml", "corpus_thirtysecond.yaml", "corpus_thirtyfifth.yaml",
+         "corpus_thirtysixth.yaml", "corpus_thirtyfourth.yaml")
 #: Posts written to teach rather than to measure: plain everyday posts, all clean.
 TEACHING = ("corpus_plain.yaml",)
 BATCHES = FIRST + BLIND + TEACHING

@@ -46,7 +46,7 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"anxiety|eating disorder|anorexi\w+|bulimi\w+|self-harm\w*|insulin|asthma\w*|seizures?|"
                     r"brain injury|learning difficult\w+|psychiatric|mental illness|mental health|"
                     r"chemotherapy|dialysis|hiv positive|terminal(?:ly)? ill\w*|partially sighted|"
-                    r"visually impaired|"
+                    r"visually impaired|overdose[ds]?|taken an overdose|"
                     r"hearing impaired|sight loss|frail|housebound|bed-?bound|recovering from (?:\w+ ){0,2}"
                     r"(?:surgery|an operation|illness|cancer|a stroke|treatment)|diagnosed with|suffer(?:s|"
                     r"ing) from|"

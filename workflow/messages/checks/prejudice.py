@@ -101,7 +101,8 @@ _KINDS = [
      r"they|"
      r"his|her|their)\b|"
      r"evidence (?:against (?:him|her|them) )?(?:is|was) (?:overwhelming|strong|clear|damning|conclusive)|"
-     r"caught (?:[\w'’]+ ){0,3}?(?:red[- ]handed|in the act)|(?:cctv|footage|"
+     r"caught (?:[\w'’]+ ){0,3}?(?:red[- ]handed|in the act|bang to rights|on (?:cctv|camera|video|film) "
+     r"\w+ing)|bang to rights|(?:cctv|footage|"
      r"video) (?:clearly )?shows (?:him|"
      r"her|them|the (?:man|woman|suspect))|"
      r"no doubt|open[- ]and[- ]shut|(?:reliable|credible|key|star|vital|crucial) witness|"
@@ -136,7 +137,10 @@ _KINDS = [
      r"(?:string|list|history|catalogue|number|series|record) of (?:[\w-]+ ){0,3}?(?:convictions|offences|"
      r"offending|"
      r"crimes?|violence|carrying (?:knives|weapons))|"
-     r"convictions (?:for|including)|(?:was|were|been) (?:jailed|convicted|imprisoned|sentenced|locked up) "
+     r"convictions (?:for|including)|career criminal|(?:a |the )?known (?:dealer|thief|burglar|shoplifter|"
+     r"fraudster|robber|face|troublemaker)|(?:been )?on our radar|(?:his|her|their) (?:drug |criminal |dealing )?"
+     r"(?:operation|empire|enterprise|racket)\b|(?:lavish|luxury|luxurious) lifestyle|"
+     r"(?:entirely |all )?(?:from|on|with) the proceeds of (?:his |her |their )?crimes?|(?:was|were|been) (?:jailed|convicted|imprisoned|sentenced|locked up) "
      r"(?:\w+ ){0,3}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))|the same (?:man|woman|person) "
      r"who (?:was|has been) (?:jailed|convicted|arrested|charged)"),
 ]

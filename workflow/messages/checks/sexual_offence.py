@@ -34,7 +34,8 @@ RELATION = re.compile(
     r"youth worker|"
     r"physio|physiotherapist|masseur|dentist|driver|taxi driver|lecturer|supervisor|friend|date|ex)\b", re.I)
 PLACE_OF_LIFE = re.compile(
-    r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?works? "
+    r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?(?:works?|worked) "
+    r"(?:part-time |full-time |shifts )?"
     r"(?:(?:behind the (?:counter|bar|till)|on the (?:tills?|checkouts?|desk|door)|shifts) )?(?:at|for)|"
     r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from|"
     r"of) "

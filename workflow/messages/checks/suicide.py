@@ -36,7 +36,8 @@ METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?
                     r"f[ae]ll(?:ing|en|s)? (?:from|off) (?:[\w'’-]+ ){0,6}?(?:bridge|viaduct|car park|"
                     r"cliffs?|"
                     r"multi-?storey|tower block|block of flats|balcony|rooftop|roof of)|"
-                    r"(?:struck|hit|killed) by a (?:train|tram)|(?<!casualty )(?:on|onto) the (?:railway )?(?:tracks|line)|"
+                    r"(?:struck|hit|killed) by an? (?:[\w-]+ )?(?:train|tram)|stepped (?:down )?(?:onto|on to) the "
+                    r"(?:track|tracks|line)|(?<!casualty )(?:on|onto) the (?:railway )?(?:tracks|line)|"
                     r"level crossing|(?:entered|went into|walked into) the (?:water|river|sea|canal|"
                     r"reservoir)|"
                     r"(?:fell|fallen|falling|jumped) from (?:a )?height|(?:car |vehicle )?engine (?:still )?"
@@ -61,7 +62,7 @@ MAYBE_METHOD = re.compile(r"\b(?:hanging|overdose[d]?|(?:took|taken|taking|swall
                           r"in front of a train|slit|poison(?:ed|ing)?|carbon monoxide|exhaust fumes|drowned|"
                           r"asphyxia\w*|(?:suicide )?note)\b", re.I)
 DIED = re.compile(r"\b(?:died|dies|death|dead|body|pronounced|hanged|passed away|lost (?:his|her|"
-                  r"their) life|formal(?:ly)? identif\w+|recovered (?:\w+ ){0,6}?from the (?:water|river|sea|"
+                  r"their) life|formal(?:ly)? identif\w+|(?:our )?thoughts are with|recovered (?:\w+ ){0,6}?from the (?:water|river|sea|"
                   r"canal|reservoir|lake|harbour))\b", re.I)
 PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cliffs?|Car Park|Point|"
                    r"Reservoir|Quarry|"

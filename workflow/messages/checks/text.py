@@ -92,7 +92,8 @@ COMMON_NOUNS = frozenset("""
 man woman boy girl child teenager teen youth pupil student driver rider cyclist pedestrian motorcyclist
 passenger victim suspect defendant resident son daughter mother father person male female lad lass youngster
 baby toddler grandmother grandfather mum dad worker walker jogger runner customer shopper tenant neighbour
-local schoolboy schoolgirl apprentice nurse pensioner widow widower
+local schoolboy schoolgirl apprentice nurse pensioner widow widower men women boys girls drivers
+people youths teenagers children males females suspects passengers
 """.split())
 NAME_CUE = re.compile(r"(?:\b(?:was|is|named|called|known (?:locally |to friends |to everyone )?as|nicknamed|aka|arrested|detained|questioned|"
                       r"interviewed|supporting|victim|friend|pal|mate)\s+['‘\"“]?)$", re.I)
@@ -139,8 +140,8 @@ HOUSE_ADDRESS = regex.compile(
     r"(?:(?:Heol|Ffordd|Stryd|Lôn|Lon|Rhodfa|Cae|Maes|Ty|Tŷ|Pant|Bryn|Cwrt)(?:\s+(?:y|yr))?"
     r"(?:\s+\p{Lu}[\p{Ll}'’]+){1,2}(?![\p{L}])|"
     r"(?:\p{Lu}[\p{Ll}'’]+\s+){1,3}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|Terrace|"
-    r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Rd|St|"
-    r"Ave)\b)")
+    r"Gardens|Court|Walk|Mews|Rise|Hill|Row|Square|Parade|View|Green|Fold|Brow|Croft|Meadows?|Vale|Circle|"
+    r"Park|Wynd|Chase|Glade|Hollow|Way|Rd|St|Ave)\b)")
 
 
 # A word, not the tail of one ("don't", "O'Neill"); a word in single quotes ('Danny') is one.
@@ -183,7 +184,7 @@ class Post:
     def sentences(self) -> list[Span]:
         """Sentences (and lines), with their place in the text."""
         out, start = [], 0
-        for match in re.finditer(r"(?<!\b[A-Z])(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bDr)[.!?]+(?=\s)|"
+        for match in re.finditer(r"(?<!\b[A-Z])(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bDr)[.!?]+['\"”’)]*(?=\s)|"
                                  r"\n+", self.text):
             out.append(Span(start, match.end(), self.text[start:match.end()]))
             start = match.end()
@@ -273,7 +274,8 @@ class Post:
         # "the man pulled from the water was Marcin", "known as 'Titch'": a capitalised word after
         # a naming cue is a name even when it is not on the list.
         cued = capital and bool(NAME_CUE.search(before))
-        if plain in NOT_NAMES or plain in RANKS or not (is_given(plain, capitalised=capital) or aged or cued):
+        if plain in NOT_NAMES or plain in RANKS or plain in COMMON_NOUNS \
+                or not (is_given(plain, capitalised=capital) or aged or cued):
             return False
         opening = not before.strip() or before.rstrip()[-1] in ".!?:|\n\"“-" or "\n" in before[-3:]
         if capital and opening and not is_given(plain, capitalised=False) and not aged:

@@ -28,6 +28,7 @@ WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed|ing)?|gave (?:us|police|office
                            r"their) account|(?:her|his|their) statement|who (?:found|discovered|dialled 999|"
                            r"came to the aid of|stopped to help|called (?:us|police))|came forward|"
                            r"testified|gave evidence|give evidence|giving evidence|stopped to help|"
+                           r"for stepping in|stepped in|intervened|"
                            r"(?:has |have |had )?given (?:us |police |officers |detectives )?(?:a )?(?:full )?"
                            r"(?:statement|evidence|account)|"
                            r"dash-?cam footage (?:from|sent by|provided by)|(?:first|one) on the scene|"
@@ -41,7 +42,7 @@ WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed|ing)?|gave (?:us|police|office
                            re.I)
 TOLD = re.compile(r"\b(?:alerted|told|informed|contacted|called|flagged down|waved down)\s+$", re.I)
 GENERIC = re.compile(r"\b(?:anyone|anybody|any witnesses|everyone|those who|people who|if you)\b", re.I)
-WORKPLACE = re.compile(r"\b(?:who works (?:at|in)|works at|worker at|member of staff at|employee at|"
+WORKPLACE = re.compile(r"\b(?:who works (?:(?:on the tills?|behind the (?:bar|counter)) )?(?:at|in)|works at|worker at|member of staff at|employee at|"
                        r"lives (?:at|on|in)|at number \d+|(?:in|from|at) the (?:flat|house|home|shop|bungalow) "
                        r"(?:above|opposite|next to|behind|below|beside) the|(?:his|her|their) (?:home|flat|house|shop) (?:on|"
                        r"in|"

@@ -21,7 +21,8 @@ SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy
                     r"Juniors)"
                     r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?){1,4}")
 # "... is 16 and lives locally": an age stated on its own.
-STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$)")
+STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$| when\b| at the "
+                        r"time\b)")
 PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|teens?|"
                     r"teenagers?|youngsters?|kids|children|lads|juveniles?|under-?(?:1[0-8])s?|"
                     r"year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
