@@ -322,3 +322,18 @@ def test_a_sentence_ends_at_a_closing_quote():
 ])
 def test_a_plural_or_a_role_with_an_age_is_not_a_name(text):
     assert codes(text) == set()
+
+
+def test_a_court_in_a_place_name_is_not_a_court_hearing():
+    # "Jubilee Court on Wellington Road" is where she was found, not a court date that settles the case.
+    text = ("Officers were called to Jubilee Court on Wellington Road, where Kerry Lloyd, 38, was found with "
+            "serious injuries; she died at the scene.")
+    assert "legal.deceased_unconfirmed" in codes(text)
+
+
+def test_a_live_missing_appeal_may_say_dementia_but_not_a_psychiatric_diagnosis():
+    plain = "MISSING: Have you seen Alan Pryce, 77, from Wrexham? Alan has dementia and may be confused."
+    assert codes(plain) == set()
+    detailed = ("MISSING: Have you seen Alan Pryce, 47, from Wrexham? Alan has paranoid schizophrenia and has not "
+                "taken his clozapine since Tuesday.")
+    assert codes(detailed) == {"privacy.personal_data"}

@@ -19,11 +19,15 @@ DEATH = re.compile(r"\b(?:died|dies|has died|drowned|death|dead|deceased|body|bo
                    r"tributes?|rip|rest in peace|tragic(?:ally)?|pulled from the (?:water|river|sea|canal)|"
                    r"loss of (?:his|her|their) life|lost (?:his|her|their) "
                    r"(?:fight|battle)|killed instantly|no longer with us|life was lost|"
-                   r"lives were lost|sadly,? (?:the|a) (?:\w+ ){0,2}?(?:found|recovered|discovered)|"
+                   r"lives were lost|murder (?:investigation|inquiry|enquiry) (?:has been |was )?launched|"
+                   r"devastated to confirm|sadly,? (?:the|a) (?:\w+ ){0,2}?(?:found|recovered|discovered)|"
                    r"formal identification (?:has not|hasn't|has yet|is yet|is still|will|is awaited)|"
                    r"(?:yet|still) to be formally identified|not (?:yet )?(?:been )?formally identified)\b", re.I)
 NAMED = re.compile(r"\b(?:(?:rip|r\.i\.p\.?|rest in peace|in memory of|remembering|tributes? (?:to|for)) "
                    r"(?:to )?(?:(?:our|my|the|dear|lovely|friend|mate|pal|big|little|young) )*[a-z]\w+|"
+                   r"(?:believed|understood|thought) to be the (?:[\w'’]+ ){0,3}?(?:manager|owner|tenant|landlord|"
+                   r"landlady|licensee|resident|occupant|occupier|headteacher|teacher|vicar|priest|shopkeeper|"
+                   r"caretaker|farmer)\b|"
                    r"(?:named (?:\w+ ){0,3}as|identified as|believed to be|understood to be|thought to be)"
                    r"(?=\s+(?:local |\d+-year-old )*(?-i:[A-Z])))", re.I)
 FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of kin|loved ones)"
@@ -34,7 +38,11 @@ FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of
                          r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,80}\b(?:paid tribute|"
                          r"(?:released|issued|shared) a tribute|asked for privacy|"
                          r"(?:are|is|continues?|continue to be|being) (?:being )?supported|"
-                         r"have been (?:informed|told)))\b", re.I)
+                         r"have been (?:informed|told))|"
+                         # A relative quoted, or an anniversary: the family know.
+                         r"(?:his|her|their|(?-i:[A-Z])\w+(?:'s|’s)) (?:mum|mother|dad|father|family|sister|brother|"
+                         r"wife|husband|partner|son|daughter|parents)(?: (?-i:[A-Z])\w+)?,? (?:said|says|added|told us)|"
+                         r"\w+ years? ago (?:today|this week|this month))\b", re.I)
 INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
 # "Formal identification has not yet taken place": the opposite of done.

@@ -56,7 +56,7 @@ KINDS = [
         r"brothers|sisters|family|lads|kids|twins|clan)\b", re.IGNORECASE)),
     ("what people know them as", re.compile(
         r"\b(?:(?:many|most|some|lots|plenty) of you (?:will |may |might )?(?:know|recognise|have met)|"
-        r"you (?:will|may|might) (?:know|recognise) (?:him|her|them)|you (?:all )?know who|"
+        r"you (?:will|may|might) (?:know|recognise) (?:him|her|them)|you (?:all )?know who (?:he|she|they|it|this|that) (?:is|was|are|were)|"
         r"(?:know|known) (?:him|her|them) as (?:the|that)|known (?:locally |to (?:friends|everyone|many|"
         r"locals) )?as ['‘\"“](?=\w)|everyone (?:round here |here |locally )?knows "
         r"(?:him|her|them|who))\b", re.IGNORECASE)),

@@ -65,6 +65,12 @@ REFERENCE = re.compile(r"\b(?:ref(?:erence)?|log|incident|occurrence|crime|case|
 # A health word inside an awareness day or a service's name is not about anybody ("World Mental Health Day").
 HEALTH_EVENT = re.compile(r"^\W*(?:day|week|month|awareness|services?|team|charity|support|hub|"
                           r"nurses?|practitioners?|trust|first aid|champions?)\b", re.I)
+SENSITIVE = re.compile(r"\b(?:schizophreni\w+|bipolar|psychosis|psychotic|psychiatric|personality disorder|"
+                       r"self-harm\w*|hiv|(?:has not|hasn't|not) (?:taken|had) (?:his|her|their) [\w-]+|"
+                       r"without (?:his|her|their) (?:insulin|medication|tablets|meds)|stopped taking|"
+                       r"type [12] diabetes|clozapine|lithium|insulin-dependent|overdose[ds]?|"
+                       r"mental health (?:is|has been) deteriorating|sectioned|detained under the mental health "
+                       r"act)\b", re.I)
 # "four pregnant ewes": livestock, not a person.
 ANIMAL = re.compile(r"\s+(?:ewes?|sheep|lambs?|cows?|cattle|heifers?|mares?|horses?|ponies|pony|dogs?|bitch|"
                     r"cats?|animals?|livestock|pigs?|sows?|goats?)\b", re.I)
@@ -112,10 +118,12 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         sentence = post.sentence_of(match.start())
         if keeper or not (VEHICLE_OK.search(sentence.text) or post.is_missing_appeal):
             add(match.start(), match.end(), "a vehicle registration")
-    # A missing-person appeal may say why someone is vulnerable; once they are found it need not.
+    # A missing-person appeal may say why someone is vulnerable ("he has dementia and may be confused");
+    # a diagnosis of the mind or a drug regime is more than the appeal needs; once found, none of it is.
     identifiable = post.people or post.addresses() or REGISTRATION.search(text) or IDENTIFIES.search(text)
-    if identifiable and not (post.is_missing_appeal and not FOUND.search(text)):
-        for match in HEALTH.finditer(text):
+    live_appeal = post.is_missing_appeal and not FOUND.search(text)
+    if identifiable:
+        for match in (SENSITIVE if live_appeal else HEALTH).finditer(text):
             if HEALTH_EVENT.match(text[match.end():match.end() + 20]) or ANIMAL.match(text, match.end()):
                 continue
             add(match.start(), match.end(), "a health detail about someone who is named")

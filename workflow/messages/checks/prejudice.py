@@ -111,7 +111,8 @@ _KINDS = [
      r"(?:he|she|they|the (?:man|woman|driver|suspect|defendant)) (?:was|were|had|did)\b|"
      r"evidence\b[^.]{0,30}?\b(?:is|was|are|were) (?:overwhelming|strong|compelling|damning|conclusive|clear|"
      r"watertight)|(?:completely|totally|entirely|very|highly) (?:credible|reliable|believable|truthful)|"
-     r"confident (?:this|it|that|the case) (?:will|'ll|’ll) (?:end in|lead to|result in|secure|get)|"
+     r"confident (?:this|it|that|the case)(?: one| case)? (?:will|'ll|’ll) (?:end in|lead to|result in|secure|get)|"
+     r"(?:rock-solid|watertight|cast-iron|bulletproof) (?:statement|evidence|case|witness)|"
      r"witnesses (?:have )?(?:confirmed|"
      r"identified)"),
     ("character", "mentions previous convictions or bad character",

@@ -55,6 +55,8 @@ PLACE_OF_LIFE = re.compile(
     r"(?i:\b(?:a|an|the) (?:player|member|pupil|student|patient|client|customer|resident|parishioner|cadet|"
     r"scout|athlete|swimmer|gymnast|dancer|trainee|apprentice)s? (?:in|at|of|with|from) (?:his|her|their|"
     r"the)\b)|"
+    r"(?i:(?:from|after|during|on|before) (?:her|his|their) (?:late |night |early |day )?shift at (?:the )?)"
+    r"(?-i:[A-Z])[\w'’]+|(?i:who lives (?:in|on) the )(?-i:[A-Z])[\w'’]+(?i: area)|"
     r"where (?:they|she|he|both) (?:both )?(?:(?:has|have|had) )?(?:been )?(?:work|worked|working|live|lived|"
     r"living|stud(?:y|ied|ying)|trained?|training)|"
     r"(?i:(?:a|an|the) (?:female |male |young |teenage )?(?:[\w-]+ )?(?:assistant|worker|nurse|teacher|"

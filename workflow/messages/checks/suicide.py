@@ -36,7 +36,7 @@ METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?
                     r"f[ae]ll(?:ing|en|s)? (?:from|off) (?:[\w'’-]+ ){0,6}?(?:bridge|viaduct|car park|"
                     r"cliffs?|"
                     r"multi-?storey|tower block|block of flats|balcony|rooftop|roof of)|"
-                    r"(?:struck|hit|killed) by an? (?:[\w-]+ )?(?:train|tram)|stepped (?:down )?(?:onto|on to) the "
+                    r"(?:struck|hit|killed) by an? (?:[\w-]+ ){0,3}(?:train|tram)|stepped (?:down )?(?:onto|on to) the "
                     r"(?:track|tracks|line)|(?<!casualty )(?:on|onto) the (?:railway )?(?:tracks|line)|"
                     r"level crossing|(?:entered|went into|walked into) the (?:water|river|sea|canal|"
                     r"reservoir)|"

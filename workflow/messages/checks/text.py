@@ -114,7 +114,9 @@ STAGE_WORDS = {
               r"being questioned|held for questioning|picked up|in the cells|nabbed|collared|"
               r"handed (?:himself|herself|themselves) in|held (?:on suspicion|overnight|in custody)",
     "charge": r"charged|remanded|(?:will|is due to|are due to|due to) appear|appeared (?:at|before)|"
-              r"court on|in court|pleaded not guilty|stand trial",
+              # "at court on Monday", not "Jubilee Court on Wellington Road"
+              r"(?-i:court on) (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d)|in court|pleaded not guilty|"
+              r"stand trial",
     "concluded": r"sentenced|jailed|imprisoned|convicted|found guilty|pleaded guilty|admitted (?:the |\w+ )?"
                  r"(?:offence|charge|counts?)|given a (?:[\w£-]+ ){0,3}?(?:suspended|community|custodial|prison|jail)|"
                  r"suspended sentence|ordered to|detention order|"
@@ -124,7 +126,8 @@ STAGE = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in STAGE_WORDS.items()}
 MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfare|safety)|"
                      r"concern (?:is )?(?:growing )?for|"
                      r"if you see (?:him|her|them)|last seen|whereabouts|"
-                     r"found (?:safe|well)|been found|help us find|trace)\b", re.I)
+                     r"found (?:safe|well)|been found(?! (?:guilty|not guilty|dead|with|in possession|to have))|"
+                     r"help us find|trace)\b", re.I)
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
                    r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)
 AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged\s+)?|\(|\s+aged\s+)(\d{1,3})\b")

@@ -23,7 +23,7 @@ SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy
 # "... is 16 and lives locally": an age stated on its own.
 STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$| when\b| at the "
                         r"time\b)")
-PUPILS = re.compile(r"\b(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|teens?|"
+PUPILS = re.compile(r"\b(?<!my )(?<!our )(?:boys?|girls?|pupils?|schoolboys?|schoolgirls?|schoolchildren|schoolkids|teens?|"
                     r"teenagers?|youngsters?|kids|children|lads|juveniles?|under-?(?:1[0-8])s?|"
                     r"year \d+ (?:pupils?|students?|boys?|girls?))\b", re.I)
 CASE = re.compile(r"\b(?<!anti-)(?:arrest\w*|detained|charged|suspect\w*|victim|assault\w*|attack\w*|robb\w+|stabb\w*|"
@@ -50,8 +50,9 @@ RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )
                       r"sons|daughters|"
                       r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|"
                       r"well-known) \w+", re.I)
-PHOTO = re.compile(r"\b(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|video|"
-                   r"still)s?\b", re.I)
+PHOTO = re.compile(r"\b(?<!chats or )(?<!send )(?<!sending )(?<!share )(?<!sharing )(?<!nude )(?<!explicit )"
+                   r"(?<!intimate )(?<!private )(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|"
+                   r"video|still(?=s? (?:image|from|of|below|above|attached|shows?)))s?\b", re.I)
 # "about 12-13", "aged 14 to 16": a range of ages under 18.
 AGE_RANGE = re.compile(r"\b(?:1[0-7]|[5-9]) ?(?:-|–|to|or) ?(?:1[0-7]|[5-9])\b(?! ?(?:am|pm|mph|miles|"
                        r"minutes|hours|years? ago))")
