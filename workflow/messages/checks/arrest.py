@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
 from workflow.messages.checks.deceased import DEATH
+from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
 from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import STAGE, Post
 
