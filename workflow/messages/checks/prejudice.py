@@ -135,7 +135,7 @@ _KINDS = [
      r"banned from driving at the time|(?:has|had) form for|(?:a |this |that )?(?:yob|lout|scumbag|crook|scrote|"
      r"toe-?rag|low-?life|wrong '?un)s?|(?:did|done|doing|served) (?:time|a stretch|bird)|not (?:his|her|their) "
      r"first (?:rodeo|time|offence)|"
-     r"(?:string|list|history|catalogue|number|series|record) of (?:[\w-]+ ){0,3}?(?:convictions|offences|"
+     r"(?:string|list|history|catalogue|(?<!with a )number|(?<!with a )series|record) of (?:[\w-]+ ){0,3}?(?:convictions|offences|"
      r"offending|"
      r"crimes?|violence|carrying (?:knives|weapons))|"
      r"convictions (?:for|including)|career criminal|(?:a |the )?known (?:dealer|thief|burglar|shoplifter|"
