@@ -45,7 +45,8 @@ IDENTIFIED = re.compile(
     r"at)|"
     r"(?:who|which) (?:he|she|they) (?:owns?|runs?|manages?)|well[- ]known (?:at|in|to|around|on)|"
     r"familiar (?:face )?to|(?:will|may|might|would) recogni[sz]e (?:him|her|them)|a regular (?:at|on|in)|"
-    r"known to (?:many|everyone|parents|locals|customers|regulars)|(?:the|its) (?:licensee|landlord|landlady|"
+    r"known to (?:many|everyone|parents|locals|customers|regulars)|(?<!returned to )(?<!reunited with )"
+    r"(?:the|its) (?:licensee|landlord|landlady|"
     r"proprietor|owner|manager|head ?teacher|caretaker|vicar|priest|imam|director|chairman|treasurer|"
     r"secretary|coach|lollipop (?:man|lady)|postman|postwoman|headmaster|headmistress)\b(?! of (?:a|"
     r"an)\b))\b",
