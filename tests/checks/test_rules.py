@@ -337,3 +337,10 @@ def test_a_live_missing_appeal_may_say_dementia_but_not_a_psychiatric_diagnosis(
     detailed = ("MISSING: Have you seen Alan Pryce, 47, from Wrexham? Alan has paranoid schizophrenia and has not "
                 "taken his clozapine since Tuesday.")
     assert codes(detailed) == {"privacy.personal_data"}
+
+
+def test_a_complainants_age_with_a_welsh_street_is_flagged():
+    text = ("A 31-year-old man from Caernarfon has been charged with rape following an incident involving a "
+            "23-year-old woman on Ffordd Cynan, Bangor, in the early hours of Sunday.")
+    assert spans(text, "legal.sexual_offence_complainant") == ["23-year-old"]
+    assert codes(text.replace("23-year-old woman on Ffordd Cynan, Bangor", "woman in Bangor")) == set()

@@ -88,7 +88,9 @@ ACCUSED = re.compile(r"[\s-]*(?:man|woman|boy|girl|teenager|youth|male|female)\b
                      r"were|is|is being)\s+(?:been\s+)?(?:charged|arrested|remanded|sentenced|jailed|convicted|"
                      r"summonsed|bailed|detained|interviewed|questioned)\b", re.I)
 STREET = re.compile(r"\b(?:[A-Z][\w']+ ){1,4}(?:Road|Street|Avenue|Lane|Close|Drive|Way|Crescent|Grove|Place|"
-                    r"Terrace|Gardens|Court|Walk|Mews|Rise|Square)\b")
+                    r"Terrace|Gardens|Court|Walk|Mews|Rise|Square)\b|"
+                    # Welsh streets name their kind first: "Ffordd Cynan", "Heol y Nant".
+                    r"\b(?:Heol|Ffordd|Stryd|Lôn|Rhodfa|Cwrt)(?: y| yr)?(?: [A-Z][\w']+){1,2}\b")
 
 
 def concerns(post: Post, context: Context) -> bool:
