@@ -61,6 +61,12 @@ def test_officers_quoted_in_an_arrest_update_are_not_the_arrested_person():
     "He confessed to officers",
     "The evidence against him is overwhelming",
     "Detectives believe they have caught the killer",
+    "He was jailed for the same type of offending in 2019",
+    "We believe there are more people out there he has conned",
+    "Between them, the trio have been running a county line",
+    "We believe the evidence put before the court speaks for itself",
+    "Her account was powerful and consistent throughout the trial",
+    "The jury were shown CCTV in which Liddle can be seen throwing the punch",
 ])
 def test_prejudicial_wording_after_an_arrest_is_flagged(wording):
     assert "legal.prejudicial" in codes(f"A man has been arrested on suspicion of murder. {wording}.")
@@ -344,3 +350,29 @@ def test_a_complainants_age_with_a_welsh_street_is_flagged():
             "23-year-old woman on Ffordd Cynan, Bangor, in the early hours of Sunday.")
     assert spans(text, "legal.sexual_offence_complainant") == ["23-year-old"]
     assert codes(text.replace("23-year-old woman on Ffordd Cynan, Bangor", "woman in Bangor")) == set()
+
+
+def test_a_result_published_while_a_further_trial_is_to_come_is_flagged():
+    text = ("Dean Foley, 29, of Redruth, has been convicted of wounding with intent at Truro Crown Court. Foley "
+            "will stand trial again in March on separate charges of intimidating a witness.")
+    assert spans(text, "legal.prejudicial") == ["will stand trial again"]
+    assert codes(text.split(" Foley will")[0]) == set()
+
+
+def test_a_guilty_plea_and_a_fine_are_a_result_not_a_presumption():
+    text = ("Lee Parsons, 52, of Wellingborough, has been disqualified from driving for 20 months and fined "
+            "£1,100 after pleading guilty to drink-driving at Northampton Magistrates' Court.")
+    assert codes(text) == set()
+
+
+def test_a_death_already_before_a_court_is_not_a_death_the_family_may_not_know_of():
+    text = ("The jury has retired in the trial of Imran Siddique, accused of causing the death of 23-year-old "
+            "Ellie Marsh by dangerous driving on the A6 near Kibworth.")
+    assert "legal.deceased_unconfirmed" not in codes(text)
+    assert "legal.deceased_unconfirmed" in codes("Ellie Marsh, 23, died after a collision on the A6 near Kibworth.")
+
+
+def test_a_carer_of_the_accused_is_a_relationship_that_identifies():
+    text = ("Graham Bellamy, of Heysham, is charged with sexual assault against a woman who worked as his live-in "
+            "carer between 2021 and 2023.")
+    assert spans(text, "legal.sexual_offence_complainant") == ["his live-in carer"]

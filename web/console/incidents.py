@@ -20,7 +20,6 @@ from .forms import attempt
 @bp.get("/incidents")
 @login_required
 def incident_list():
-    session = db()
     return _list_page(may_open=policy.may(console_user(), Action.DRAFT))
 
 

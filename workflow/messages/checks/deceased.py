@@ -43,6 +43,12 @@ FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of
                          r"(?:his|her|their|(?-i:[A-Z])\w+(?:'s|’s)) (?:mum|mother|dad|father|family|sister|brother|"
                          r"wife|husband|partner|son|daughter|parents)(?: (?-i:[A-Z])\w+)?,? (?:said|says|added|told us)|"
                          r"\w+ years? ago (?:today|this week|this month))\b", re.I)
+# "The trial of X, accused of causing the death of Y", "charges in connection with the death of Y": a death
+# already before a court, where the dead person has long been identified and the family told.
+COURT = re.compile(r"\b(?:(?:the|a|his|her|their) trial|(?:the )?jury|"
+                   r"charges? (?:in connection with|over|relating to)|"
+                   r"accused of (?:causing|the murder|murder|manslaughter|killing)|"
+                   r"denies (?:the )?(?:murder|manslaughter|causing|killing))\b", re.I)
 INQUEST = re.compile(r"\binquests?\b", re.I)
 FORMAL = re.compile(r"\bformal(?:ly)? identif\w+\b", re.I)
 # "Formal identification has not yet taken place": the opposite of done.
@@ -83,7 +89,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     for name in post.people:
         sentence = post.sentence_of(name.start)
         window = post.text[max(sentence.start - 200, 0):min(sentence.end + 200, len(post.text))]
-        if DEATH.search(window) and not post.has("charge", sentence):
+        if DEATH.search(window) and not post.has("charge", sentence) and not COURT.search(sentence.text):
             out.append(finding(CODE, severity, name.start, name.end, post.text,
                                f"“{name.text}” may name someone who has died", WHY, ACTION))
     for span, kind in identifying(post):

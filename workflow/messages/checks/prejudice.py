@@ -62,7 +62,8 @@ _KINDS = [
      r"now )?off (?:our|the) streets|(?:got|get|getting|have got|has got|received) the justice (?:they|she|he|"
      r"the victims?) (?:deserve|deserves|deserved)|"
      r"(?:carried out|committed|behind) (?:this|the|these) (?:horrific |vicious |cowardly |brutal )?"
-     r"(?:attack|crime|offences?|murder|killing|robbery|assault)|(?<!not )(?<!found )(?<!pleaded )guilty|"
+     r"(?:attack|crime|offences?|murder|killing|robbery|assault)|"
+     r"(?<!not )(?<!found )(?<!pleaded )(?<!pleading )(?<!pleads )(?<!plead )(?<!a )guilty(?! pleas?\b)|"
      r"(?:(?:this|these|the|a) (?:dangerous|violent|ruthless|cruel)|vile|evil|sick|depraved|despicable|"
      r"heartless|"
      r"callous|twisted|wicked) (?:individual|man|woman|"
@@ -92,6 +93,10 @@ _KINDS = [
      r"(?:he|she|they|the (?:man|woman|suspect|defendant|accused|pair|men|women)) (?:then |had |has )?"
      r"(?:stole|attacked|stabbed|killed|murdered|punched|kicked|robbed|assaulted|threatened|targeted|"
      r"broke into|set fire to|raped|abused|groomed|lured|preyed on|drove at|deliberately|knowingly)|"
+     r"(?:he|she|they) (?:has|have|had) (?:conned|scammed|defrauded|duped|fleeced|ripped off|swindled)|"
+     r"(?:the (?:trio|pair|duo|gang|group|men|women|three|four|brothers)|he|she|they) (?:has|have|had) been "
+     r"(?:running|dealing|supplying|selling|operating|flooding|targeting|terrori[sz]ing|stealing|exploiting|"
+     r"grooming|conning|scamming|defrauding)\b|"
      r"(?:the|a) (?:lad|man|woman|bloke|guy|lass|pair|gang|youths?|lads|men) (?:who|that)(?:'s| has| have| had|"
      r"’s) been (?:nicking|stealing|dealing|burgling|robbing|targeting|terrori[sz]ing|breaking into|"
      r"pinching|selling|causing)\b|finally (?:in custody|caught|behind bars|nabbed|locked up|off the streets)"),
@@ -113,6 +118,12 @@ _KINDS = [
      r"watertight)|(?:completely|totally|entirely|very|highly) (?:credible|reliable|believable|truthful)|"
      r"confident (?:this|it|that|the case)(?: one| case)? (?:will|'ll|’ll) (?:end in|lead to|result in|secure|get)|"
      r"(?:rock-solid|watertight|cast-iron|bulletproof) (?:statement|evidence|case|witness)|"
+     r"speaks? for (?:itself|themselves)|(?:her|his|their|the (?:victim|complainant|witness)(?:'s|’s)?) "
+     r"(?:account|evidence|testimony|statement)s? (?:was|were|is|are|has been|have been) (?:\w+ )?(?:powerful|"
+     r"consistent|compelling|credible|honest|truthful|unshakeable|unwavering|clear|convincing)|"
+     r"(?:cctv|footage|video|images?|film)\b[^.]{0,40}?\b(?:can (?:clearly )?be seen|is (?:clearly )?seen|"
+     r"(?:clearly )?appears?) (?:\w+ )?(?:attacking|stabbing|hitting|punching|kicking|stealing|throwing|"
+     r"striking|assaulting|robbing|smashing|setting|driving|carrying|breaking)\b|"
      r"witnesses (?:have )?(?:confirmed|"
      r"identified)"),
     ("character", "mentions previous convictions or bad character",
@@ -138,11 +149,12 @@ _KINDS = [
      r"(?:string|list|history|catalogue|(?<!with a )number|(?<!with a )series|record) of (?:[\w-]+ ){0,3}?(?:convictions|offences|"
      r"offending|"
      r"crimes?|violence|carrying (?:knives|weapons))|"
-     r"convictions (?:for|including)|career criminal|(?:a |the )?known (?:dealer|thief|burglar|shoplifter|"
+     r"convictions (?:for|including)|career criminal|(?:the same|similar) (?:type of |kind of |sort of )?"
+     r"(?:offending|offences|crimes)(?= (?:in|before|last|previously|\w+ years))|(?:a |the )?known (?:dealer|thief|burglar|shoplifter|"
      r"fraudster|robber|face|troublemaker)|(?:been )?on our radar|(?:his|her|their) (?:drug |criminal |dealing )?"
      r"(?:operation|empire|enterprise|racket)\b|(?:lavish|luxury|luxurious) lifestyle|"
      r"(?:entirely |all )?(?:from|on|with) the proceeds of (?:his |her |their )?crimes?|(?:was|were|been) (?:jailed|convicted|imprisoned|sentenced|locked up) "
-     r"(?:\w+ ){0,3}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))|the same (?:man|woman|person) "
+     r"(?:\w+ ){0,6}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))|the same (?:man|woman|person) "
      r"who (?:was|has been) (?:jailed|convicted|arrested|charged)"),
 ]
 _KINDS.append(
@@ -173,11 +185,18 @@ ACTIVE = re.compile(r"\b(?:arrest|arrested|under arrest|questioned|interviewed|o
 CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted(?! (?:fraudster|criminal|burglar|drug dealer|sex "
                        r"offender|killer|murderer|rapist|thief|paedophile|offender|conman|con man|robber|"
                        r"dealer|abuser|stalker|shoplifter))|found guilty|pleaded guilty|imprisoned|"
-                       r"detention order|suspended sentence|community order|behind bars|locked up)\b", re.I)
+                       r"detention order|suspended sentence|community order|behind bars|locked up|pleading guilty|"
+                       r"fined|disqualified from driving for)\b", re.I)
 PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serving|on a|"
                   r"under a|the same (?:man|woman|person) who)\b[^.]{0,30}$", re.I)
 # "jailed in 2019", "convicted three years ago": an earlier case, not this one's result.
-PAST_AFTER = re.compile(r"^\W*(?:\w+ ){0,4}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))", re.I)
+PAST_AFTER = re.compile(r"^\W*(?:\w+ ){0,6}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))", re.I)
+# "Foley will stand trial again in March": a result published while a trial is still to come.
+FURTHER_TRIAL = re.compile(r"\b(?:(?:will|is due to|is set to|is expected to|are due to|face|faces|facing) "
+                           r"(?:stand |face )?"
+                           r"(?:trial again|a (?:second|further|separate|another|new) trial|(?:a )?retrial)|"
+                           r"stand trial again|after (?:that|the|his|her|their) (?:second |further |other )?trial "
+                           r"(?:has )?concluded)\b", re.I)
 ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
                      r"reports? that|believed)\b", re.I)
 SUSPECTED = re.compile(r"\b(?:suspicion of|suspected of|alleged(?:ly)?)\s+(?:\w+\s+){0,6}$", re.I)
@@ -205,6 +224,14 @@ WHY = {
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     """Prejudicial wording, when proceedings are (or may be) active."""
+    further = FURTHER_TRIAL.search(post.text)
+    if further and context.proceedings_active is not False and _concluded(post):
+        return [finding(CODE, SERIOUS, further.start(), further.end(), post.text,
+                        f"“{further.group()}”: a result is published while a trial is still to come",
+                        "A jury at a later trial must not know of a conviction that the judge has not let them "
+                        "hear; results are usually held back (often by a postponement order) until every "
+                        "trial is over.", "Hold the result until the last trial has ended, or check with the "
+                        "CPS whether a postponement order applies.")]
     if not _active(post, context):
         return []
     out: list[Finding] = []
@@ -241,8 +268,11 @@ def _active(post: Post, context: Context) -> bool:
         return False
     if context.proceedings_active or context.arrest_made or context.charged:
         return True
+    return bool(ACTIVE.search(post.text)) and not _concluded(post)
+
+
+def _concluded(post: Post) -> bool:
     # "He was already on a suspended sentence": a past case, not this one's result.
-    concluded = any(not PAST.search(post.text[max(0, m.start() - 40):m.start()])
-                    and not PAST_AFTER.match(post.text[m.end():m.end() + 40])
-                    for m in CONCLUDED.finditer(post.text))
-    return bool(ACTIVE.search(post.text)) and not concluded
+    return any(not PAST.search(post.text[max(0, m.start() - 40):m.start()])
+               and not PAST_AFTER.match(post.text[m.end():m.end() + 40])
+               for m in CONCLUDED.finditer(post.text))

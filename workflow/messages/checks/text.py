@@ -3,6 +3,7 @@ case has reached. Plain patterns, no models: nothing is downloaded at run time."
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -344,11 +345,15 @@ class Post:
         return out
 
     def sentence_of(self, position: int) -> Span:
-        """The sentence holding a position."""
-        for sentence in self.sentences:
-            if sentence.start <= position < sentence.end:
-                return sentence
+        """The sentence holding a position (rules ask it once per name: found by halving, not a scan)."""
+        number = bisect_right(self._sentence_starts, position) - 1
+        if number >= 0 and position < self.sentences[number].end:
+            return self.sentences[number]
         return Span(0, len(self.text), self.text)
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [sentence.start for sentence in self.sentences]
 
     def has(self, stage: str, within: Span | None = None) -> bool:
         """Whether the text (or one sentence of it) speaks of a stage: arrest, charge, concluded.
