@@ -67,6 +67,8 @@ def test_officers_quoted_in_an_arrest_update_are_not_the_arrested_person():
     "We believe the evidence put before the court speaks for itself",
     "Her account was powerful and consistent throughout the trial",
     "The jury were shown CCTV in which Liddle can be seen throwing the punch",
+    "Within 72 hours, the gunman who opened fire on a busy street is off it",
+    "All three have been convicted of coursing on the Lincolnshire Fens before, so the courts should take a dim view",
 ])
 def test_prejudicial_wording_after_an_arrest_is_flagged(wording):
     assert "legal.prejudicial" in codes(f"A man has been arrested on suspicion of murder. {wording}.")
@@ -376,3 +378,16 @@ def test_a_carer_of_the_accused_is_a_relationship_that_identifies():
     text = ("Graham Bellamy, of Heysham, is charged with sexual assault against a woman who worked as his live-in "
             "carer between 2021 and 2023.")
     assert spans(text, "legal.sexual_offence_complainant") == ["his live-in carer"]
+
+
+def test_a_confiscation_order_is_a_result_not_an_active_case():
+    text = ("Lee Carr, 42, of Sunderland, who was jailed last year for supplying cocaine, has been handed a "
+            "confiscation order at Newcastle Crown Court. He has three months to pay.")
+    assert codes(text) == set()
+
+
+def test_a_part_in_a_small_community_identifies_someone_who_has_died():
+    text = ("A motorcyclist died after a collision on the A66 near Threlkeld. Formal identification has not yet "
+            "taken place, but we believe the rider to be a man from Keswick who volunteers with the local mountain "
+            "rescue team.")
+    assert spans(text, "legal.deceased_unconfirmed") == ["who volunteers with the local mountain rescue team"]

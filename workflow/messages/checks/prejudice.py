@@ -53,7 +53,7 @@ _KINDS = [
      r"committed) (?:this|it)|(?:got|caught) (?:the|our) (?:culprit|offender|man|woman)"),
     ("guilt", "presumes the guilt of someone not yet convicted",
      r"(?:is|are|was|were) (?:now |finally )?off (?:our|the) streets|where (?:he|she|they) belongs?|"
-     r"(?:the|a|this|his|her) (?:killer|murderer|rapist|paedophile|predator|culprit|offender|thug|coward|"
+     r"(?:the|a|this|his|her) (?:killer|murderer|gunman|gunmen|knifeman|shooter|rapist|paedophile|predator|culprit|offender|thug|coward|"
      r"monster|attacker|robber|burglar|thief|thieves|burglars|abuser|arsonist)s?|"
      r"(?:the |those )?(?:man|woman|person|people|men|youths?) responsible|"
      r"(?:a |this )?(?:dangerous(?: and violent)?|violent(?: and dangerous)?) (?:man|woman|individual|"
@@ -154,7 +154,8 @@ _KINDS = [
      r"fraudster|robber|face|troublemaker)|(?:been )?on our radar|(?:his|her|their) (?:drug |criminal |dealing )?"
      r"(?:operation|empire|enterprise|racket)\b|(?:lavish|luxury|luxurious) lifestyle|"
      r"(?:entirely |all )?(?:from|on|with) the proceeds of (?:his |her |their )?crimes?|(?:was|were|been) (?:jailed|convicted|imprisoned|sentenced|locked up) "
-     r"(?:\w+ ){0,6}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))|the same (?:man|woman|person) "
+     r"(?:\w+ ){0,6}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before)|"
+     r"before(?= *[.,;!]| now| this)|in the past)|the same (?:man|woman|person) "
      r"who (?:was|has been) (?:jailed|convicted|arrested|charged)"),
 ]
 _KINDS.append(
@@ -186,11 +187,13 @@ CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted(?! (?:fraudster|crimina
                        r"offender|killer|murderer|rapist|thief|paedophile|offender|conman|con man|robber|"
                        r"dealer|abuser|stalker|shoplifter))|found guilty|pleaded guilty|imprisoned|"
                        r"detention order|suspended sentence|community order|behind bars|locked up|pleading guilty|"
-                       r"fined|disqualified from driving for)\b", re.I)
+                       r"fined|disqualified from driving for|confiscation order|(?:criminal behaviour|sexual harm prevention|"
+                       r"restraining|compensation) order)\b", re.I)
 PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serving|on a|"
                   r"under a|the same (?:man|woman|person) who)\b[^.]{0,30}$", re.I)
 # "jailed in 2019", "convicted three years ago": an earlier case, not this one's result.
-PAST_AFTER = re.compile(r"^\W*(?:\w+ ){0,6}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before))", re.I)
+PAST_AFTER = re.compile(r"^\W*(?:\w+ ){0,6}?(?:in (?:19|20)\d\d|last year|(?:\w+ )?years? (?:ago|earlier|before)|"
+                        r"before(?= *[.,;!]| now| this)|in the past)", re.I)
 # "Foley will stand trial again in March": a result published while a trial is still to come.
 FURTHER_TRIAL = re.compile(r"\b(?:(?:will|is due to|is set to|is expected to|are due to|face|faces|facing) "
                            r"(?:stand |face )?"
@@ -202,7 +205,8 @@ ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|
 SUSPECTED = re.compile(r"\b(?:suspicion of|suspected of|alleged(?:ly)?)\s+(?:\w+\s+){0,6}$", re.I)
 BECAUSE = re.compile(r"\b(?:after|because|when|since)\s+$", re.I)
 CLAIMED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|claims?|reports? that|believed)\b", re.I)
-SEARCHING = re.compile(r"\b(?:find|trace|identify|catch|locate|bring|track down|hunt for|looking for|"
+SEARCHING = re.compile(r"\b(?:find|trace|identify|catch|locate|bring|track down|hunt for|hunting|seeking|"
+                       r"looking for|"
                        r"search for|other|second|third)\b[\w\s]{0,12}$", re.I)
 WHY = {
     "deed": "What the accused did is what the court will decide; stating it as fact before a verdict "
@@ -274,5 +278,5 @@ def _active(post: Post, context: Context) -> bool:
 def _concluded(post: Post) -> bool:
     # "He was already on a suspended sentence": a past case, not this one's result.
     return any(not PAST.search(post.text[max(0, m.start() - 40):m.start()])
-               and not PAST_AFTER.match(post.text[m.end():m.end() + 40])
+               and not PAST_AFTER.match(post.text[m.end():m.end() + 80])
                for m in CONCLUDED.finditer(post.text))
