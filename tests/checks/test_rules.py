@@ -69,6 +69,9 @@ def test_officers_quoted_in_an_arrest_update_are_not_the_arrested_person():
     "The jury were shown CCTV in which Liddle can be seen throwing the punch",
     "Within 72 hours, the gunman who opened fire on a busy street is off it",
     "All three have been convicted of coursing on the Lincolnshire Fens before, so the courts should take a dim view",
+    "No surprise, he's already been banned twice",
+    "He has admitted to all of them in interview, so you can all rest a bit easier",
+    "He has been a thorn in this town's side for far too long and is finally facing the music",
 ])
 def test_prejudicial_wording_after_an_arrest_is_flagged(wording):
     assert "legal.prejudicial" in codes(f"A man has been arrested on suspicion of murder. {wording}.")
@@ -391,3 +394,22 @@ def test_a_part_in_a_small_community_identifies_someone_who_has_died():
             "taken place, but we believe the rider to be a man from Keswick who volunteers with the local mountain "
             "rescue team.")
     assert spans(text, "legal.deceased_unconfirmed") == ["who volunteers with the local mountain rescue team"]
+
+
+def test_a_description_of_a_suspect_still_sought_is_not_an_arrest():
+    text = ("The man left with nothing thanks to Priya behind the counter, who hit the alarm and got a really good "
+            "look at his face. The suspect is a white man aged 20-30 in a grey hoodie.")
+    assert codes(text) == {"legal.witness"}
+    assert "legal.arrested_named" in codes("The suspect is Darren Pike, 31, who remains in custody.")
+
+
+def test_a_complainant_who_works_at_the_scene_is_identified():
+    text = ("A man has been charged with sexual assault following an incident at the Red Lion in Much Wenlock. "
+            "The woman, who works behind the bar there, was assaulted while collecting glasses.")
+    assert spans(text, "legal.sexual_offence_complainant") == ["who works behind the bar there"]
+
+
+def test_footage_the_public_sent_in_is_not_a_picture_of_a_child():
+    text = ("Court result: a 15-year-old boy from the Barnstaple area, who can't be identified for legal reasons, "
+            "has been given a referral order. Thanks to the residents who sent us footage.")
+    assert codes(text) == set()

@@ -14,7 +14,8 @@ from workflow.messages.checks.text import STAGE, Post
 UNDER_SUSPICION = re.compile(
     r"\b(?:questioned|quizzed|interviewed|being held|held by (?:police|officers)|taken into custody|"
     r"released without charge|no further action|helping (?:police|officers|detectives)|"
-    r"(?:a|the|our) (?:main |prime )?suspect (?:is|was|has been)|under caution)\b", re.I)
+    r"(?:a|the|our) (?:main |prime )?suspect (?:is|was|has been)(?! (?:a|an|described|white|black|mixed|asian|"
+    r"about|around|aged|thought|believed|still|wearing|in (?:his|her|their))\b)|under caution)\b", re.I)
 
 CODE = "legal.arrested_named"
 WHY = ("People who are arrested are not normally named before they are charged (College of Policing "

@@ -29,7 +29,8 @@ _KINDS = [
      r"(?:told|showed|led|took) (?:officers|police|detectives|us) (?:where|how|why|what|to the (?:spot|"
      r"place))|"
      r"(?:bragged|boasted) (?:about|that|to)|(?:has|have|had|he|she|they) admitted (?!to hospital)(?:to )?"
-     r"(?:\w+ing|the|his|her|their|it|that|being|carrying|stealing)\b"),
+     r"(?:\w+ing|the|his|her|their|it|that|being|carrying|stealing|all|everything|them|both|each|several|"
+     r"a number|the lot)\b"),
     ("evidence", "reports forensic or other evidence, which is for the court",
      r"(?:forensic\w*|dna|blood|fingerprints?|ballistic\w*|phone records|cell ?site|"
      r"test results?)\b[^.]{0,60}?"
@@ -68,7 +69,9 @@ _KINDS = [
      r"heartless|"
      r"callous|twisted|wicked) (?:individual|man|woman|"
      r"person|people|thugs?|criminals?|offenders?|predators?|monsters?|attack|crime)s?|preyed on|"
-     r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) easy|(?:rest|sleep) easier|"
+     r"terroris(?:ed|ing)|(?:rest|sleep|feel safe) (?:a (?:bit|little|lot) )?easy|(?:rest|sleep) (?:a (?:bit|"
+     r"little|lot) )?easier|thorn in (?:the|this|our|their|its) (?:[\w'’]+ )?side|facing the music|"
+     r"had it coming|got what (?:he|she|they) deserved?|"
      r"(?:him|her|them|(?:this|the|a|these) (?:man|woman|men|thugs?|offenders?|criminals?)) off (?:our|"
      r"the) streets|"
      r"justice (?:will be|has been|is) (?:served|done)|(?:he|she|they)(?:'s|'re| is| are| was| were) off "
@@ -131,7 +134,8 @@ _KINDS = [
      r"(?:well )?known to (?:the )?police|"
      r"previous(?:ly)? (?:for|been) (?:jailed|convicted|arrested)|history of (?:violence|offending|abuse)|"
      r"(?:has |with |had )(?:\w+ )?convictions? for|disqualified driver|already (?:banned|disqualified)|"
-     r"prolific|(?:been )?(?:through|before|up before) the courts? (?:for|before|many|several|again)|"
+     r"prolific|already been (?:banned|disqualified|jailed|convicted|cautioned)|"
+     r"(?:banned|disqualified|convicted|jailed) (?:twice|three times|(?:\w+ )?times before)|(?:been )?(?:through|before|up before) the courts? (?:for|before|many|several|again)|"
      r"no surprise to (?:us|our|the|anyone)|(?:regular|frequent|familiar) (?:face|visitor) (?:to|at|in) "
      r"(?:our|the) (?:custody|cells|courts?)|"
      r"serial (?:offender|burglar|thief|rapist|abuser|shoplifter|fraudster|stalker|conman|con man)|"
@@ -199,7 +203,8 @@ FURTHER_TRIAL = re.compile(r"\b(?:(?:will|is due to|is set to|is expected to|are
                            r"(?:stand |face )?"
                            r"(?:trial again|a (?:second|further|separate|another|new) trial|(?:a )?retrial)|"
                            r"stand trial again|after (?:that|the|his|her|their) (?:second |further |other )?trial "
-                           r"(?:has )?concluded)\b", re.I)
+                           r"(?:has )?(?:concluded|finished|ended)|(?:until|before|after) (?:his|her|their|the|a) "
+                           r"(?:second|further|next|other|separate|linked|later) trial|the next jury)\b", re.I)
 ALLEGED = re.compile(r"\b(?:alleged(?:ly)?|accused of|suspected of|suspicion of|charged with|claims?|"
                      r"reports? that|believed)\b", re.I)
 SUSPECTED = re.compile(r"\b(?:suspicion of|suspected of|alleged(?:ly)?)\s+(?:\w+\s+){0,6}$", re.I)

@@ -60,6 +60,7 @@ PLACE_OF_LIFE = re.compile(
     r"(?-i:[A-Z])[\w'’]+|(?i:who lives (?:in|on) the )(?-i:[A-Z])[\w'’]+(?i: area)|"
     r"(?i:(?:who|that) (?:runs|owns|manages|ran|owned|managed) (?:the |a |an )(?:[\w'’-]+ ){0,4}?(?:at|on|in) )"
     r"(?-i:[A-Z])[\w'’]+|"
+    r"(?i:who (?:works?|worked|lives?|lived|studies|studied|volunteers?|volunteered) (?:[\w'’-]+ ){0,3}?there)|"
     r"where (?:they|she|he|both) (?:both )?(?:(?:has|have|had) )?(?:been )?(?:work|worked|working|live|lived|"
     r"living|stud(?:y|ied|ying)|trained?|training)|"
     r"(?i:(?:a|an|the) (?:female |male |young |teenage )?(?:[\w-]+ )?(?:assistant|worker|nurse|teacher|"

@@ -50,7 +50,7 @@ RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )
                       r"sons|daughters|"
                       r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|"
                       r"well-known) \w+", re.I)
-PHOTO = re.compile(r"\b(?<!chats or )(?<!send )(?<!sending )(?<!share )(?<!sharing )(?<!nude )(?<!explicit )"
+PHOTO = re.compile(r"\b(?<!chats or )(?<!send )(?<!sending )(?<!sent )(?<!sent us )(?<!sent in )(?<!sent officers )(?<!share )(?<!sharing )(?<!nude )(?<!explicit )"
                    r"(?<!intimate )(?<!private )(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|"
                    r"video|still(?=s? (?:image|from|of|below|above|attached|shows?)))s?\b", re.I)
 # "about 12-13", "aged 14 to 16": a range of ages under 18.
