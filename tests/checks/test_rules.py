@@ -72,6 +72,7 @@ def test_officers_quoted_in_an_arrest_update_are_not_the_arrested_person():
     "No surprise, he's already been banned twice",
     "He has admitted to all of them in interview, so you can all rest a bit easier",
     "He has been a thorn in this town's side for far too long and is finally facing the music",
+    "He admitted to officers at the scene that he'd been carrying it for protection",
 ])
 def test_prejudicial_wording_after_an_arrest_is_flagged(wording):
     assert "legal.prejudicial" in codes(f"A man has been arrested on suspicion of murder. {wording}.")
@@ -413,3 +414,25 @@ def test_footage_the_public_sent_in_is_not_a_picture_of_a_child():
     text = ("Court result: a 15-year-old boy from the Barnstaple area, who can't be identified for legal reasons, "
             "has been given a referral order. Thanks to the residents who sent us footage.")
     assert codes(text) == set()
+
+
+def test_the_second_of_two_towns_is_a_place():
+    text = ("Three men have been arrested after warrants at addresses in Blackpool and Preston this morning. All "
+            "three remain in custody.")
+    assert codes(text) == set()
+
+
+def test_a_school_where_a_collision_happened_is_the_scene_not_the_childs_school():
+    text = ("A driver has been charged after a 10-year-old boy was seriously injured in a collision outside "
+            "Westwood Primary School in March, Cambridgeshire.")
+    assert codes(text) == set()
+    assert codes(text.replace("in a collision outside", "in an attack at his school,")) == {"legal.youth"}
+
+
+def test_a_child_who_died_may_be_named_once_the_family_is_told_and_the_identification_done():
+    text = ("We can now name the teenager who died following a collision near Ramsey as 16-year-old Oliver Grant, "
+            "from Ramsey. Oliver's family have been informed and formal identification has taken place.")
+    assert codes(text) == set()
+    charged = ("A 15-year-old boy has been charged with causing the death of Oliver Grant. Jake Lee, 15, will "
+               "appear at youth court. Oliver's family have been informed.")
+    assert "Jake Lee" in spans(charged, "legal.youth")

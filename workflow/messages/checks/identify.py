@@ -32,9 +32,10 @@ KINDS = [
         re.IGNORECASE)),
     ("a part in a local group", re.compile(
         r"\bwho (?:volunteers?|volunteered|helps? out|helped out|coaches|coached|captains|captained|plays|played|"
-        r"sings|sang|serves|served) (?:with|at|for|in) (?:the |a |his |her |their )?(?:local |village |town )?"
+        r"sings|sang|serves|served) (?:the [\w-]+ )?(?:with|at|for|in) (?:the |a |his |her |their )?"
+        r"(?:local |village |town )?"
         r"(?:[\w'’-]+ ){0,3}?(?:team|club|group|rescue|brigade|choir|church|chapel|mosque|temple|gurdwara|"
-        r"society|band|lifeboat|crew|squad|XI|XV)(?: team| crew| club| group)?\b", re.IGNORECASE)),
+        r"society|band|lifeboat|crew|squad|XI|XV|FC|RFC|CC)(?: team| crew| club| group)?\b", re.IGNORECASE)),
     ("a named business", re.compile(
         r"\b(?-i:[A-Z])[\w'’&-]+(?: (?-i:[A-Z])[\w'’&-]+){0,4} (?:Ltd|Limited|plc|PLC|LLP)\b")),
     ("where they live", re.compile(

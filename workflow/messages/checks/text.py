@@ -101,6 +101,9 @@ NAME_CUE = re.compile(r"(?:\b(?:was|is|named|called|known (?:locally |to friends
 PLACE_BEFORE = re.compile(r"\b(?:from|in|at|on|near|outside|into|towards|via|along|around|across|"
                           r"through|within|between|the|called|visit|contact)\s+$|"
                           r"\b(?:between|from) [A-Z][\w'’-]+ (?:and|to)\s+$|"
+                          # "addresses in Blackpool and Preston": the second of two places.
+                          r"\b(?:in|at|across|around|near|throughout) (?-i:[A-Z])[\w'’-]+(?:, (?-i:[A-Z])[\w'’-]+)*,? "
+                          r"(?:and|or)\s+$|"
                           r"\b(?:borough|county|city|district|council|vale|isle) of [A-Z][\w'’-]+ and\s+$|"
                           # "Hartsholme Country Park, Lincoln": the town after a place's name.
                           r"\b(?-i:[A-Z])\w* (?:" + "|".join(sorted(PLACE_WORDS)) + r"),\s+$", re.I)

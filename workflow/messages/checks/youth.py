@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from workflow.messages.checks import deceased
 from workflow.messages.checks.findings import SERIOUS, Contacts, Context, Finding, finding
 from workflow.messages.checks.identify import identifying
 from workflow.messages.checks.text import Post, Span
@@ -57,6 +58,8 @@ PHOTO = re.compile(r"\b(?<!chats or )(?<!send )(?<!sending )(?<!sent )(?<!sent u
 AGE_RANGE = re.compile(r"\b(?:1[0-7]|[5-9]) ?(?:-|–|to|or) ?(?:1[0-7]|[5-9])\b(?! ?(?:am|pm|mph|miles|"
                        r"minutes|hours|years? ago))")
 
+ROAD_SCENE = re.compile(r"\b(?:collision|crash|accident|road closure|roadworks) (?:outside|near|by|opposite|"
+                        r"close to) (?:the )?$", re.I)
 APPEAL_FOR = re.compile(r"\b(?:anyone|anybody|if you (?:have|took|captured|recorded)|do you have)\b", re.I)
 
 
@@ -74,7 +77,10 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         return []
     out: list[Finding] = []
     in_case = bool(CASE.search(post.text))
+    dead = _named_in_death(post, context)
     for name in post.people:
+        if _first(name.text) in dead:
+            continue  # a child who has died, named once the family is told and the identification done
         age = post.age_after(name)
         # A name with no age of its own, in a case about someone under 18, may well be theirs.
         unaged = age is None and (bool(young_ages) and in_case or pupils
@@ -82,6 +88,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         if (age is not None and age < 18) or unaged:
             out.append(_finding(post, name.start, name.end, "names someone under 18"))
     for match in SCHOOL.finditer(post.text):
+        if ROAD_SCENE.search(post.text, max(0, match.start() - 40), match.start()):
+            continue  # "a collision outside Westwood Primary School": where it happened on the road
         out.append(_finding(post, match.start(), match.end(), "names the school of someone under 18"))
     for address in post.addresses():
         out.append(_finding(post, address.start, address.end, "gives the address of someone under 18"))
@@ -99,6 +107,23 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         if pupils or any(abs(span.start - match.start()) < 120 for span in young_ages):
             out.append(_finding(post, match.start(), match.end(), "may show someone under 18 in a photograph"))
     return out
+
+
+def _named_in_death(post: Post, context: Context) -> set[str]:
+    """First names of the dead in a post about a death that is settled (the family told, the identification
+    done): a child who died is named as anyone who died is. Not in a sentence about an arrest or a charge,
+    where a second child may be the one accused."""
+    told = (context.family_informed if context.family_informed is not None
+            else bool(deceased.FAMILY_TOLD.search(post.text) or deceased.INQUEST.search(post.text)))
+    if not (told and deceased.DEATH.search(post.text)) or deceased.concerns(post, context):
+        return set()
+    return {_first(name.text) for name in post.people
+            if (sentence := post.sentence_of(name.start)) and deceased.DEATH.search(sentence.text)
+            and not (post.has("arrest", sentence) or post.has("charge", sentence))}
+
+
+def _first(name: str) -> str:
+    return re.sub(r"['’]s?$", "", name.split()[0])
 
 
 def _finding(post: Post, start: int, end: int, found: str) -> Finding:
