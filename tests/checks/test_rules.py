@@ -73,6 +73,8 @@ def test_officers_quoted_in_an_arrest_update_are_not_the_arrested_person():
     "He has admitted to all of them in interview, so you can all rest a bit easier",
     "He has been a thorn in this town's side for far too long and is finally facing the music",
     "He admitted to officers at the scene that he'd been carrying it for protection",
+    "Within hours of his arrest he admitted to interviewing officers what he had done that night",
+    "We've established that the arrested man spent the afternoon drinking before getting behind the wheel",
 ])
 def test_prejudicial_wording_after_an_arrest_is_flagged(wording):
     assert "legal.prejudicial" in codes(f"A man has been arrested on suspicion of murder. {wording}.")
@@ -436,3 +438,27 @@ def test_a_child_who_died_may_be_named_once_the_family_is_told_and_the_identific
     charged = ("A 15-year-old boy has been charged with causing the death of Oliver Grant. Jake Lee, 15, will "
                "appear at youth court. Oliver's family have been informed.")
     assert "Jake Lee" in spans(charged, "legal.youth")
+
+
+@pytest.mark.parametrize("text", [
+    "Anyone with information can call 0161 856 4826 or 101, quoting log 3014 of 14/11/24.",
+    "Please speak to the incident room on 020 8345 3775 if you know anything.",
+])
+def test_a_police_line_the_post_gives_as_such_is_not_personal_data(text):
+    assert codes(text) == set()
+    assert codes("If you see the quad, please ring the owner on 07700 914382.") == {"privacy.personal_data"}
+
+
+@pytest.mark.parametrize("text", [
+    "It's a month since 34-year-old Sajid Akhtar was hit by a vehicle which failed to stop, and we're still "
+    "looking for the driver.",
+    "We remember PC Ian Gray, who died in 1998 when his patrol car was hit by a stolen vehicle in Rhyl.",
+])
+def test_a_death_long_past_may_name_the_dead(text):
+    assert codes(text) == set()
+
+
+def test_a_person_keeps_the_age_given_before_their_name():
+    text = ("A 16-year-old boy has been charged with the murder of 18-year-old Kyle Mensah. The boy cannot be "
+            "named for legal reasons. Kyle has been formally identified and his family are being supported.")
+    assert "legal.youth" not in codes(text)

@@ -35,14 +35,19 @@ FAMILY_TOLD = re.compile(r"\b(?:(?:his|her|their|the) (?:family|families|next of
                          r"made aware|supported|updated)|(?:family|families) (?:ha(?:s|ve) )?paid tribute|"
                          r"tribute (?:from|by) (?:his|her|their) family|in a tribute,? (?:his|her|"
                          r"their) family|"
-                         r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,80}\b(?:paid tribute|"
-                         r"(?:released|issued|shared) a tribute|asked for privacy|"
+                         r"(?:his|her|their) family said|famil(?:y|ies)\b[^.]{0,120}\b(?:paid tribute|"
+                         r"(?:released|issued|shared) (?:a|this|the following) tribute|asked for privacy|"
                          r"(?:are|is|continues?|continue to be|being) (?:being )?supported|"
                          r"have been (?:informed|told))|"
                          # A relative quoted, or an anniversary: the family know.
                          r"(?:his|her|their|(?-i:[A-Z])\w+(?:'s|’s)) (?:mum|mother|dad|father|family|sister|brother|"
                          r"wife|husband|partner|son|daughter|parents)(?: (?-i:[A-Z])\w+)?,? (?:said|says|added|told us)|"
-                         r"\w+ years? ago (?:today|this week|this month))\b", re.I)
+                         r"\w+ years? ago (?:today|tonight|this week|this month)|"
+                         # Time since, a death long past, a family kept updated: identified, the family told.
+                         r"(?:a|one|two|three|four|six|\d+) (?:weeks?|months?|years?) (?:since|on from)|"
+                         r"(?:died|killed|murdered|lost (?:his|her|their) li(?:fe|ves))\b[^.]{0,40}? in (?:19|20)\d\d|"
+                         r"memorial (?:day|service)|keeping (?:his|her|their|(?-i:[A-Z])[\w-]+(?:'s|’s)) family "
+                         r"(?:updated|informed))\b", re.I)
 # "The trial of X, accused of causing the death of Y", "charges in connection with the death of Y": a death
 # already before a court, where the dead person has long been identified and the family told.
 COURT = re.compile(r"\b(?:(?:the|a|his|her|their) trial|(?:the )?jury|"

@@ -32,6 +32,7 @@ KINDS = [
         re.IGNORECASE)),
     ("a part in a local group", re.compile(
         r"\bwho (?:volunteers?|volunteered|helps? out|helped out|coaches|coached|captains|captained|plays|played|"
+        r"rides|rode|runs|ran|cycles|cycled|swims|swam|trains|trained|walks|walked|is a (?:\w+ )?member of|"
         r"sings|sang|serves|served) (?:the [\w-]+ )?(?:with|at|for|in) (?:the |a |his |her |their )?"
         r"(?:local |village |town )?"
         r"(?:[\w'’-]+ ){0,3}?(?:team|club|group|rescue|brigade|choir|church|chapel|mosque|temple|gurdwara|"

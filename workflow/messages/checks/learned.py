@@ -54,9 +54,11 @@ MIN_WORDS = 10
 #: WINDOW sentences is read too, and flags the post at WINDOW_THRESHOLD (stricter, as a short run of
 #: words gives less to go on). On the ten latest blind batches, each read by a reading fitted only on
 #: the posts written before it, this took the reading on its own from 131 to 179 of 300 risky posts,
-#: and from 4 to 6 of 330 clean ones (the long website releases and the digests gained most).
+#: and from 4 to 6 of 330 clean ones (the long website releases and the digests gained most). Raised
+#: from 0.9 to 0.95 when the deaths batch came: over the twenty latest batches, rules and reading
+#: together, recall stayed at 597 of 600 risky posts and false alarms fell from 9 to 4 of 600.
 WINDOW = 2
-WINDOW_THRESHOLD = 0.9
+WINDOW_THRESHOLD = 0.95
 #: Inverse regularisation strength of the risk regression.
 STRENGTH = 4.0
 

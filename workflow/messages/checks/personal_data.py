@@ -62,6 +62,12 @@ IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resid
 # A police reference read out for the public to quote: "call 101 quoting ref 2400312847", "log 1234".
 REFERENCE = re.compile(r"\b(?:ref(?:erence)?|log|incident|occurrence|crime|case|crn|urn|quot(?:e|ing))"
                        r"(?: (?:number|no))?\.?[\s:#]*$", re.I)
+# "the incident room on 020 8345 3775", "call 0161 856 4826 or 101": a police line the post itself gives
+# as such (a landline; a mobile number is a person's, whoever gives it).
+POLICE_LINE_BEFORE = re.compile(r"\b(?:incident room|investigation team|enquiry team|inquiry team|major incident "
+                                r"(?:team|room)|detectives|the team|casualty bureau|(?:police|force) "
+                                r"(?:line|switchboard|hotline)|hotline|control room|CID)\b[^.\d]{0,20}?$", re.I)
+POLICE_LINE_AFTER = re.compile(r"^,? (?:or|and) (?:on )?101\b")
 # A health word inside an awareness day or a service's name is not about anybody ("World Mental Health Day").
 HEALTH_EVENT = re.compile(r"^\W*(?:day|week|month|awareness|services?|team|charity|support|hub|"
                           r"nurses?|practitioners?|trust|first aid|champions?)\b", re.I)
@@ -99,6 +105,9 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             continue  # a crime or incident reference to quote, not a phone number
         national = _digits(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL))
         if national.startswith(ORGANISATION_RANGES):
+            continue
+        if not national.startswith("07") and (POLICE_LINE_BEFORE.search(text[max(0, match.start - 60):match.start])
+                                              or POLICE_LINE_AFTER.match(text[match.end:match.end + 12])):
             continue
         if national not in PUBLIC_NUMBERS | own and _digits(match.raw_string) not in PUBLIC_NUMBERS | own:
             add(match.start, match.end, "a phone number")

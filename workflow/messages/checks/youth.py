@@ -58,6 +58,7 @@ PHOTO = re.compile(r"\b(?<!chats or )(?<!send )(?<!sending )(?<!sent )(?<!sent u
 AGE_RANGE = re.compile(r"\b(?:1[0-7]|[5-9]) ?(?:-|–|to|or) ?(?:1[0-7]|[5-9])\b(?! ?(?:am|pm|mph|miles|"
                        r"minutes|hours|years? ago))")
 
+AGE_BEFORE = re.compile(r"\b(\d{1,2})-year-old\s+$")
 ROAD_SCENE = re.compile(r"\b(?:collision|crash|accident|road closure|roadworks) (?:outside|near|by|opposite|"
                         r"close to) (?:the )?$", re.I)
 APPEAL_FOR = re.compile(r"\b(?:anyone|anybody|if you (?:have|took|captured|recorded)|do you have)\b", re.I)
@@ -78,10 +79,16 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     out: list[Finding] = []
     in_case = bool(CASE.search(post.text))
     dead = _named_in_death(post, context)
+    # "18-year-old Kyle Mensah ... Kyle has been formally identified": a person keeps their age.
+    known_ages: dict[str, int] = {}
+    for name in post.people:
+        stated = post.age_after(name) if post.age_after(name) is not None else _age_before(post, name)
+        if stated is not None:
+            known_ages.setdefault(_first(name.text), stated)
     for name in post.people:
         if _first(name.text) in dead:
             continue  # a child who has died, named once the family is told and the identification done
-        age = post.age_after(name)
+        age = known_ages.get(_first(name.text))
         # A name with no age of its own, in a case about someone under 18, may well be theirs.
         unaged = age is None and (bool(young_ages) and in_case or pupils
                                   or bool(context.child_involved))
@@ -120,6 +127,11 @@ def _named_in_death(post: Post, context: Context) -> set[str]:
     return {_first(name.text) for name in post.people
             if (sentence := post.sentence_of(name.start)) and deceased.DEATH.search(sentence.text)
             and not (post.has("arrest", sentence) or post.has("charge", sentence))}
+
+
+def _age_before(post: Post, name: Span) -> int | None:
+    match = AGE_BEFORE.search(post.text, max(0, name.start - 20), name.start)
+    return int(match.group(1)) if match else None
 
 
 def _first(name: str) -> str:
