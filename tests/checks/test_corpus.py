@@ -50,6 +50,6 @@ def test_the_learnt_reading_flags_new_wording_as_it_would_have_when_each_batch_c
     print(f"\nlearnt reading alone: {alone.risky_flagged}/{alone.risky} risky, "
           f"{alone.clean_flagged}/{alone.clean} clean")
     assert alone.risky_recall >= 0.45
-    # Raw reading, before its premises: the deaths batch (tributes, inquests, a death in custody, all clean)
-    # reads most like risk; at its first measurement the four latest batches gave 4 of 120.
+    # The deaths batch (tributes, inquests, a death in custody, all clean) reads most like risk: when it and
+    # the website releases came, the four latest batches gave 4 of 120.
     assert alone.false_alarm_rate <= 0.04

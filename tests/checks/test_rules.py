@@ -75,6 +75,7 @@ def test_officers_quoted_in_an_arrest_update_are_not_the_arrested_person():
     "He admitted to officers at the scene that he'd been carrying it for protection",
     "Within hours of his arrest he admitted to interviewing officers what he had done that night",
     "We've established that the arrested man spent the afternoon drinking before getting behind the wheel",
+    "The bus driver saw the whole thing and is very clear that the man we arrested threw the first punch",
 ])
 def test_prejudicial_wording_after_an_arrest_is_flagged(wording):
     assert "legal.prejudicial" in codes(f"A man has been arrested on suspicion of murder. {wording}.")
@@ -462,3 +463,30 @@ def test_a_person_keeps_the_age_given_before_their_name():
     text = ("A 16-year-old boy has been charged with the murder of 18-year-old Kyle Mensah. The boy cannot be "
             "named for legal reasons. Kyle has been formally identified and his family are being supported.")
     assert "legal.youth" not in codes(text)
+
+
+def test_a_titled_name_is_flagged_when_it_is_the_person_arrested():
+    text = ("Councillor Malcolm Heseltine, 63, who represents the Spennymoor ward, was arrested on Tuesday on "
+            "suspicion of misconduct in public office.")
+    assert spans(text, "legal.arrested_named") == ["Councillor Malcolm Heseltine"]
+    assert codes("A 14-year-old pupil at Canon Slade School has been arrested on suspicion of making threats "
+                 "online.") == {"legal.youth"}
+
+
+def test_a_custody_image_of_the_adult_convicted_is_not_a_childs_picture():
+    text = ("Derek Mallinson, 64, of Nuneaton, was convicted of indecency with a child. Both victims are entitled "
+            "to lifelong anonymity. A custody image of Mallinson is attached.")
+    assert codes(text) == set()
+
+
+def test_a_picture_of_events_and_advice_to_parents_are_not_identifying():
+    assert codes("A 45-year-old man was arrested on Saturday. Detectives are working to build a full picture of "
+                 "the events leading up to his death.") == set()
+    assert codes("We urge parents to talk to their children about sextortion, where offenders persuade a child "
+                 "to share images. Report Remove helps young people aged 14 to 17 get images removed.") == set()
+
+
+def test_a_childs_nursery_identifies_the_child():
+    text = ("Kerry-Ann Mottram, 31, is charged with child cruelty relating to her son, aged four, who attends "
+            "Little Acorns nursery on Caerleon Road.")
+    assert "Little Acorns nursery" in spans(text, "legal.youth")

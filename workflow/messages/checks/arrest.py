@@ -17,6 +17,15 @@ UNDER_SUSPICION = re.compile(
     r"(?:a|the|our) (?:main |prime )?suspect (?:is|was|has been)(?! (?:a|an|described|white|black|mixed|asian|"
     r"about|around|aged|thought|believed|still|wearing|in (?:his|her|their))\b)|under caution)\b", re.I)
 
+# "Councillor Malcolm Heseltine, 63, who represents the Spennymoor ward, was arrested": a titled name, which
+# the names leave out as an official speaking, is here the person arrested.
+TITLED_ARRESTED = re.compile(
+    r"\b(?:Councillor|Cllr|Dr|Doctor|Reverend|Rev|Father|Professor|Prof|Sir|Lord|Lady|Dame|Imam|Rabbi|Pastor|"
+    r"Canon|Judge|Captain|Major|Colonel|Sergeant|Sgt|PC|PCSO|DC|DS|Inspector|Mr|Mrs|Ms|Miss)\.? "
+    r"[A-Z][\w'’-]+(?: (?!(?:School|Academy|College|Church|Hospital|Road|Street|Primary|High|Centre)\b)"
+    r"[A-Z][\w'’-]+){0,2}(?=(?:, \d{1,2},?)?(?:,? who [^.]{0,80}?,)? (?:was|has been|had been|"
+    r"is being|were) (?:arrested|detained|questioned|interviewed under caution|bailed|released (?:on bail|"
+    r"under investigation)))")
 CODE = "legal.arrested_named"
 WHY = ("People who are arrested are not normally named before they are charged (College of Policing "
        "media relations guidance): they may never be charged, and naming them risks their privacy and "
@@ -86,6 +95,9 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             windows[-1] = (windows[-1][0], max(high, windows[-1][1]))  # one pass over overlapping windows
         else:
             windows.append((low, high))
+        for match in TITLED_ARRESTED.finditer(sentence.text):
+            out.append(finding(CODE, SERIOUS, sentence.start + match.start(), sentence.start + match.end(),
+                               post.text, f"“{match.group()}” is named as the person arrested", WHY, ACTION))
         role, place = ROLE.search(sentence.text), INSTITUTION.search(sentence.text)
         if role and place:
             out.append(finding(CODE, SERIOUS, sentence.start + role.start(), sentence.start + role.end(), post.text,

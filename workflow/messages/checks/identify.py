@@ -68,8 +68,10 @@ KINDS = [
         r"locals) )?as ['‘\"“](?=\w)|everyone (?:round here |here |locally )?knows "
         r"(?:him|her|them|who))\b", re.IGNORECASE)),
     ("a picture", re.compile(
-        r"\b(?:(?:attached|above|below|this|these|our) )?(?:cctv |ring doorbell )?(?:image|photo(?:graph)?|"
+        r"\b(?<!full )(?<!fuller )(?<!clear )(?<!clearer )(?<!bigger )(?<!complete )(?<!accurate )(?<!better )"
+        r"(?:(?:attached|above|below|this|these|our) )?(?:cctv |ring doorbell )?(?:image|photo(?:graph)?|"
         r"picture|pic|still|footage|video)s?\b(?= (?:of|above|below|shows?|has|we|attached))"
+        r"(?! of (?:the )?(?:events|what|how|why|where|when)\b)"
         r"(?! of (?:the |these |some )?(?:recovered|stolen|seized|lost|found|property|items)\b)(?<!indecent images)"
         r"(?<!indecent image)(?<!indecent photographs)|\bpictured\b|"
         r"\b(?:the|a) (?:man|woman|person|people|men|women|youths?|lads|boys?|girls?) in (?:the|this|our) "

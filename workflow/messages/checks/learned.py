@@ -123,11 +123,6 @@ class Reader:
         """How risky each text reads (0 to 1)."""
         return list(self.risk.predict_proba([shape(Post(text)) for text in texts])[:, 1])
 
-    def reads_risky(self, texts: Sequence[str]) -> list[bool]:
-        """Whether each text reads as risky, as a whole or in its riskiest run of sentences."""
-        return [risk >= THRESHOLD or self._risky_window(Post(text)) is not None
-                for text, risk in zip(texts, self.risk_of(texts))]
-
     def findings(self, post: Post, context: Context, found: set[str]) -> list[Finding]:
         """A warning on the riskiest sentence when the post reads as risky and the rules ``found``
         nothing."""

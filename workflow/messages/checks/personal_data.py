@@ -65,7 +65,7 @@ REFERENCE = re.compile(r"\b(?:ref(?:erence)?|log|incident|occurrence|crime|case|
 # "the incident room on 020 8345 3775", "call 0161 856 4826 or 101": a police line the post itself gives
 # as such (a landline; a mobile number is a person's, whoever gives it).
 POLICE_LINE_BEFORE = re.compile(r"\b(?:incident room|investigation team|enquiry team|inquiry team|major incident "
-                                r"(?:team|room)|detectives|the team|casualty bureau|(?:police|force) "
+                                r"(?:team|room)|detectives|the team|casualty bureau|council|services|helpline|surgery|hospital|(?:police|force) "
                                 r"(?:line|switchboard|hotline)|hotline|control room|CID)\b[^.\d]{0,20}?$", re.I)
 POLICE_LINE_AFTER = re.compile(r"^,? (?:or|and) (?:on )?101\b")
 # A health word inside an awareness day or a service's name is not about anybody ("World Mental Health Day").

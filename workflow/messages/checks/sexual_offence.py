@@ -80,6 +80,7 @@ PLACE_OF_LIFE = re.compile(
     r"tenant|lodger|employee|pupil|student|foster (?:child|daughter|son))s?)|"
     r"(?:at|in|outside) the (?:[A-Z][\w'’]+ ){1,3}(?i:(?:distribution |sorting )?(?:centre|depot|factory|"
     r"warehouse|office|store|shop|hotel|gym|club|surgery|practice|salon|pub|bar|restaurant|care home)))\b")
+ADVICE = re.compile(r"\b(?:talk|speak|chat) (?:to|with)\s+$|\b(?:protect|keep|about)\s+$", re.I)
 VICTIM = re.compile(r"\b(?:victim|complainant|survivor|woman|girl|teenager|boy|man|student|pupil|"
                     r"child)\b", re.I)
 # Not "man": in these posts a man of a stated age from a town is far more often the accused.
@@ -113,6 +114,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     for pattern, found in ((RELATION, "says how the complainant is related to or knows the accused"),
                            (PLACE_OF_LIFE, "names a place in the complainant's daily life")):
         for match in pattern.finditer(post.text):
+            if ADVICE.search(post.text, max(0, match.start() - 20), match.start()):
+                continue  # "urging parents to talk to their children": advice, not a complainant
             if within(match.start()):
                 out.append(_finding(post, match.start(), match.end(), found))
     for name in post.people:

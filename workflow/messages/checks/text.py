@@ -135,9 +135,12 @@ MISSING = re.compile(r"\b(?:missing|have you seen|concern for (?:the )?(?:welfar
 CRIME = re.compile(r"\b(?:arrest\w*|charged|suspect\w*|victim|assault\w*|attack\w*|robbery|stabb\w*|rape|"
                    r"sexual|offence|crime|injur\w+|murder|wanted)\b", re.I)
 AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged\s+)?|\(|\s+aged\s+)(\d{1,3})\b")
-WORD_AGES = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+WORD_AGES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+             "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
              "sixteen": 16, "seventeen": 17}
-WORD_AGE = re.compile(r"\b(ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)[- ]years?[- ]old\b|"
+WORD_AGE = re.compile(r"\b(?:(ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)[- ]years?[- ]old|"
+                      r"(?<=aged )(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+                      r"fourteen|fifteen|sixteen|seventeen))\b|"
                       r"\b(1[0-7]|[5-9])\s?(?:yo|y/o|yrs? old|yr-old|yrs?-old)\b", re.I)
 AGE = re.compile(r"(?:\b(?:aged|(?:believed|thought) to be(?: aged)?)\s+(?:around\s+|about\s+|"
                  r"between\s+)?(\d{1,2})\b|\b(\d{1,2})[- ]years?[- ]old\b|"
@@ -343,7 +346,8 @@ class Post:
             value = next(g for g in match.groups() if g)
             out.append((int(value), Span(match.start(), match.end(), match.group())))
         for match in WORD_AGE.finditer(self.text):
-            value = WORD_AGES[match.group(1).lower()] if match.group(1) else int(match.group(2))
+            word = match.group(1) or match.group(2)
+            value = WORD_AGES[word.lower()] if word else int(match.group(3))
             out.append((value, Span(match.start(), match.end(), match.group())))
         return out
 

@@ -91,8 +91,9 @@ LIFTED = re.compile(r"\b(?<!partly )(?<!partially )(?:lift(?:ed|s|ing)?|removed|
 # "... lifted and the teenage defendant can now be named": the verifier checks what may now be said.
 NOW_NAMED = re.compile(r"\bcan (?:now )?be (?:named|identified|reported)\b", re.I)
 # "Victims of sexual offences have lifelong anonymity": the law for everyone, not an order in this case.
-THE_LAW = re.compile(r"\b(?:victims|complainants|survivors)(?: of [\w ]{0,30}?)? (?:have|has|are entitled to|get|"
-                     r"are given|receive|are granted) (?:automatic |the right to )?$", re.I)
+THE_LAW = re.compile(r"\b(?:victims?|complainants?|survivors?)(?: (?:of|in) [\w ]{0,30}?)? (?:have|has|"
+                     r"(?:is|are) (?:both |all )?entitled to|get|are given|receive|are granted) "
+                     r"(?:automatic |the right to )?$", re.I)
 ANONYMOUS_OK = re.compile(r"\bcannot be (?:named|identified) for legal reasons\b", re.I)
 
 

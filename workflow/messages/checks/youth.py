@@ -19,7 +19,7 @@ ACTION = ("Remove the name, school, exact address and any photograph; describe t
 YOUNG = re.compile(r"\b(?:boy|girl|teenager|teen|schoolboy|schoolgirl|pupil|youth|youngster|juvenile|"
                    r"child|children|kids?|son|daughter|student|year \d+)s?\b", re.I)
 SCHOOL = re.compile(r"\b(?:[A-Z][\w'’.]+ ){1,4}(?:Primary|High|Grammar|Academy|School|College|Infants|"
-                    r"Juniors)"
+                    r"Juniors|(?i:nursery|pre-school|preschool))"
                     r"(?: School| Academy)?\b|\b(?:pupil|student)s? (?:at|of) (?:[A-Z][\w'’]+ ?){1,4}")
 # "... is 16 and lives locally": an age stated on its own.
 STATED_AGE = re.compile(r"\b(?:is|was|are|were|aged) (?:only |just )?(?:1[0-7]|[1-9])(?= and\b|[.,;]|$| when\b| at the "
@@ -51,7 +51,7 @@ RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )
                       r"sons|daughters|"
                       r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|"
                       r"well-known) \w+", re.I)
-PHOTO = re.compile(r"\b(?<!chats or )(?<!send )(?<!sending )(?<!sent )(?<!sent us )(?<!sent in )(?<!sent officers )(?<!share )(?<!sharing )(?<!nude )(?<!explicit )"
+PHOTO = re.compile(r"\b(?<!get )(?<!remove )(?<!removing )(?<!delete )(?<!chats or )(?<!send )(?<!sending )(?<!sent )(?<!sent us )(?<!sent in )(?<!sent officers )(?<!share )(?<!sharing )(?<!nude )(?<!explicit )"
                    r"(?<!intimate )(?<!private )(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|"
                    r"video|still(?=s? (?:image|from|of|below|above|attached|shows?)))s?\b", re.I)
 # "about 12-13", "aged 14 to 16": a range of ages under 18.
@@ -85,6 +85,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         stated = post.age_after(name) if post.age_after(name) is not None else _age_before(post, name)
         if stated is not None:
             known_ages.setdefault(_first(name.text), stated)
+            known_ages.setdefault(_last(name.text), stated)  # "Derek Mallinson, 64 ... Mallinson"
     for name in post.people:
         if _first(name.text) in dead:
             continue  # a child who has died, named once the family is told and the identification done
@@ -100,7 +101,18 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         out.append(_finding(post, match.start(), match.end(), "names the school of someone under 18"))
     for address in post.addresses():
         out.append(_finding(post, address.start, address.end, "gives the address of someone under 18"))
+    adults = [name for name in post.people
+              if max(known_ages.get(_first(name.text), 0), known_ages.get(_last(name.text), 0)) >= 18]
+
+    def of_an_adult(start: int, end: int) -> bool:
+        """"A custody image of Mallinson": a picture of the adult convicted, not of a child."""
+        of = re.match(r" of ([A-Z][\w'’-]+)", post.text[end:end + 40])
+        return bool(of and known_ages.get(of.group(1), 0) >= 18) or any(
+            post.sentence_of(start) == post.sentence_of(name.start) for name in adults)
+
     for span, kind in identifying(post):
+        if kind == "a picture" and of_an_adult(span.start, span.end):
+            continue
         out.append(_finding(post, span.start, span.end, f"({kind}) may identify someone under 18"))
     for match in RELATIVE.finditer(post.text):
         out.append(_finding(post, match.start(), match.end(), "points to the family of someone under 18"))
@@ -111,6 +123,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             continue  # "indecent images of children": the offence, not a photograph of anyone
         if APPEAL_FOR.search(post.sentence_of(match.start()).text):
             continue  # "anyone with dashcam footage ...": footage asked for, not a picture published
+        if of_an_adult(match.start(), match.end()):
+            continue
         if pupils or any(abs(span.start - match.start()) < 120 for span in young_ages):
             out.append(_finding(post, match.start(), match.end(), "may show someone under 18 in a photograph"))
     return out
@@ -132,6 +146,10 @@ def _named_in_death(post: Post, context: Context) -> set[str]:
 def _age_before(post: Post, name: Span) -> int | None:
     match = AGE_BEFORE.search(post.text, max(0, name.start - 20), name.start)
     return int(match.group(1)) if match else None
+
+
+def _last(name: str) -> str:
+    return re.sub(r"['’]s?$", "", name.split()[-1])
 
 
 def _first(name: str) -> str:
