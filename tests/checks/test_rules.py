@@ -490,3 +490,32 @@ def test_a_childs_nursery_identifies_the_child():
     text = ("Kerry-Ann Mottram, 31, is charged with child cruelty relating to her son, aged four, who attends "
             "Little Acorns nursery on Caerleon Road.")
     assert "Little Acorns nursery" in spans(text, "legal.youth")
+
+
+def test_a_bridge_closed_for_a_welfare_concern_may_be_named_in_the_travel_news():
+    text = ("Clifton Suspension Bridge has now reopened after it was closed for several hours due to concern for "
+            "the welfare of a man. He is now receiving appropriate care.")
+    assert codes(text) == set()
+    assert "privacy.suicide" in codes("We were called to concern for the safety of a man on the edge of Ainsworth "
+                                      "Road bridge over the M66.")
+
+
+def test_a_saints_name_is_a_place_and_a_casualty_on_the_tracks_is_the_railways_wording():
+    assert codes("Detectives investigating the death of a 42-year-old man want doorbell footage from St Ann's "
+                 "Well Road.") == set()
+    assert codes("Emergency services are at Stockport station following a casualty on the tracks. Sadly, a "
+                 "person has died. The death is not being treated as suspicious.") == set()
+
+
+def test_a_complainant_working_at_the_scene_and_a_health_detail_at_a_house_number_are_flagged():
+    assert "legal.sexual_offence_complainant" in codes(
+        "We are investigating a report that a woman working on one of the food kiosks in the North Stand "
+        "concourse was sexually assaulted at half time.")
+    assert "privacy.personal_data" in codes(
+        "One woman, 67, who lives at number 9 and uses home oxygen for her COPD, is in hospital.")
+
+
+def test_someone_thanked_beside_an_arrest_is_a_witness_not_the_person_arrested():
+    text = ("Huge thanks to Gurpreet, the driver of the number 74 bus who stopped on Soho Road last night and "
+            "stayed with the injured man until paramedics arrived. A 26-year-old man remains in custody.")
+    assert codes(text) == {"legal.witness"}

@@ -26,6 +26,9 @@ TITLED_ARRESTED = re.compile(
     r"[A-Z][\w'’-]+){0,2}(?=(?:, \d{1,2},?)?(?:,? who [^.]{0,80}?,)? (?:was|has been|had been|"
     r"is being|were) (?:arrested|detained|questioned|interviewed under caution|bailed|released (?:on bail|"
     r"under investigation)))")
+# "Huge thanks to Gurpreet, the driver ...": someone thanked, not the person arrested.
+THANKED = re.compile(r"\b(?:thanks|thank you|grateful|praise|shout[- ]?out|well done)(?: (?:go(?:es)?|also))? to\s+$",
+                     re.I)
 CODE = "legal.arrested_named"
 WHY = ("People who are arrested are not normally named before they are charged (College of Policing "
        "media relations guidance): they may never be charged, and naming them risks their privacy and "
@@ -107,7 +110,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
             out.append(finding(CODE, SERIOUS, match.start(), match.end(), post.text,
                                f"“{match.group()}” may identify someone arrested", WHY, ACTION))
         for name in post.people:
-            if low <= name.start < high and not _the_victim(post, name.start):
+            if low <= name.start < high and not _the_victim(post, name.start) \
+                    and not THANKED.search(post.text, max(0, name.start - 30), name.start):
                 out.append(finding(CODE, SERIOUS, name.start, name.end, post.text,
                                    f"“{name.text}” is named in a sentence about an arrest", WHY, ACTION))
         for address in post.addresses():

@@ -50,9 +50,11 @@ HEALTH = re.compile(r"\b(?:dementia|alzheimer'?s|diabet(?:es|ic)|epilep(?:sy|tic
                     r"hearing impaired|sight loss|frail|housebound|bed-?bound|recovering from (?:\w+ ){0,2}"
                     r"(?:surgery|an operation|illness|cancer|a stroke|treatment)|diagnosed with|suffer(?:s|"
                     r"ing) from|"
-                    r"(?:heart|brain|hip|knee|back) surgery|undergoing treatment|terminal illness)\b", re.I)
+                    r"(?:heart|brain|hip|knee|back) surgery|undergoing treatment|terminal illness|copd|home oxygen|"
+                    r"emphysema|dementia)\b", re.I)
 # Someone a reader could pick out even unnamed: the driver of a described car, a resident of a house.
-IDENTIFIES = re.compile(r"\b(?:the (?:\w+ )?(?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) "
+IDENTIFIES = re.compile(r"\b(?:(?:who|that|and) lives? at number \d+|"
+                        r"the (?:\w+ )?(?:driver|owner|rider|occupant|resident|tenant) of (?:the|a|an) "
                         r"(?:\w+ ){0,2}\w+|(?:who|that|and) lives? (?:alone |on (?:his|her|"
                         r"their) own )?(?:on|at|in) [A-Z]\w+|"
                         r"(?:his|her|their) (?:flat|home|house|bungalow) (?:on|in|at) (?-i:[A-Z])\w+|"

@@ -67,6 +67,8 @@ PLACE_OF_LIFE = re.compile(
     r"cashier|barmaid|waitress|receptionist|cleaner|carer|volunteer|shop worker|member of staff|"
     r"attendant|librarian|hairdresser|beautician|therapist|midwife|paramedic|officer) (?:at|in) (?:the )?)"
     r"(?-i:[A-Z])[\w'’]+|"
+    r"(?i:(?:woman|girl|man|boy|victim|teenager) (?:working|who works|who worked|employed) (?:on|at|in|behind) "
+    r"(?:one of )?the )|"
     r"(?i:where the (?:victim|complainant|survivor|woman|girl|boy|teenager|man) (?:works|worked|lives|lived|"
     r"studies|studied|trains|volunteers|teaches))|"
     r"(?i:(?:while |when |as )?(?:she|he|they) (?:was |were )?(?:working|lives?|lived|living|works?|worked)"

@@ -38,7 +38,8 @@ METHOD = re.compile(r"\b(?:(?:own life|suicide) (?:with|by|using) (?:an? |the )?
                     r"multi-?storey|tower block|block of flats|balcony|rooftop|roof of)|"
                     r"(?:struck|hit|killed) by an? (?:[\w-]+ ){0,3}(?:train|tram)|stepped (?:down )?(?:onto|on to) the "
                     r"(?:track|tracks|line)|(?<!casualty )(?:on|onto) the (?:railway )?(?:tracks|line)|"
-                    r"level crossing|(?:entered|went into|walked into) the (?:water|river|sea|canal|"
+                    r"level crossing|lay (?:down )?(?:across|on) the (?:line|tracks?|railway)|climbed down (?:from|"
+                    r"onto|off) (?:the end of )?(?:the )?platform|(?:entered|went into|walked into) the (?:water|river|sea|canal|"
                     r"reservoir)|"
                     r"(?:fell|fallen|falling|jumped) from (?:a )?height|(?:car |vehicle )?engine (?:still )?"
                     r"running|hose(?:pipe)? (?:fed|attached|running|leading|connected)|exhaust (?:pipe|fumes)|"
@@ -77,8 +78,12 @@ PLACE = re.compile(r"\b(?:(?:[A-Z][\w']+ ){1,4}(?:[Bb]ridge|[Vv]iaduct|Tower|Cli
                    r"from) the (?:river|canal|sea|reservoir|"
                    r"quarry|lake|docks?|estuary) (?:at|near|by|in|off) [A-Z][\w']+|(?:top|upper|highest|"
                    r"\w+th|\w+st) "
-                   r"(?:level|floor|deck|storey) of|railway line|the tracks|(?<=suicide )(?:at|on|in|"
+                   r"(?:level|floor|deck|storey) of|railway line|(?<!casualty on )the tracks|(?<=suicide )(?:at|on|in|"
                    r"near) [A-Z][\w']+(?: [A-Z][\w']+){0,4})")
+
+
+WELFARE_ONLY = re.compile(r"concern for (?:the )?(?:welfare|safety) of (?:a|the) (?:man|woman|person)", re.I)
+CLOSURE = re.compile(r"\b(?:re-?opened|reopens|closed|closure|diversions?|delays)\b", re.I)
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
@@ -91,7 +96,11 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     for match in methods:
         out.append(finding(CODE, SERIOUS, match.start(), match.end(), text,
                            f"“{match.group()}” describes how someone may have taken their life", WHY, ACTION))
-    if suicide:
+    # "The bridge has reopened after it was closed due to concern for the welfare of a man": with no death
+    # and no method, a closure notice must say which road or bridge; that is the travel news, not the crisis.
+    closure = (not methods and not DIED.search(text) and WELFARE_ONLY.fullmatch(suicide.group()) is not None
+               and CLOSURE.search(text)) if suicide else False
+    if suicide and not closure:
         for match in PLACE.finditer(text):
             out.append(finding(CODE, WARNING, match.start(), match.end(), text,
                                f"“{match.group()}” gives the place of a possible suicide", WHY, ACTION))

@@ -306,6 +306,9 @@ class Post:
     def _as_person(self, start: int, words: str) -> Span | None:
         tokens = [(start + m.start(), m.group()) for m in re.finditer(r"\S+", words)]
         titled = tokens[0][1].rstrip(".") in {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"}
+        if tokens[0][1].rstrip(".") in {"St", "Saint"} or re.search(r"\b(?:St|Saint)\.?\s+$",
+                                                                    self.text[max(0, start - 7):start]):
+            return None  # "St Ann's Well Road", "St Helen's": a place or a church named after a saint
         # Trim words that cannot start or end a name ("Officers ... John Smith Road").
         while tokens and not titled and _plain(tokens[0][1]) in NOT_NAMES:
             tokens = tokens[1:]
