@@ -519,3 +519,18 @@ def test_someone_thanked_beside_an_arrest_is_a_witness_not_the_person_arrested()
     text = ("Huge thanks to Gurpreet, the driver of the number 74 bus who stopped on Soho Road last night and "
             "stayed with the injured man until paramedics arrived. A 26-year-old man remains in custody.")
     assert codes(text) == {"legal.witness"}
+
+
+def test_a_school_reassured_that_no_child_was_involved_is_not_a_childs_school():
+    text = ("Parents at Oakfield Primary, Leighton Buzzard: a man was arrested nearby on suspicion of a public "
+            "order offence. This was not connected to the school, no children were involved, and there is no "
+            "ongoing risk.")
+    assert codes(text) == set()
+
+
+def test_the_estate_where_a_house_was_burgled_is_not_where_the_person_arrested_lives():
+    text = ("We've arrested a 27-year-old man from Wrexham on suspicion of burglary after a house on the Acton "
+            "estate was broken into on Sunday afternoon. He remains in custody.")
+    assert codes(text) == set()
+    assert "legal.arrested_named" in codes("We've arrested a 27-year-old man who lives on the Acton estate on "
+                                           "suspicion of burglary. He remains in custody.")

@@ -46,7 +46,8 @@ KINDS = [
         r"in (?:(?-i:[A-Z])[\w'’]+ ){1,3}(?-i:Road|Street|Avenue|Lane|Close|Drive|Way|Court|Gardens|"
         r"Crescent|Grove|Terrace|Place)\b)|"
         r"\blives? with (?:his|her|their) \w+(?: (?:on|in|at) (?:the )?(?-i:[A-Z])[\w'’]+)?|"
-        r"\bon the (?-i:[A-Z])[\w'’]+ (?:estate|site|park)\b|"
+        r"\bon the (?-i:[A-Z])[\w'’]+ (?:estate|site|park)\b(?! (?:was|were|had been|has been) (?:broken into|"
+        r"burgled|targeted|attacked|damaged|raided))|"
         r"\b(?:his|her|their) (?:mum|mam|mother|dad|father|nan|nana|gran|grandma|grandad|parents|"
         r"girlfriend|boyfriend|partner|mate|brother|sister|aunt|auntie|uncle)(?:'s|’s|s'|s’) "
         r"(?:place|house|home|flat|address|caravan)\b(?: (?:on|in|at) (?-i:[A-Z])[\w'’]+)?",

@@ -33,7 +33,8 @@ BLIND = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_f
          "corpus_fortysecond.yaml", "corpus_fortieth.yaml", "corpus_fortythird.yaml",
          "corpus_fortyseventh.yaml", "corpus_fortyfourth.yaml",
          "corpus_fortyninth.yaml", "corpus_fiftieth.yaml",
-         "corpus_fortysixth.yaml", "corpus_fortyfifth.yaml")
+         "corpus_fortysixth.yaml", "corpus_fortyfifth.yaml",
+         "corpus_fortyeighth.yaml")
 #: Posts written to teach rather than to measure: plain everyday posts, all clean.
 TEACHING = ("corpus_plain.yaml",)
 BATCHES = FIRST + BLIND + TEACHING
