@@ -76,6 +76,8 @@ def test_officers_quoted_in_an_arrest_update_are_not_the_arrested_person():
     "Within hours of his arrest he admitted to interviewing officers what he had done that night",
     "We've established that the arrested man spent the afternoon drinking before getting behind the wheel",
     "The bus driver saw the whole thing and is very clear that the man we arrested threw the first punch",
+    "The nurse has since provided a detailed statement that has been crucial to building our case",
+    "Amira's phone video shows the attack clearly and it'll be crucial at trial",
 ])
 def test_prejudicial_wording_after_an_arrest_is_flagged(wording):
     assert "legal.prejudicial" in codes(f"A man has been arrested on suspicion of murder. {wording}.")
@@ -534,3 +536,24 @@ def test_the_estate_where_a_house_was_burgled_is_not_where_the_person_arrested_l
     assert codes(text) == set()
     assert "legal.arrested_named" in codes("We've arrested a 27-year-old man who lives on the Acton estate on "
                                            "suspicion of burglary. He remains in custody.")
+
+
+def test_a_confiscation_hearing_is_a_result_not_an_active_case():
+    text = ("A fraudster who stole more than £180,000 from his elderly clients has been ordered to repay £95,000. "
+            "Nigel Harcourt, 58, of Cobham, was jailed last year for fraud. At a confiscation hearing at "
+            "Guildford Crown Court, he was given three months to pay.")
+    assert codes(text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "A 42yo man from Rhyl has been charged with rape. The victim, his 16yo stepdaughter, is being supported.",
+    "Man, 29, charged with sexual assault on a woman who works the night shift at the Tesco Extra in Stevenage.",
+])
+def test_shorthand_ages_and_shifts_still_identify_a_complainant(text):
+    assert "legal.sexual_offence_complainant" in codes(text)
+
+
+def test_the_schools_lollipop_lady_as_a_witness_is_identified():
+    text = ("We'd like to thank the school's lollipop lady, who saw the whole thing from her crossing and has "
+            "given her full account to officers.")
+    assert spans(text, "legal.witness") == ["the school's lollipop lady"]

@@ -34,7 +34,7 @@ BLIND = ("corpus_fresh.yaml", "corpus_final.yaml", "corpus_last.yaml", "corpus_f
          "corpus_fortyseventh.yaml", "corpus_fortyfourth.yaml",
          "corpus_fortyninth.yaml", "corpus_fiftieth.yaml",
          "corpus_fortysixth.yaml", "corpus_fortyfifth.yaml",
-         "corpus_fortyeighth.yaml")
+         "corpus_fortyeighth.yaml", "corpus_fiftyfirst.yaml", "corpus_fiftysecond.yaml")
 #: Posts written to teach rather than to measure: plain everyday posts, all clean.
 TEACHING = ("corpus_plain.yaml",)
 BATCHES = FIRST + BLIND + TEACHING

@@ -122,7 +122,9 @@ _KINDS = [
      r"watertight)|(?:completely|totally|entirely|very|highly) (?:credible|reliable|believable|truthful)|"
      r"confident (?:this|it|that|the case)(?: one| case)? (?:will|'ll|’ll) (?:end in|lead to|result in|secure|get)|"
      r"(?:rock-solid|watertight|cast-iron|bulletproof) (?:statement|evidence|case|witness)|"
-     r"speaks? for (?:itself|themselves)|(?:is|was|are|were) (?:very |absolutely |quite |completely )?(?:clear|"
+     r"speaks? for (?:itself|themselves)|(?:will|'ll|’ll|would|could) be (?:crucial|vital|key|decisive) (?:at|in|to) "
+     r"(?:the |his |her |their )?(?:trial|case|prosecution)|(?:has been|was|were|have been|proved|proven) (?:absolutely )?(?:crucial|"
+     r"vital|key|instrumental|invaluable) (?:to|in) building (?:our|the) case|(?:is|was|are|were) (?:very |absolutely |quite |completely )?(?:clear|"
      r"certain|sure|adamant|positive) (?:that )?(?:the (?:man|woman|suspect|person|driver) (?:we|who)|he|she|"
      r"they) (?:\w+ )?(?:threw|hit|punched|started|attacked|was|did|stabbed|kicked|took|stole|drove)\b|we(?:'ve|’ve| have) (?:now )?(?:established|found out|confirmed|proved|"
      r"determined) that (?:he|she|they|the (?:arrested|accused|suspected|charged) \w+|the (?:man|woman|driver|"
@@ -197,7 +199,8 @@ CONCLUDED = re.compile(r"\b(?:sentenced|jailed|convicted(?! (?:fraudster|crimina
                        r"offender|killer|murderer|rapist|thief|paedophile|offender|conman|con man|robber|"
                        r"dealer|abuser|stalker|shoplifter))|found guilty|pleaded guilty|imprisoned|"
                        r"detention order|suspended sentence|community order|behind bars|locked up|pleading guilty|"
-                       r"fined|disqualified from driving for|confiscation order|(?:criminal behaviour|sexual harm prevention|"
+                       r"fined|disqualified from driving for|confiscation (?:order|hearing)|ordered to (?:repay|pay)|"
+                       r"court of appeal|appeal judges|unduly lenient|(?:criminal behaviour|sexual harm prevention|"
                        r"restraining|compensation) order)\b", re.I)
 PAST = re.compile(r"\b(?:already|previous(?:ly)?|earlier|before|still|while|serving|on a|"
                   r"under a|the same (?:man|woman|person) who)\b[^.]{0,30}$", re.I)

@@ -22,7 +22,7 @@ SEXUAL = re.compile(r"\b(?:rape[sd]?|raping|sexual(?:ly)? (?:assault\w*|offences
                     r"flash(?:ed|ing|er))\b", re.I)
 RELATION = re.compile(
     r"\b(?:his|her|their|the (?:man's|woman's|defendant's|suspect's|accused's))\s+(?:own\s+)?"
-    r"(?:(?:\d+-year-old|young|teenage|elderly|former|late|then|16|17|next-door|[a-z]+)\s+)?"
+    r"(?:(?:\d+-year-old|\d+ ?(?:yo|y/o)|young|teenage|elderly|former|late|then|16|17|next-door|[a-z]+)\s+)?"
     r"(?:step-?)?(?:daughter|son|niece|nephew|granddaughter|grandson|sister|brother|cousin|wife|husband|"
     r"partner|ex-partner|ex-wife|ex-girlfriend|girlfriend|boyfriend|pupil|student|patient|client|employee|"
     r"colleague|neighbour|lodger|tenant|babysitter|foster child|child|children|mother|aunt|flatmate)s?\b|"
@@ -36,7 +36,7 @@ RELATION = re.compile(
     r"physio|physiotherapist|masseur|dentist|driver|taxi driver|lecturer|supervisor|friend|date|ex)\b", re.I)
 PLACE_OF_LIFE = re.compile(
     r"\b(?:(?:a |the )?(?:pupil|student|year \d+ pupil) (?:at|of)|attends|goes to|(?:who )?(?:works?|worked) "
-    r"(?:part-time |full-time |shifts )?"
+    r"(?:part-time |full-time |shifts |(?:the |a )?(?:night |late |early |day |weekend )?shifts? )?"
     r"(?:(?:behind the (?:counter|bar|till)|on the (?:tills?|checkouts?|desk|door)|shifts) )?(?:at|for)|"
     r"employed (?:at|by)|(?:victim|complainant|woman|girl)\b[^.]{0,60}?, an? (?:\w+ ){0,2}(?:at|in|for|from|"
     r"of) "

@@ -35,7 +35,8 @@ WITNESS_WORDS = re.compile(r"\b(?:witness(?:es|ed|ing)?|gave (?:us|police|office
                            r"dash-?cam footage (?:from|sent by|provided by)|(?:first|one) on the scene|"
                            r"filmed|"
                            r"helped (?:police|officers|us) (?:to )?identify|pointed (?:out|officers)|"
-                           r"described|stayed with (?:the (?:injured|victim|man|woman)|him|her)|(?:driver|conductor|passenger) of "
+                           r"described|provided (?:us |police |officers |detectives )?(?:with )?(?:a )?(?:detailed |full )?"
+                           r"(?:statement|account|evidence)|stayed with (?:the (?:injured|victim|man|woman)|him|her)|(?:driver|conductor|passenger) of "
                            r"the (?:number )?\d+ bus|(?:got|had) a (?:\w+ ){0,2}look at|(?:hit|pressed|raised|sounded) the (?:panic )?alarm|"
                            r"(?:saw|seen) (?:the whole thing|everything|it all)|"
                            r"took (?:a )?(?:photos?|pictures?|video)|caught (?:it|the) on|told (?:us|"
@@ -57,7 +58,9 @@ WORKPLACE = re.compile(r"\b(?:(?:barman|barmaid|landlord|landlady|licensee|manag
     r"doorman|bouncer|barman|barmaid|driver|postman|postwoman|cleaner|caretaker|receptionist|neighbour|"
     r"lads|lasses|guys|girls|team|crew|workers|staff|folks|mechanics?|builders?|owners?) "
     r"(?:at|from|of|in) (?:the )?(?-i:[A-Z])[\w'’]+|(?:who )?lives? (?:next door|opposite|across the road)|"
-    r"(?:his|her|their) (?:neighbour|colleague|boss|workmate)s?)\b",
+    r"(?:his|her|their) (?:neighbour|colleague|boss|workmate)s?|"
+    r"(?:the )?(?:school|shop|pub|club|station|store|bar|garage|church)(?:'s|’s) (?:lollipop (?:lady|man)|"
+    r"caretaker|receptionist|manager|landlord|landlady|owner|cleaner|security guard|doorman|barman|barmaid))\b",
                        re.I)
 ORDER = re.compile(r"\b(?:reporting restrictions?|section (?:4\(2\)|11|39|45a?|46|49)(?: order)?|"
                    r"contempt of court act|lifelong anonymity|anonymity for life|"
