@@ -68,11 +68,18 @@ def concerns(post: Post, context: Context) -> bool:
         return False
     if STAGE["concluded"].search(post.text):
         return False
+    told, identified = settled(post, context)
+    return not (told and identified)
+
+
+def settled(post: Post, context: Context) -> tuple[bool, bool]:
+    """Whether the family has been told and the identification done, as the recorded context says or,
+    where it is silent, the text (an inquest is opened only once both are)."""
     told = (context.family_informed if context.family_informed is not None
             else bool(INQUEST.search(post.text) or FAMILY_TOLD.search(post.text)))
     identified = (context.formally_identified if context.formally_identified is not None
                   else bool(FORMAL.search(post.text)) and not PENDING.search(post.text) or told)
-    return not (told and identified)
+    return told, identified
 
 
 def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
@@ -81,12 +88,7 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
         return []
     if STAGE["concluded"].search(post.text) or post.is_missing_appeal and not DEATH.search(post.text):
         return []
-    # An inquest is opened only once the dead person is identified and the family told.
-    inquest = bool(INQUEST.search(post.text))
-    told = (context.family_informed if context.family_informed is not None
-            else inquest or bool(FAMILY_TOLD.search(post.text)))
-    identified = (context.formally_identified if context.formally_identified is not None
-                  else bool(FORMAL.search(post.text)) and not PENDING.search(post.text) or told)
+    told, identified = settled(post, context)
     if told and identified:
         return []
     out: list[Finding] = []

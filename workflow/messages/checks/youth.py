@@ -51,7 +51,8 @@ RELATIVE = re.compile(r"\b(?:boy|girl|child|teenager|youngster|pupil)'s (?:\w+ )
                       r"sons|daughters|"
                       r"brother|sister|nephew|niece|grandson|granddaughter) of (?:the|a|local|"
                       r"well-known) \w+", re.I)
-PHOTO = re.compile(r"\b(?<!get )(?<!remove )(?<!removing )(?<!delete )(?<!chats or )(?<!send )(?<!sending )(?<!sent )(?<!sent us )(?<!sent in )(?<!sent officers )(?<!share )(?<!sharing )(?<!nude )(?<!explicit )"
+PHOTO = re.compile(r"\b(?<!get )(?<!remove )(?<!removing )(?<!delete )(?<!chats or )(?<!send )(?<!sending )"
+                   r"(?<!sent )(?<!sent us )(?<!sent in )(?<!sent officers )(?<!share )(?<!sharing )(?<!nude )(?<!explicit )"
                    r"(?<!intimate )(?<!private )(?:pictured|photo(?:graph)?|picture|image|pic|pics|cctv|footage|"
                    r"video|still(?=s? (?:image|from|of|below|above|attached|shows?)))s?\b", re.I)
 # "about 12-13", "aged 14 to 16": a range of ages under 18.
@@ -85,7 +86,8 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
     # "18-year-old Kyle Mensah ... Kyle has been formally identified": a person keeps their age.
     known_ages: dict[str, int] = {}
     for name in post.people:
-        stated = post.age_after(name) if post.age_after(name) is not None else _age_before(post, name)
+        stated = post.age_after(name)
+        stated = stated if stated is not None else _age_before(post, name)
         if stated is not None:
             known_ages.setdefault(_first(name.text), stated)
             known_ages.setdefault(_last(name.text), stated)  # "Derek Mallinson, 64 ... Mallinson"
@@ -98,9 +100,9 @@ def check(post: Post, context: Context, contacts: Contacts) -> list[Finding]:
                                   or bool(context.child_involved))
         if (age is not None and age < 18) or unaged:
             out.append(_finding(post, name.start, name.end, "names someone under 18"))
-    for match in SCHOOL.finditer(post.text):
-        if NO_CHILD.search(post.text):
-            break  # "not connected to the school, no children were involved": the school is reassured
+    # "Not connected to the school, no children were involved": the school is reassured, not a child's.
+    schools = [] if NO_CHILD.search(post.text) else SCHOOL.finditer(post.text)
+    for match in schools:
         if ROAD_SCENE.search(post.text, max(0, match.start() - 40), match.start()):
             continue  # "a collision outside Westwood Primary School": where it happened on the road
         out.append(_finding(post, match.start(), match.end(), "names the school of someone under 18"))
@@ -139,8 +141,7 @@ def _named_in_death(post: Post, context: Context) -> set[str]:
     """First names of the dead in a post about a death that is settled (the family told, the identification
     done): a child who died is named as anyone who died is. Not in a sentence about an arrest or a charge,
     where a second child may be the one accused."""
-    told = (context.family_informed if context.family_informed is not None
-            else bool(deceased.FAMILY_TOLD.search(post.text) or deceased.INQUEST.search(post.text)))
+    told, _ = deceased.settled(post, context)
     if not (told and deceased.DEATH.search(post.text)) or deceased.concerns(post, context):
         return set()
     return {_first(name.text) for name in post.people
